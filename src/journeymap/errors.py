@@ -1,0 +1,43 @@
+"""Diagnostics and the one error type the CLI turns into a clean exit."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+Level = Literal["error", "warning", "advice"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem, located like a compiler error: ``file:line:col: message``."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    level: Level = "error"
+    code: str = ""
+
+    def __str__(self) -> str:
+        tag = "" if self.level == "error" else f"{self.level}: "
+        return f"{self.file}:{self.line}:{self.col}: {tag}{self.message}"
+
+
+class JourneymapError(Exception):
+    """A user-facing error: printed without a traceback, exit code 1."""
+
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.diagnostics = list(diagnostics)
+
+
+def suggest(value: str, valid: Iterable[str]) -> str:
+    """``did you mean 'x'? expected one of: a, b, c`` for an unknown value."""
+    options = sorted(set(valid))
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    shown = ", ".join(options[:25]) + (", …" if len(options) > 25 else "")
+    return f"{hint}expected one of: {shown}" if options else "nothing is defined to refer to"

@@ -1,0 +1,302 @@
+"""The domain model: one pydantic schema for YAML files, JSON, stored documents and renderers.
+
+Phases (see STYLE.md): YAML with line marks (``yamlio``) → these pydantic models →
+a resolved :class:`~journeymap.model.workspace.Workspace` (references checked) →
+analyses → rendered output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Provenance = Literal["assumed", "reported", "observed"]
+PROVENANCES: tuple[str, ...] = ("assumed", "reported", "observed")
+
+DmuRole = Literal["initiator", "user", "influencer", "decider", "buyer", "gatekeeper", "customer"]
+DMU_ROLES: tuple[str, ...] = ("initiator", "user", "influencer", "decider", "buyer", "gatekeeper", "customer")
+
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+OpportunityStatus = Literal["idea", "planned", "in-progress", "done", "dropped"]
+Scope = Literal["buyer", "customer"]
+MapState = Literal["current", "future"]
+Language = Literal["nl", "en"]
+
+ConditionOp = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "regex", "exists"]
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+
+DEFAULT_CHANNELS: tuple[str, ...] = (
+    "web", "app", "email", "social", "chat", "phone", "store", "sms", "post",
+    "search", "ads", "event", "sales", "partner", "review-site", "in-product",
+)
+
+
+class Base(BaseModel):
+    """Strict base: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _text_item(value: Any) -> Any:
+    """Allow a lane item written as a plain string."""
+    if isinstance(value, str):
+        return {"text": value}
+    return value
+
+
+class Evidence(Base):
+    """Where a statement on the map comes from."""
+
+    provenance: Provenance = Field("assumed", description="assumed, reported (interviews, surveys) or observed (data)")
+    source: str | None = Field(None, description="note on the source: interview round, survey, dashboard")
+
+
+class LaneItem(Evidence):
+    """One entry in a lane (an action, a thought, an expectation …); a plain string is accepted too."""
+
+    text: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce(cls, value: Any) -> Any:
+        return _text_item(value)
+
+
+class PainPoint(Evidence):
+    """A pain point: what hurts, how badly, and who owns fixing it."""
+
+    text: str = Field(min_length=1)
+    severity: Severity = "medium"
+    owner: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce(cls, value: Any) -> Any:
+        return _text_item(value)
+
+
+class Emotion(Evidence):
+    """How the customer feels: -2 (very negative) … +2 (very positive), with a word."""
+
+    score: float = Field(ge=-2, le=2)
+    word: str | None = None
+
+
+class Kpi(Base):
+    """A KPI: what is measured, how, how often, by whom, and the target."""
+
+    name: str = Field(min_length=1, description="what is measured")
+    how: str | None = Field(None, description="how it is measured")
+    frequency: str | None = Field(None, description="how often")
+    who: str | None = Field(None, description="who measures and acts on it")
+    target: str | float | None = Field(None, description="the target value")
+    unit: str | None = None
+
+
+class Condition(Base):
+    """A filter on a customer or event attribute (``property`` may be ``channel``, ``source`` …)."""
+
+    property: str = Field(min_length=1)
+    op: ConditionOp = "eq"
+    value: Any = None
+
+
+class SegmentRule(Base):
+    """Recognises a persona in data: all of ``all`` and at least one of ``any`` must hold."""
+
+    all: list[Condition] = Field(default_factory=list)
+    any: list[Condition] = Field(default_factory=list)
+
+
+class DataBinding(Base):
+    """Links a step to evidence: event names, globs (``checkout_*``) or regexes (``re:^cart_.*``)."""
+
+    events: list[str] = Field(default_factory=list)
+    where: list[Condition] = Field(default_factory=list)
+    channel: str | None = None
+
+
+class Persona(Base):
+    """A persona; in B2B a member of the decision-making unit."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    role: DmuRole = "customer"
+    description: str | None = None
+    goals: list[LaneItem] = Field(default_factory=list)
+    motivations: list[LaneItem] = Field(default_factory=list)
+    frustrations: list[LaneItem] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list, description="preferred channels")
+    quote: str | None = None
+    segment: SegmentRule | None = None
+
+
+class Stage(Base):
+    """A stage of the journey (a column group on the map)."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    description: str | None = None
+    goal: str | None = None
+
+
+class Trigger(Base):
+    """Something that starts or restarts the journey (a need, a contract end, a campaign)."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    description: str | None = None
+    kind: Literal["event", "time", "contract-end", "manual"] = "event"
+    step: str | None = Field(None, description="the step the trigger leads to")
+    binding: DataBinding | None = None
+    offset_days: int | None = Field(None, description="for time triggers: days before/after the reference date")
+
+
+class CustomLane(Base):
+    """A lane the team adds beside the standard ones."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+
+
+class Step(Base):
+    """A step (touchpoint) of the journey with all its lanes."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    stage: str
+    channel: str
+    personas: list[str] = Field(default_factory=list, description="personas involved; empty means all")
+    description: str | None = None
+    actions: list[LaneItem] = Field(default_factory=list, description="what the customer does")
+    motivations: list[LaneItem] = Field(default_factory=list)
+    questions: list[LaneItem] = Field(default_factory=list, description="questions and thoughts")
+    expectations: list[LaneItem] = Field(default_factory=list)
+    received: list[LaneItem] = Field(default_factory=list, description="what the customer actually receives")
+    emotion: Emotion | None = None
+    persona_emotions: dict[str, Emotion] = Field(default_factory=dict, description="emotion per persona id")
+    pain_points: list[PainPoint] = Field(default_factory=list)
+    moment_of_truth: int | None = Field(None, ge=1, le=5, description="weight of this moment of truth, 1..5")
+    frontstage: list[LaneItem] = Field(default_factory=list)
+    backstage: list[LaneItem] = Field(default_factory=list)
+    systems: list[str] = Field(default_factory=list)
+    owner: str | None = None
+    kpis: list[Kpi] = Field(default_factory=list)
+    lanes: dict[str, list[LaneItem]] = Field(default_factory=dict, description="custom lanes by lane id")
+    binding: DataBinding | None = None
+    next: list[str] | None = Field(None, description="designed next steps; default: the following step")
+    entry: bool = Field(False, description="journeys may start here")
+
+
+class Opportunity(Base):
+    """An improvement idea, ranked by impact and effort."""
+
+    id: Identifier
+    title: str = Field(min_length=1)
+    description: str | None = None
+    step: str | None = None
+    stage: str | None = None
+    impact: int = Field(3, ge=1, le=5)
+    effort: int = Field(3, ge=1, le=5)
+    status: OpportunityStatus = "idea"
+    owner: str | None = None
+    due: dt.date | None = None
+    kpi: str | None = Field(None, description="the KPI it should move")
+    expected_effect: str | None = None
+
+    @property
+    def quadrant(self) -> str:
+        """quick-win (high impact, low effort), big-bet, fill-in or money-pit."""
+        high_impact = self.impact >= 3
+        low_effort = self.effort <= 3
+        if high_impact and low_effort:
+            return "quick-win"
+        if high_impact:
+            return "big-bet"
+        if low_effort:
+            return "fill-in"
+        return "money-pit"
+
+
+class Journey(Base):
+    """A journey map."""
+
+    id: Identifier
+    title: str = Field(min_length=1)
+    description: str | None = None
+    scope: Scope = "customer"
+    state: MapState = "current"
+    owner: str | None = None
+    review_date: dt.date | None = None
+    goal: str | None = None
+    kpi: Kpi | None = None
+    personas: list[str] = Field(default_factory=list)
+    stages: list[Stage] = Field(min_length=1)
+    triggers: list[Trigger] = Field(default_factory=list)
+    lanes: list[CustomLane] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    opportunities: list[Opportunity] = Field(default_factory=list)
+
+    def step(self, step_id: str) -> Step:
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    def steps_in(self, stage_id: str) -> list[Step]:
+        return [s for s in self.steps if s.stage == stage_id]
+
+    def designed_edges(self) -> list[tuple[str, str]]:
+        """The designed flow: each step's ``next``, or the following step in map order."""
+        edges: list[tuple[str, str]] = []
+        for i, s in enumerate(self.steps):
+            if s.next is not None:
+                edges.extend((s.id, n) for n in s.next)
+            elif i + 1 < len(self.steps):
+                edges.append((s.id, self.steps[i + 1].id))
+        return edges
+
+
+class ColumnMapping(Base):
+    """Source column names for the canonical event fields."""
+
+    customer_id: str | None = None
+    ts: str | None = None
+    event: str | None = None
+    channel: str | None = None
+    source: str | None = None
+    anonymous_id: str | None = None
+    event_id: str | None = None
+
+
+class EventSettings(Base):
+    """How event logs are read."""
+
+    columns: ColumnMapping = Field(default_factory=ColumnMapping)
+    max_future_days: int = Field(1, ge=0, description="events further in the future are quarantined")
+
+
+class Settings(Base):
+    """``journeymap.yaml``: the workspace's settings."""
+
+    name: str = "journeymap"
+    language: Language = "en"
+    timezone: str = "UTC"
+    channels: list[Identifier] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
+    events: EventSettings = Field(default_factory=EventSettings)
+    sources: dict[str, Any] = Field(default_factory=dict, description="named data sources (files, database URLs)")
+
+    @model_validator(mode="after")
+    def _check_timezone(self) -> Settings:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Europe/Amsterdam)") from exc
+        return self
