@@ -55,10 +55,17 @@ def _register() -> None:
 _register()
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """Typer ships its own copy of click; accept usage errors from either."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__) and hasattr(exc, "show")
+
+
 def main() -> None:
     """Entry point: run the app, turning domain errors into a message and exit code 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except JourneymapError as exc:
         report_error(exc)
         sys.exit(1)
@@ -71,9 +78,7 @@ def main() -> None:
         err_console.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
+        if _is_usage_error(exc):
             exc.show()
             sys.exit(exc.exit_code)
         err_console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")

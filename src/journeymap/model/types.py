@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Provenance = Literal["assumed", "reported", "observed"]
 PROVENANCES: tuple[str, ...] = ("assumed", "reported", "observed")
@@ -291,12 +291,13 @@ class Settings(Base):
     events: EventSettings = Field(default_factory=EventSettings)
     sources: dict[str, Any] = Field(default_factory=dict, description="named data sources (files, database URLs)")
 
-    @model_validator(mode="after")
-    def _check_timezone(self) -> Settings:
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
-            ZoneInfo(self.timezone)
+            ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.timezone!r} (use an IANA name such as Europe/Amsterdam)") from exc
-        return self
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)") from exc
+        return value

@@ -92,6 +92,8 @@ def display_path(path: Path) -> str:
 
 def find_root(start: Path) -> Path:
     """The workspace root: ``start`` or the nearest parent that holds ``journeymap.yaml``."""
+    if not start.exists():
+        raise JourneymapError(f"no such file or folder: {display_path(start)}")
     start = start if start.is_dir() else start.parent
     for candidate in [start, *start.resolve().parents]:
         if (candidate / SETTINGS_FILE).is_file():
@@ -147,8 +149,12 @@ def pydantic_diagnostics(exc: ValidationError, model: type[BaseModel], src: Sour
             head = f"{key!r} must be {bound} (got {got!r})"
         elif etype == "too_short" and key:
             head = f"{key!r} must not be empty"
+        elif etype == "value_error":
+            head = str(ctx.get("error", err["msg"]))
+            head = f"{key!r}: {head}" if key else head
         else:
-            head = f"{key!r}: {err['msg'].lower()} (got {got!r})" if key else err["msg"]
+            text = err["msg"][:1].lower() + err["msg"][1:]
+            head = f"{key!r}: {text} (got {got!r})" if key else err["msg"]
         msg = head + (f" in {where}" if where else "") + (f"; {tail}" if tail else "")
         out.append(Diagnostic(src.display, line, col, msg, code=etype))
     return out

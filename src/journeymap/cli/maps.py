@@ -1,0 +1,108 @@
+"""Commands on maps: init, validate, lint, render, diff, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from journeymap import api
+from journeymap.cli import app
+from journeymap.cli.common import console, err_console
+from journeymap.errors import Diagnostic
+
+
+def _print_diagnostics(diags: list[Diagnostic]) -> None:
+    for d in diags:
+        colour = {"error": "red", "warning": "yellow"}.get(d.level, "cyan")
+        console.print(f"[{colour}]{d}[/{colour}]", soft_wrap=True)
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="Folder for the new workspace (created if missing)."),
+    template: str = typer.Option("webshop", "--template", "-t", help="webshop, b2b or subscription."),
+    lang: str = typer.Option("en", "--lang", "-l", help="Language of the map: nl or en."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing workspace's template files."),
+) -> None:
+    """Create a workspace from a template (personas, a journey, settings)."""
+    from journeymap.templates import init_workspace
+
+    target = init_workspace(directory, template, lang, force=force)
+    console.print(f"Created workspace {target} from template '{template}' ({lang}). "
+                  f"Next: journeymap validate {target}")
+
+
+@app.command()
+def validate(
+    directory: Path = typer.Argument(Path("."), help="The workspace folder."),
+    with_data: bool = typer.Option(False, "--with-data", help="Also check data bindings against the event store."),
+) -> None:
+    """Check a workspace like a compiler: every problem at once as file:line:col, exit 1 on errors."""
+    result = api.validate(directory, with_data=with_data)
+    _print_diagnostics(result.diagnostics)
+    console.print(result.summary())
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def lint(
+    directory: Path = typer.Argument(Path("."), help="The workspace folder."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when there is any advice."),
+) -> None:
+    """Validate, then advise: unowned pain points, stale maps, assumed emotions, KPIs without target."""
+    result = api.lint(directory)
+    _print_diagnostics(result.diagnostics)
+    advice = len(result.diagnostics) - len(result.errors)
+    console.print(result.summary().replace("warning", "advice").replace("advices", "pieces of advice"))
+    if result.errors or (strict and advice):
+        raise typer.Exit(1)
+
+
+@app.command()
+def render(
+    journey: str = typer.Argument(..., help="A journey file (journeys/x.yaml) or a journey id."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output file: .html, .svg, .pdf, .png or .md."),
+    workspace: Path = typer.Option(None, "--workspace", "-w", help="Workspace folder when JOURNEY is an id."),
+    with_data: bool = typer.Option(False, "--with-data", help="Overlay metrics from the event store."),
+) -> None:
+    """Render a journey map to HTML, SVG, PDF, PNG or Markdown (Mermaid)."""
+    out = api.render(journey, output, workspace=workspace, with_data=with_data)
+    console.print(f"Wrote {out}")
+
+
+@app.command()
+def diff(
+    old: str = typer.Argument(..., help="Old version: a journey file, a workspace folder, or git REV:path."),
+    new: str = typer.Argument(..., help="New version: a journey file, a workspace folder, or git REV:path."),
+    fmt: str = typer.Option("markdown", "--format", "-f", help="markdown, text or json."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are changes."),
+) -> None:
+    """What changed between two versions of a map, by stage, step and lane (for pull requests)."""
+    from journeymap.errors import JourneymapError, suggest
+    from journeymap.model.diff import diff_versions, format_changes
+
+    if fmt not in ("markdown", "text", "json"):
+        raise JourneymapError(f"unknown format {fmt!r}; {suggest(fmt, ['markdown', 'text', 'json'])}")
+    changes = diff_versions(old, new)
+    typer.echo(format_changes(changes, fmt), nl=False)
+    if exit_code and changes:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    kind: str = typer.Option("journey", "--kind", "-k", help="journey, persona or settings."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write to a file instead of printing."),
+) -> None:
+    """Print the JSON Schema of workspace files, for editor autocompletion."""
+    from journeymap.model.schema import schema_text
+    from journeymap.model.yamlio import atomic_write_text
+
+    text = schema_text(kind)
+    if output:
+        atomic_write_text(output, text)
+        console.print(f"Wrote {output}")
+    else:
+        typer.echo(text, nl=False)

@@ -1,0 +1,81 @@
+"""Advice on a valid workspace: things that make a map less trustworthy, not wrong.
+
+``journeymap lint`` runs these after validation. Each rule has a code so a team can
+see which advice it keeps getting; advice never changes the exit code unless asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from journeymap.errors import Diagnostic
+from journeymap.model import yamlio
+
+if TYPE_CHECKING:
+    from journeymap.model.workspace import SourceFile, Workspace
+
+RULES: dict[str, str] = {
+    "pain-no-owner": "a pain point with no owner (on the pain point or its step)",
+    "pain-no-evidence": "an assumed pain point with no source note",
+    "review-overdue": "a map past its review date",
+    "no-review-date": "a map with no review date",
+    "emotions-all-assumed": "a journey whose emotions are all assumptions",
+    "kpi-no-target": "a KPI without a target",
+    "mot-no-kpi": "a moment of truth that nothing measures",
+    "no-binding": "a step with no data binding (nothing can check it)",
+    "opportunity-no-owner": "an improvement idea with no owner",
+}
+
+
+def _adv(src: SourceFile, loc: tuple[Any, ...], message: str, code: str) -> Diagnostic:
+    line, col = yamlio.position(src.doc, src.original_loc(loc))
+    return Diagnostic(src.display, line, col, message, "advice", code)
+
+
+def lint_workspace(ws: Workspace, today: dt.date | None = None) -> list[Diagnostic]:
+    """All advice for the workspace's journeys, sorted by file and line."""
+    today = today or dt.date.today()
+    out: list[Diagnostic] = []
+    for jid, j in ws.journeys.items():
+        src = ws.journey_files[jid]
+        if j.review_date is None:
+            out.append(_adv(src, ("id",), f"journey {jid!r} has no review_date: maps go stale; set one",
+                            "no-review-date"))
+        elif j.review_date < today:
+            days = (today - j.review_date).days
+            out.append(_adv(src, ("review_date",), f"journey {jid!r} is past its review date "
+                            f"({j.review_date.isoformat()}, {days} days ago): review the map and set a new date",
+                            "review-overdue"))
+        emotions = [(i, s.emotion) for i, s in enumerate(j.steps) if s.emotion]
+        emotions += [(i, e) for i, s in enumerate(j.steps) for e in s.persona_emotions.values()]
+        if emotions and all(e.provenance == "assumed" for _, e in emotions):
+            out.append(_adv(src, ("steps",), f"all {len(emotions)} emotions of journey {jid!r} are assumed: "
+                            "check them with interviews, surveys or feedback data", "emotions-all-assumed"))
+        if j.kpi and j.kpi.target is None:
+            out.append(_adv(src, ("kpi",), f"the KPI {j.kpi.name!r} of journey {jid!r} has no target",
+                            "kpi-no-target"))
+        for i, s in enumerate(j.steps):
+            for k, p in enumerate(s.pain_points):
+                if not (p.owner or s.owner):
+                    out.append(_adv(src, ("steps", i, "pain_points", k), f"pain point {p.text!r} in step {s.id!r} "
+                                    "has no owner: set 'owner' on the pain point or the step", "pain-no-owner"))
+                if p.provenance == "assumed" and not p.source:
+                    out.append(_adv(src, ("steps", i, "pain_points", k), f"pain point {p.text!r} in step {s.id!r} "
+                                    "is an assumption with no evidence: add 'provenance' and 'source'",
+                                    "pain-no-evidence"))
+            for k, kpi in enumerate(s.kpis):
+                if kpi.target is None:
+                    out.append(_adv(src, ("steps", i, "kpis", k), f"KPI {kpi.name!r} in step {s.id!r} has no "
+                                    "target", "kpi-no-target"))
+            if s.moment_of_truth and s.moment_of_truth >= 4 and not s.kpis:
+                out.append(_adv(src, ("steps", i, "moment_of_truth"), f"step {s.id!r} is a moment of truth "
+                                f"(weight {s.moment_of_truth}) but has no KPI", "mot-no-kpi"))
+            if s.binding is None:
+                out.append(_adv(src, ("steps", i, "id"), f"step {s.id!r} has no data binding: add 'binding: "
+                                "{events: [...]}' so data can confirm or refute it", "no-binding"))
+        for i, o in enumerate(j.opportunities):
+            if not o.owner:
+                out.append(_adv(src, ("opportunities", i, "id"), f"opportunity {o.id!r} has no owner",
+                                "opportunity-no-owner"))
+    return sorted(out)
