@@ -113,6 +113,10 @@ def _compare_fields(jid: str, section: str, item: str, old: dict[str, Any], new:
         a, b = old.get(key), new.get(key)
         if a == b:
             continue
+        if isinstance(a, dict) and isinstance(b, dict) and key not in ("lanes", "persona_emotions"):
+            sub = _compare_fields(jid, section, item, a, b)
+            out += [Change(c.journey, c.section, c.kind, c.item, f"{key}.{c.field}", c.old, c.new) for c in sub]
+            continue
         if isinstance(a, list) and isinstance(b, list) and all(isinstance(x, dict) and "text" in x for x in a + b):
             ta = [_lane_text(x) for x in a]
             tb = [_lane_text(x) for x in b]
