@@ -1,0 +1,232 @@
+"""Ingest: sources → staged rows → normalised/quarantined rows → deduplicated, stitched, ordered store.
+
+The phases, each one SQL pass in DuckDB (no Python loop over rows):
+
+1. *stage* (:mod:`.readers`, :mod:`.postgres`): the source's rows as they are, numbered;
+2. *normalise* (:mod:`.normalize`): map columns, parse times, build properties, give
+   each unusable row a quarantine reason;
+3. *deduplicate*: drop rows whose ``event_id`` (or row hash) is already stored or
+   appeared earlier in this ingest;
+4. *stitch* (:mod:`.stitch`): connected components over anonymous/customer id links;
+5. *order*: rebuild ``events`` sorted by ``customer_id, ts, seq`` and swap it in.
+
+All of it runs in one DuckDB transaction: an ingest that fails or is killed half-way
+leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from rich.progress import Progress
+
+from journeymap.errors import JourneymapError
+from journeymap.events import normalize as nz
+from journeymap.events.postgres import is_database_url, stage_postgres
+from journeymap.events.readers import Staged, stage_file
+from journeymap.events.sql import lit
+from journeymap.events.stitch import resolve_identities
+from journeymap.events.store import duck, ensure_schema
+from journeymap.model.workspace import Workspace
+from journeymap.progress import progress
+
+_COLS = "raw_customer_id, anonymous_id, ts, event, channel, source, event_id, seq, properties"
+
+
+@dataclass
+class SourceCounts:
+    """What happened to one source's rows: ``read == stored + quarantined + duplicates``."""
+
+    source: str
+    read: int = 0
+    stored: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingest, per source and for the store as a whole."""
+
+    sources: list[SourceCounts]
+    events: int = 0
+    customers: int = 0
+    stitched_ids: int = 0
+    stitch_rounds: int = 0
+
+    @property
+    def read(self) -> int:
+        return sum(s.read for s in self.sources)
+
+    @property
+    def stored(self) -> int:
+        return sum(s.stored for s in self.sources)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(s.quarantined for s in self.sources)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(s.duplicates for s in self.sources)
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for s in self.sources:
+            for k, v in s.reasons.items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+
+def configure(con: duckdb.DuckDBPyConnection, ws: Workspace, memory_limit: str | None, threads: int | None) -> None:
+    """Session settings: the workspace's time zone for naive times, a spill folder, optional limits."""
+    tmp = ws.data_dir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET TimeZone = {lit(ws.settings.timezone)}")
+    con.execute(f"SET temp_directory = {lit(str(tmp))}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {lit(memory_limit)}")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+@contextmanager
+def _step(bar: Progress, description: str) -> Iterator[None]:
+    task = bar.add_task(description, total=1)
+    yield
+    bar.update(task, completed=1)
+
+
+def _mapping(ws: Workspace, columns: dict[str, str] | None) -> tuple[dict[str, str], str]:
+    configured = {k: v for k, v in ws.settings.events.columns.model_dump().items() if v}
+    merged = {**configured, **(columns or {})}
+    origin = "--columns" if columns else "events.columns in journeymap.yaml"
+    return merged, origin
+
+
+def _stage(con: duckdb.DuckDBPyConnection, bar: Progress, ref: str, key: str, mapping: dict[str, str],
+           table: str | None, query: str | None, delimiter: str | None, header: bool | None) -> Staged:
+    if is_database_url(ref):
+        task = bar.add_task(f"reading {table or 'query'} from PostgreSQL", total=None)
+        staged = stage_postgres(con, ref, key, table=table, query=query,
+                                on_rows=lambda n: bar.update(task, advance=n))
+        bar.update(task, total=bar.tasks[task].completed)
+        return staged
+    if table or query:
+        raise JourneymapError(f"--table and --query apply to database URLs, not to the file {ref}")
+    with _step(bar, f"reading {Path(ref).name}"):
+        return stage_file(con, Path(ref), key, delimiter=delimiter, header=header, mapped=list(mapping.values()))
+
+
+def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict[str, str] | None = None,
+                  table: str | None = None, query: str | None = None, delimiter: str | None = None,
+                  header: bool | None = None, quiet: bool = False, memory_limit: str | None = None,
+                  threads: int | None = None, now: dt.datetime | None = None) -> IngestReport:
+    """Ingest files or database sources into the workspace's event store, all or nothing.
+
+    ``columns`` maps canonical fields to source columns and overrides ``events.columns``
+    from journeymap.yaml. ``now`` fixes the clock for the "time in the future" check.
+    """
+    if not sources:
+        raise JourneymapError("nothing to ingest: give one or more files or a postgresql:// URL")
+    mapping, origin = _mapping(ws, columns)
+    now = now or dt.datetime.now(dt.UTC)
+    con = duck(ws, read_only=False)
+    try:
+        configure(con, ws, memory_limit, threads)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
+                          quiet, now)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except duckdb.Error as exc:
+        raise JourneymapError(f"ingest failed, the store is unchanged: {exc}") from exc
+    finally:
+        con.close()
+    return report
+
+
+def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapping: dict[str, str], origin: str,
+         table: str | None, query: str | None, delimiter: str | None, header: bool | None, quiet: bool,
+         now: dt.datetime) -> IngestReport:
+    ensure_schema(con)
+    con.execute(nz.NORM_DDL)
+    row = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+    seq_base = int(row[0]) if row else 0
+    counts: list[SourceCounts] = []
+    with progress(quiet) as bar:
+        for i, ref in enumerate(sources):
+            staged = _stage(con, bar, ref, f"s{i}", mapping, table, query, delimiter, header)
+            resolved = nz.resolve_mapping(staged, mapping, origin)
+            with _step(bar, f"validating {staged.display}"):
+                nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
+                             max_future_days=ws.settings.events.max_future_days)
+            seq_base += nz.max_seq_of(con, staged.relation)
+            counts.append(SourceCounts(staged.display, notes=staged.notes))
+        with _step(bar, "quarantining unusable rows"):
+            con.execute(f"""
+                INSERT INTO quarantine
+                SELECT DISTINCT file, line, reason, raw, {lit(now.replace(tzinfo=None).isoformat(sep=' '))}::TIMESTAMP
+                FROM __norm q WHERE reason IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM quarantine x
+                    WHERE x.source_file = q.file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
+                      AND x.raw IS NOT DISTINCT FROM q.raw)
+            """)
+        with _step(bar, "removing duplicates"):
+            con.execute(f"""
+                CREATE TEMP TABLE __fresh AS
+                SELECT file, {_COLS} FROM __norm n
+                WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = n.event_id)
+                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY seq) = 1
+            """)
+        _tally(con, counts)
+        fresh = sum(c.stored for c in counts)
+        rounds = 0
+        if fresh:
+            with _step(bar, "stitching identities"):
+                con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM events UNION ALL "
+                            f"SELECT {_COLS} FROM __fresh")
+                rounds = resolve_identities(con, "__all")
+            with _step(bar, "ordering journeys"):
+                con.execute(f"""
+                    CREATE TABLE __events_next AS
+                    SELECT coalesce(m.customer_id, a.raw_customer_id, a.anonymous_id) AS customer_id, a.ts, a.event,
+                           a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id, a.seq, a.properties
+                    FROM __all a LEFT JOIN __idmap m ON m.node = coalesce(a.raw_customer_id, a.anonymous_id)
+                    ORDER BY customer_id, a.ts, a.seq
+                """)
+                con.execute("DROP VIEW __all")
+                con.execute("DROP TABLE events")
+                con.execute("ALTER TABLE __events_next RENAME TO events")
+    totals = con.execute("""
+        SELECT count(*), count(DISTINCT customer_id),
+               count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id) FROM events
+    """).fetchone()
+    assert totals is not None
+    return IngestReport(counts, int(totals[0]), int(totals[1]), int(totals[2]), rounds)
+
+
+def _tally(con: duckdb.DuckDBPyConnection, counts: list[SourceCounts]) -> None:
+    by_file = {c.source: c for c in counts}
+    for file, read, quarantined in con.execute(
+            "SELECT file, count(*), count(reason) FROM __norm GROUP BY file").fetchall():
+        by_file[file].read, by_file[file].quarantined = int(read), int(quarantined)
+    for file, reason, n in con.execute(
+            "SELECT file, reason, count(*) FROM __norm WHERE reason IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 2"
+    ).fetchall():
+        by_file[file].reasons[reason] = int(n)
+    for file, n in con.execute("SELECT file, count(*) FROM __fresh GROUP BY file").fetchall():
+        by_file[file].stored = int(n)
+    for c in counts:
+        c.duplicates = c.read - c.stored - c.quarantined

@@ -1,0 +1,214 @@
+"""Normalise and validate: source columns → the canonical event, or a quarantine reason.
+
+Phase two of ingest, one SQL statement per source. Every staged row lands in the
+temporary table ``__norm`` exactly once: either with ``reason`` NULL (usable) or with
+one of :data:`REASONS` and the raw row as JSON. Column mapping, time zones (naive
+times take the workspace's zone; everything is stored as naive UTC) and the
+properties map are decided here, with expressions chosen per source column type so
+typed Parquet columns skip string parsing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from journeymap.errors import JourneymapError, suggest
+from journeymap.events.readers import Staged
+from journeymap.events.sql import ident, lit
+
+CANONICAL = ("customer_id", "ts", "event", "channel", "source", "anonymous_id", "event_id")
+TEXT_FIELDS = ("customer_id", "event", "channel", "source", "anonymous_id", "event_id")
+
+MISSING_CUSTOMER = "missing customer id"
+EMPTY_EVENT = "empty event name"
+WRONG_TYPE = "wrong type"
+MISSING_TIME = "missing time"
+UNPARSABLE_TIME = "unparsable time"
+FUTURE_TIME = "time in the future"
+INVALID_UTF8 = "invalid UTF-8"
+MALFORMED = "malformed row"
+INVALID_JSON = "invalid JSON"
+
+#: Every reason a row can be quarantined for, in the order they are checked.
+REASONS = (INVALID_UTF8, MALFORMED, INVALID_JSON, MISSING_CUSTOMER, EMPTY_EVENT, WRONG_TYPE, MISSING_TIME,
+           UNPARSABLE_TIME, FUTURE_TIME)
+
+NORM_DDL = """
+CREATE TEMP TABLE __norm (
+    file VARCHAR, line BIGINT, seq BIGINT, raw_customer_id VARCHAR, anonymous_id VARCHAR, ts TIMESTAMP,
+    event VARCHAR, channel VARCHAR, source VARCHAR, event_id VARCHAR, properties MAP(VARCHAR, VARCHAR),
+    reason VARCHAR, raw VARCHAR
+)"""
+
+_NESTED = ("STRUCT", "MAP", "[]", "UNION", "LIST")
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+            "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def parse_columns(spec: str | None) -> dict[str, str]:
+    """``customer_id=user,ts=time`` → {"customer_id": "user", "ts": "time"} (canonical → source)."""
+    out: dict[str, str] = {}
+    if not spec:
+        return out
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise JourneymapError(f"--columns: {part.strip()!r} is not FIELD=SOURCE_COLUMN "
+                                  "(e.g. --columns customer_id=user,ts=time)")
+        name, _, src = part.partition("=")
+        name, src = name.strip(), src.strip()
+        if name not in CANONICAL:
+            raise JourneymapError(f"--columns: unknown field {name!r}; {suggest(name, CANONICAL)}")
+        if not src:
+            raise JourneymapError(f"--columns: no source column given for {name!r}")
+        out[name] = src
+    return out
+
+
+def resolve_mapping(staged: Staged, mapping: dict[str, str], origin: str) -> dict[str, str | None]:
+    """Canonical field → source column for one source; checks that named columns exist."""
+    cols = list(staged.columns)
+    lower = {c.lower(): c for c in cols}
+    out: dict[str, str | None] = {}
+    for name in CANONICAL:
+        if name in mapping:
+            src = mapping[name]
+            if src not in staged.columns:
+                found = lower.get(src.lower())
+                if found is None:
+                    raise JourneymapError(f"{staged.display}: no column {src!r} for {name!r} (from {origin}); "
+                                          f"{suggest(src, cols)}")
+                src = found
+            out[name] = src
+        else:
+            out[name] = lower.get(name)
+    missing = [n for n in ("ts", "event") if out[n] is None]
+    if out["customer_id"] is None and out["anonymous_id"] is None:
+        missing.insert(0, "customer_id")
+    if missing:
+        names = ", ".join(missing)
+        raise JourneymapError(
+            f"{staged.display}: no column for {names}; map the source's columns with "
+            f"--columns {missing[0]}=<column> (or events.columns in journeymap.yaml); "
+            f"the source has: {', '.join(cols) or 'no columns'}"
+        )
+    return out
+
+
+def _is(typ: str, kinds: tuple[str, ...]) -> bool:
+    return any(k in typ.upper() for k in kinds) if kinds is _NESTED else typ.upper().split("(")[0] in kinds
+
+
+def _text(col: str | None, typ: str | None) -> tuple[str, str]:
+    """(normalised text expression, wrong-type condition) for a text field."""
+    if col is None or typ is None:
+        return "NULL::VARCHAR", "false"
+    c = ident(col)
+    if _is(typ, _NESTED):
+        return "NULL::VARCHAR", f"{c} IS NOT NULL"
+    if typ.upper() == "VARCHAR":
+        expr = f"nullif(trim({c}), '')"
+        return expr, f"left(ltrim({c}), 1) IN ('{{', '[')"
+    return f"{c}::VARCHAR", "false"
+
+
+def _ts(col: str, typ: str, tz: str) -> tuple[str, str]:
+    """(UTC naive timestamp expression, wrong-type condition); the session TimeZone is the workspace's."""
+    c = ident(col)
+    t = typ.upper()
+    if t == "TIMESTAMP WITH TIME ZONE":
+        return f"timezone('UTC', {c})", "false"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        base = f"{c}::TIMESTAMP"
+        return (base if tz == "UTC" else f"timezone('UTC', {base}::TIMESTAMPTZ)"), "false"
+    if t.split("(")[0] in _NUMERIC:
+        return f"timezone('UTC', to_timestamp(CASE WHEN {c} > 100000000000 THEN {c} / 1000.0 ELSE {c} END))", "false"
+    if t == "VARCHAR":
+        v = f"trim({c})"
+        expr = (f"timezone('UTC', CASE WHEN regexp_full_match({v}, '[0-9]{{9,10}}(\\.[0-9]+)?') "
+                f"THEN to_timestamp(TRY_CAST({v} AS DOUBLE)) "
+                f"WHEN regexp_full_match({v}, '[0-9]{{12,13}}') THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000.0) "
+                f"ELSE TRY_CAST({v} AS TIMESTAMPTZ) END)")
+        return expr, "false"
+    return "NULL::TIMESTAMP", f"{c} IS NOT NULL"
+
+
+def _properties(staged: Staged, used: set[str]) -> str:
+    entries = []
+    for col, typ in staged.columns.items():
+        if col in used:
+            continue
+        val = f"{ident(col)}::VARCHAR" if typ.upper() != "VARCHAR" else ident(col)
+        entries.append(f"struct_pack(k := {lit(col)}, v := {val})")
+    if not entries:
+        return "map_from_entries([])::MAP(VARCHAR, VARCHAR)"
+    return f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.v IS NOT NULL))"
+
+
+def _raw(staged: Staged) -> str:
+    if staged.raw_is_line:
+        return "__raw"
+    fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in staged.columns)
+    return f"to_json(struct_pack({fields}))::VARCHAR" if fields else "'{}'"
+
+
+def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str, str | None], *, tz: str,
+              seq_base: int, now: dt.datetime, max_future_days: int) -> int:
+    """Insert the staged rows into ``__norm``; returns the number of rows read (rejects included)."""
+    typ = staged.columns
+    text = {f: _text(mapping[f], typ.get(mapping[f] or "")) for f in TEXT_FIELDS}
+    ts_col = mapping["ts"]
+    assert ts_col is not None
+    ts_expr, ts_wrong = _ts(ts_col, typ[ts_col], tz)
+    ts_raw = f"{ident(ts_col)}::VARCHAR"
+    checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
+    if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
+        checks.append(f"TRY_CAST(trim({ident(mapping['event'])}) AS DOUBLE) IS NOT NULL")  # a number is no event name
+    wrong = " OR ".join(checks) or "false"
+    used = {c for c in mapping.values() if c is not None}
+    source_expr = text["source"][0] if mapping["source"] else lit(staged.source_label)
+    future = now.replace(tzinfo=None) + dt.timedelta(days=max_future_days)
+    hash_expr = ("md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__anon, ''), coalesce(__ts::VARCHAR, ''), "
+                 "__event, coalesce(__channel, ''), coalesce(__source, ''), __props::VARCHAR))")
+    inner = f"""
+        SELECT *, {text['customer_id'][0]} AS __cust, {text['anonymous_id'][0]} AS __anon, {ts_expr} AS __ts,
+               nullif({ts_raw}, '') IS NULL AS __ts_missing, {text['event'][0]} AS __event,
+               lower({text['channel'][0]}) AS __channel, {source_expr} AS __source, {text['event_id'][0]} AS __eid,
+               {_properties(staged, used)} AS __props, ({wrong}) AS __wrong
+        FROM {staged.relation}"""
+    reason = f"""CASE
+            WHEN __bad IS NOT NULL THEN __bad
+            WHEN __cust IS NULL AND __anon IS NULL THEN {lit(MISSING_CUSTOMER)}
+            WHEN __event IS NULL THEN {lit(EMPTY_EVENT)}
+            WHEN coalesce(__wrong, false) THEN {lit(WRONG_TYPE)}
+            WHEN __ts_missing THEN {lit(MISSING_TIME)}
+            WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
+            WHEN __ts > {lit(future.isoformat(sep=' '))}::TIMESTAMP THEN {lit(FUTURE_TIME)}
+        END"""
+    file = lit(staged.display)
+    try:
+        con.execute(f"""
+            INSERT INTO __norm
+            SELECT {file}, __line, {seq_base} + __n, __cust, __anon, __ts, __event, __channel, __source,
+                   CASE WHEN __reason IS NULL THEN coalesce(__eid, {hash_expr}) END, __props, __reason,
+                   CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END
+            FROM (SELECT *, {reason} AS __reason FROM ({inner}))
+        """)
+        if staged.rejects:
+            con.execute(f"""
+                INSERT INTO __norm (file, line, seq, reason, raw)
+                SELECT {file}, line, NULL, reason, raw FROM {staged.rejects}
+            """)
+    except duckdb.Error as exc:
+        raise JourneymapError(f"cannot read the rows of {staged.display}: {exc}") from exc
+    row = con.execute(f"SELECT count(*) FROM __norm WHERE file = {file}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def max_seq_of(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    """The highest ``__n`` of a staged relation (so the next source's seq continues after it)."""
+    row = con.execute(f"SELECT coalesce(max(__n), 0) FROM {relation}").fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,234 @@
+"""Readers: put one source's rows into DuckDB, untouched, with their line numbers.
+
+Phase one of ingest. Each reader creates a temporary relation holding the source's
+own columns plus ``__line`` (the line or row number a user can look up), ``__bad``
+(a reason when the reader itself could not use the row, e.g. invalid JSON) and
+``__raw`` (the raw text of such a row). Lines the CSV parser rejects (invalid UTF-8,
+wrong number of fields) come back separately in :attr:`Staged.rejects`, so nothing
+is dropped silently. Validation and mapping happen later, in :mod:`.normalize`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from journeymap.errors import JourneymapError
+from journeymap.events.sql import ident, lit
+from journeymap.model.workspace import display_path
+
+FORMATS = ("csv", "parquet", "jsonl")
+_SUFFIXES = {
+    ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".psv": "csv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+}
+_DELIMITERS = ",;\t|"
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|^\d{9,13}$")
+_REJECT_REASONS = {"INVALID ENCODING": "invalid UTF-8"}
+
+
+@dataclass
+class Staged:
+    """One source's rows in DuckDB, ready for normalisation."""
+
+    display: str
+    relation: str
+    columns: dict[str, str]
+    source_label: str
+    rejects: str | None = None
+    raw_is_line: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_format(path: Path) -> str:
+    """``csv``, ``parquet`` or ``jsonl``, from the suffix (``.gz`` ignored) or the first bytes."""
+    suffixes = [s.lower() for s in path.suffixes]
+    while suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes.pop()
+    if suffixes and suffixes[-1] in _SUFFIXES:
+        return _SUFFIXES[suffixes[-1]]
+    head = _sample(path, 4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.lstrip().startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _sample(path: Path, size: int = 65536) -> bytes:
+    opener = gzip.open if _is_gzip(path) else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(size)  # type: ignore[no-any-return]
+    except (OSError, EOFError) as exc:
+        raise JourneymapError(f"cannot read {display_path(path)}: {exc}") from exc
+
+
+def sniff_csv(path: Path, delimiter: str | None, header: bool | None, mapped: list[str]) -> tuple[str, bool]:
+    """The delimiter and whether the first line is a header.
+
+    DuckDB's own sniffer guesses too, but it can be fooled by a few bad rows; this
+    one looks at the first lines only, and the user can override both guesses.
+    """
+    text = _sample(path).decode("utf-8", errors="replace")
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if not lines:
+        raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=_DELIMITERS).delimiter
+        except csv.Error:
+            counts = {d: lines[0].count(d) for d in _DELIMITERS}
+            delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+    if header is None:
+        first = next(csv.reader([lines[0]], delimiter=delimiter), [])
+        named = [m for m in mapped if not re.fullmatch(r"column\d+", m)]
+        if mapped and not named:
+            header = False
+        elif named and all(m in first for m in named):
+            header = True
+        else:
+            header = not any(_DATE_LIKE.search(cell.strip()) for cell in first)
+    if header and len(lines) == 1:
+        raise JourneymapError(f"{display_path(path)} has a header line but no rows to ingest")
+    return delimiter, header
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows if not str(r[0]).startswith("__")}
+
+
+def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, rejects: str, first_line: int) -> None:
+    """Turn row indexes into physical line numbers, skipping the lines the parser rejected."""
+    n_rej = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()
+    if not n_rej or not n_rej[0]:
+        con.execute(f"UPDATE {table} SET __line = __n + {first_line - 1}")
+        return
+    # Good row n (1-based) sits after rejected line j when fewer than n good rows precede it.
+    con.execute(f"""
+        UPDATE {table} SET __line = {table}.__n + {first_line - 1} + coalesce(g.j, 0)
+        FROM (
+            SELECT n.__n, max(r.j) AS j FROM {table} n
+            JOIN (SELECT line - {first_line} - (row_number() OVER (ORDER BY line) - 1) AS g,
+                         row_number() OVER (ORDER BY line) AS j FROM {rejects}) r ON r.g <= n.__n - 1
+            GROUP BY n.__n
+        ) g WHERE g.__n = {table}.__n
+    """)
+    con.execute(f"UPDATE {table} SET __line = __n + {first_line - 1} WHERE __line IS NULL")
+
+
+def _reject_relation(con: duckdb.DuckDBPyConnection, rej_table: str, name: str) -> str:
+    """Rejected lines as (line, reason, raw), one row per line."""
+    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in _REJECT_REASONS.items())
+    con.execute(f"""
+        CREATE TEMP TABLE {name} AS
+        SELECT line, CASE first(error_type ORDER BY column_idx) {cases} ELSE 'malformed row' END AS reason,
+               to_json(struct_pack(line_text := first(csv_line), error := first(error_message)))::VARCHAR AS raw
+        FROM {rej_table} GROUP BY line
+    """)
+    return name
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, key: str, *, delimiter: str | None = None,
+              header: bool | None = None, mapped: list[str] | None = None) -> Staged:
+    """Read a CSV (any delimiter, header or not, gzip'd or not) as text columns."""
+    delim, has_header = sniff_csv(path, delimiter, header, mapped or [])
+    table, rej, scan = f"__raw_{key}", f"__rejtab_{key}", f"__rejscan_{key}"
+    try:
+        con.execute(f"""
+            CREATE TEMP TABLE {table} AS
+            SELECT *, row_number() OVER () AS __n, NULL::BIGINT AS __line, NULL::VARCHAR AS __bad,
+                   NULL::VARCHAR AS __raw
+            FROM read_csv({lit(str(path))}, all_varchar = true, delim = {lit(delim)}, header = {str(has_header).lower()},
+                          quote = '"', escape = '"', compression = 'auto', store_rejects = true,
+                          rejects_table = {lit(rej)}, rejects_scan = {lit(scan)}, sample_size = -1)
+        """)
+    except duckdb.Error as exc:
+        raise JourneymapError(f"cannot read {display_path(path)} as CSV (delimiter {delim!r}): {exc}") from exc
+    rejects = _reject_relation(con, rej, f"__rej_{key}")
+    _line_numbers(con, table, rejects, 2 if has_header else 1)
+    return Staged(display_path(path), table, _describe(con, table), path.name, rejects,
+                  notes=[f"delimiter {delim!r}, {'with' if has_header else 'without'} header"])
+
+
+def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:
+    """Read JSON lines: one object per line; keys become columns (text), invalid lines are flagged."""
+    lines, rej, scan = f"__lines_{key}", f"__rejtab_{key}", f"__rejscan_{key}"
+    try:
+        con.execute(f"""
+            CREATE TEMP TABLE {lines} AS
+            SELECT line, row_number() OVER () AS __n, NULL::BIGINT AS __line
+            FROM read_csv({lit(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(30),
+                          quote = '', escape = '', compression = 'auto', auto_detect = false,
+                          store_rejects = true, rejects_table = {lit(rej)}, rejects_scan = {lit(scan)})
+        """)
+    except duckdb.Error as exc:
+        raise JourneymapError(f"cannot read {display_path(path)} as JSON lines: {exc}") from exc
+    rejects = _reject_relation(con, rej, f"__rej_{key}")
+    _line_numbers(con, lines, rejects, 1)
+    con.execute(f"DELETE FROM {lines} WHERE line IS NULL OR trim(line) = ''")
+    con.execute(f"""ALTER TABLE {lines} ADD COLUMN j JSON;
+        UPDATE {lines} SET j = CASE WHEN json_valid(line) AND json_type(line::JSON) = 'OBJECT' THEN line::JSON END""")
+    keys = [str(r[0]) for r in con.execute(f"""
+        SELECT k FROM (SELECT unnest(json_keys(j)) AS k, __n, generate_subscripts(json_keys(j), 1) AS i
+                       FROM {lines} WHERE j IS NOT NULL)
+        GROUP BY k ORDER BY min(__n), min(i)""").fetchall()]
+    total = con.execute(f"SELECT count(*) FROM {lines}").fetchone()
+    if not keys and not (total and total[0]):
+        raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
+    cols = []
+    for k in keys:
+        p = lit('$."' + k.replace('"', '\\"') + '"')
+        cols.append(f"CASE json_type(j, {p}) WHEN 'VARCHAR' THEN json_extract_string(j, {p}) WHEN 'NULL' THEN NULL "
+                    f"ELSE json_extract(j, {p})::VARCHAR END AS {ident(k)}")
+    table = f"__raw_{key}"
+    select = ", ".join([*cols, "__n", "__line",
+                        "CASE WHEN j IS NULL THEN 'invalid JSON' END AS __bad", "line AS __raw"])
+    con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {lines}")
+    con.execute(f"DROP TABLE {lines}")
+    return Staged(display_path(path), table, _describe(con, table), path.name, rejects, raw_is_line=True)
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:
+    """Read Parquet lazily (a view): its types are kept, rows are numbered in file order."""
+    view = f"__raw_{key}"
+    try:
+        con.execute(f"""
+            CREATE TEMP VIEW {view} AS
+            SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __n, file_row_number + 1 AS __line,
+                   NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
+            FROM read_parquet({lit(str(path))}, file_row_number = true)
+        """)
+        staged = Staged(display_path(path), view, _describe(con, view), path.name)
+    except duckdb.Error as exc:
+        raise JourneymapError(f"cannot read {display_path(path)} as Parquet: {exc}") from exc
+    return staged
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, key: str, *, delimiter: str | None = None,
+               header: bool | None = None, mapped: list[str] | None = None) -> Staged:
+    """Stage any supported file; the format comes from the name or the content."""
+    if not path.exists():
+        raise JourneymapError(f"no such file: {display_path(path)}")
+    if path.is_dir():
+        raise JourneymapError(f"{display_path(path)} is a folder; give the event files themselves")
+    if path.stat().st_size == 0:
+        raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        return stage_parquet(con, path, key)
+    if fmt == "jsonl":
+        return stage_jsonl(con, path, key)
+    return stage_csv(con, path, key, delimiter=delimiter, header=header, mapped=mapped)
