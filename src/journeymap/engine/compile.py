@@ -1,0 +1,80 @@
+"""The engine's one choke point: every analysis is an Ibis expression, compiled and run here.
+
+Analyses build Ibis expressions and never touch a backend directly. This module turns an
+expression into SQL for the backend that holds its tables (DuckDB embedded by default,
+PySpark, or any other Ibis backend), runs it, and keeps the compiled SQL beside the result
+so every number can be traced to the query that produced it (``--explain``).
+
+The few places where backends differ (ordered aggregation) are handled here too, so the
+analysis modules stay backend-neutral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+#: DataFrame.attrs key holding the compiled SQL of the query behind a result.
+SQL_ATTR = "sql"
+
+
+def backend_name(expr: ir.Expr) -> str:
+    """The name of the backend that holds the expression's tables (``duckdb``, ``pyspark`` …)."""
+    try:
+        return str(expr.get_backend().name)
+    except Exception:  # an unbound expression: compile for the embedded default
+        return "duckdb"
+
+
+def to_sql(expr: ir.Expr) -> str:
+    """The SQL the expression compiles to on its own backend."""
+    return str(ibis.to_sql(expr, dialect=backend_name(expr)))
+
+
+def _prepare(expr: ir.Expr) -> None:
+    if backend_name(expr) == "duckdb":
+        con: Any = expr.get_backend()
+        # DuckDB 2 rejects the ``x -> f(x)`` lambda syntax that Ibis still emits for array maps.
+        con.raw_sql("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
+
+
+def execute(expr: ir.Table) -> pd.DataFrame:
+    """Run a table expression; the result carries its compiled SQL in ``df.attrs['sql']``."""
+    _prepare(expr)
+    df = expr.execute()
+    df = df.reset_index(drop=True)
+    df.attrs[SQL_ATTR] = to_sql(expr)
+    return df
+
+
+def scalar(expr: ir.Scalar) -> Any:
+    """Run a scalar expression (a count, a minimum) and return the Python value."""
+    _prepare(expr)
+    value = expr.execute()
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def ordered_collect(value: ir.Value, order_by: Sequence[ir.Value], *, where: ir.BooleanValue | None = None) -> ir.ArrayValue:
+    """Collect ``value`` per group as an array ordered by ``order_by``.
+
+    DuckDB supports ordered aggregation natively. Spark does not (``collect_list`` order is
+    undefined), so there the values are collected as structs with the sort keys first,
+    sorted, and projected back: the same result on both.
+    """
+    if backend_name(value) == "duckdb":
+        return value.collect(order_by=list(order_by), where=where)
+    fields: dict[str, ir.Value] = {f"k{i}": key for i, key in enumerate(order_by)}
+    fields["v"] = value
+    packed = ibis.struct(fields).collect(where=where).sort()
+    return packed.map(lambda s: s["v"])
+
+
+def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.NumericValue:
+    """Whole seconds from ``start`` to ``end`` as float64 (NULL when either is NULL)."""
+    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64")

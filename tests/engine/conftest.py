@@ -1,0 +1,112 @@
+"""Engine fixtures: the same hand-made event logs on DuckDB and on a local PySpark session.
+
+``backend`` is parametrised over both (Ibis's own ``backends/conftest.py`` does the same);
+the Spark half is marked ``spark`` and skipped when PySpark is not installed. One Spark
+session serves the whole test session (it takes ~20 s to start).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+SCHEMA = ibis.schema({
+    "customer_id": "string",
+    "ts": "timestamp",
+    "event": "string",
+    "channel": "string",
+    "source": "string",
+    "anonymous_id": "string",
+    "raw_customer_id": "string",
+    "event_id": "string",
+    "seq": "int64",
+    "properties": "map<string, string>",
+})
+SPARK_SCHEMA = ("customer_id string, ts timestamp, event string, channel string, source string, "
+                "anonymous_id string, raw_customer_id string, event_id string, seq long, "
+                "properties map<string,string>")
+
+Row = tuple[Any, ...]
+
+
+def log_frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """Rows ``(customer, "YYYY-MM-DD HH:MM", event[, channel[, properties]])`` in the event-store layout."""
+    seq = itertools.count(1)
+    records = []
+    for r in rows:
+        customer, ts, event = r[0], r[1], r[2]
+        channel = r[3] if len(r) > 3 else None
+        props = r[4] if len(r) > 4 else {}
+        n = next(seq)
+        records.append({
+            "customer_id": customer, "ts": pd.Timestamp(ts), "event": event, "channel": channel,
+            "source": "test", "anonymous_id": None, "raw_customer_id": customer, "event_id": f"e{n}",
+            "seq": n, "properties": dict(props),
+        })
+    df = pd.DataFrame.from_records(records, columns=list(SCHEMA.names))
+    df["ts"] = pd.to_datetime(df["ts"]).astype("datetime64[us]")
+    return df.sort_values(["customer_id", "ts", "seq"], kind="stable").reset_index(drop=True)
+
+
+class Backend:
+    """Builds event tables on one Ibis backend."""
+
+    def __init__(self, name: str, spark: Any = None) -> None:
+        self.name = name
+        self.spark = spark
+        self.con: Any = ibis.duckdb.connect() if name == "duckdb" else ibis.pyspark.connect(spark)
+
+    def table(self, rows: Sequence[Row]) -> ir.Table:
+        df = log_frame(rows)
+        name = "ev_" + uuid.uuid4().hex[:10]
+        if self.name == "duckdb":
+            arrow = pa.Table.from_pandas(
+                df.assign(properties=[list(p.items()) for p in df.properties]),
+                schema=SCHEMA.to_pyarrow(), preserve_index=False,
+            )
+            return self.con.create_table(name, arrow)
+        self.spark.createDataFrame(df, schema=SPARK_SCHEMA).createOrReplaceTempView(name)
+        return self.con.table(name)
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    warehouse: Path = tmp_path_factory.mktemp("spark-warehouse")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("journeymap-tests")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session", params=["duckdb", pytest.param("pyspark", marks=pytest.mark.spark)])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "duckdb":
+        return Backend("duckdb")
+    return Backend("pyspark", request.getfixturevalue("spark_session"))
+
+
+@pytest.fixture
+def duck() -> Backend:
+    """DuckDB only, for tests of messages and CLI plumbing that need no parity check."""
+    return Backend("duckdb")
+
+
+MakeTable = Callable[[Sequence[Row]], ir.Table]
