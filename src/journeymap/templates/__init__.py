@@ -75,9 +75,10 @@ def template_files(template: str, lang: str) -> dict[str, bytes]:
                 out[rel] = child.read_bytes()
 
     root = template_root(template, lang)
-    if not root.is_dir():  # a broken installation, not a user error, but still no traceback
+    if root.is_dir():
+        walk(root, "")
+    if SETTINGS_FILE not in out:  # a broken installation, not a user error, but still no traceback
         raise JourneymapError(f"template {template!r} ({lang}) is missing from this installation of journeymap")
-    walk(root, "")
     return out
 
 
@@ -101,6 +102,7 @@ def init_workspace(target: Path, template: str = "webshop", lang: str = "en", *,
     so nobody loses a map by re-running ``init``; other files in the folder are left
     alone. An existing ``.gitignore`` is extended with ``data/`` rather than replaced.
     """
+    template, lang = template.strip().lower(), lang.strip().lower()
     files = template_files(template, lang)
     target = Path(target)
     if target.exists() and not target.is_dir():
