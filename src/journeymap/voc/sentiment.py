@@ -99,6 +99,8 @@ def raw_valence(tokens: list[str], lex: Lexicon) -> float:
             elif tok in rules.CLAUSE_BREAKS:
                 if tok == "!":
                     exclaim += 1
+                if negate_left > 0:
+                    values.append(rules.NEGATED_NEUTRAL)
                 negate_left = 0
                 boost = 0.0
                 i += 1
@@ -116,6 +118,8 @@ def raw_valence(tokens: list[str], lex: Lexicon) -> float:
             boost = 0.0
         elif negate_left > 0:
             negate_left -= 1
+            if negate_left == 0 or i + width >= n:
+                values.append(rules.NEGATED_NEUTRAL)  # "lukt niet", "doet niets": a problem without a mood word
         i += width
     if contrast_at >= 0:
         values = [v * (rules.CONTRAST_BEFORE if j < contrast_at else rules.CONTRAST_AFTER) for j, v in enumerate(values)]

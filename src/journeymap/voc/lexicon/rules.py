@@ -11,6 +11,9 @@ from __future__ import annotations
 NEGATION_SCALAR = -0.74
 CONTRAST_BEFORE = 0.5
 CONTRAST_AFTER = 1.5
+#: A negation that reaches no sentiment word ("het lukt niet", "the button does nothing") still reports a
+#: problem in service conversations: it counts as this (VADER scale).
+NEGATED_NEUTRAL = -1.0
 #: How many tokens after a negator a sentiment word is still negated ("niet echt heel goed").
 NEGATION_WINDOW = 3
 
