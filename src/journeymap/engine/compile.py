@@ -78,3 +78,14 @@ def ordered_collect(value: ir.Value, order_by: Sequence[ir.Value], *, where: ir.
 def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.NumericValue:
     """Whole seconds from ``start`` to ``end`` as float64 (NULL when either is NULL)."""
     return (end.epoch_seconds() - start.epoch_seconds()).cast("float64")
+
+
+def quantile(value: ir.NumericValue, q: float, *, where: ir.BooleanValue | None = None) -> ir.NumericScalar:
+    """An interpolated quantile, optionally over the rows where ``where`` holds.
+
+    The filter is applied by nulling the other values: Spark refuses Ibis's filtered form
+    (its ``percentile`` wants a constant percentage).
+    """
+    if where is not None:
+        value = ibis.ifelse(where, value, ibis.null(value.type()))
+    return value.median() if q == 0.5 else value.quantile(q)

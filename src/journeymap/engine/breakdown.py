@@ -1,0 +1,41 @@
+"""Breakdowns: the attribute an analysis is split by (persona, channel, source, property, period).
+
+A breakdown is written as ``persona``, ``channel``, ``source``, ``event``, ``property:KEY`` or
+``period:day|week|month``. It adds a string column ``_group`` to an event table; analyses
+take the value at the event that matters (a funnel's entry, a visit's start).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from journeymap.engine.personas import personas_of
+from journeymap.errors import JourneymapError, suggest
+from journeymap.model.types import Journey
+
+PERIODS = {"day": "D", "week": "W", "month": "M"}
+CHOICES = ("persona", "channel", "source", "event", "property:KEY", "period:day", "period:week", "period:month")
+
+
+def with_group(t: ir.Table, by: str | None, *, ws: Any = None, journey: Journey | None = None) -> ir.Table:
+    """``t`` plus a ``_group`` column for breakdown ``by`` (a constant ``all`` when ``by`` is None)."""
+    if by is None:
+        return t.mutate(_group=ibis.literal("all"))
+    if by in ("channel", "source", "event"):
+        return t.mutate(_group=t[by].fill_null("(none)"))
+    if by.startswith("property:") and len(by) > len("property:"):
+        return t.mutate(_group=t.properties.get(by.split(":", 1)[1]).fill_null("(none)"))
+    if by.startswith("period:"):
+        unit = by.split(":", 1)[1]
+        if unit not in PERIODS:
+            raise JourneymapError(f"unknown period {unit!r} in breakdown {by!r}; {suggest(unit, PERIODS)}")
+        return t.mutate(_group=t.ts.truncate(PERIODS[unit]).date().cast("string"))
+    if by == "persona":
+        if ws is None or journey is None:
+            raise JourneymapError("a breakdown by persona needs the workspace and the journey")
+        personas = personas_of(ws, journey, t).rename(_group="persona")
+        return t.join(personas, "customer_id", how="left")
+    raise JourneymapError(f"unknown breakdown {by!r}; {suggest(by, CHOICES)}")

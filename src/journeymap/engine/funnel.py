@@ -1,0 +1,209 @@
+"""Funnels over any list of steps, in one pass whatever the number of steps.
+
+How it stays linear in the events (not one self-join per step): each customer's (or each
+attempt's) matched events are collected, in journey order, into a short string with one
+letter per funnel step. A single nested regular expression then finds the furthest funnel
+step reached, e.g. for steps A, B, C::
+
+    A(?:[^B!]*B(?:[^C!]*C)?)?
+
+The match starts at the entry (the leftmost ``A``), takes each next step at its first
+occurrence after the previous one (greedy sequential matching), and stops at an exclusion
+(``!``). Its last letter is the furthest step reached and its length locates that event's
+timestamp in the collected time array. Both RE2 (DuckDB) and Java (Spark) evaluate it the
+same way, in time linear in the string.
+
+Modes: ``sequential`` (in order, other events allowed in between), ``strict`` (each step is
+the very next visit), ``any`` (all steps within the window, in any order). Attempts:
+``first`` (from a customer's first entry) or ``every`` (each entry-step event starts a new
+attempt that runs until the next one). The conversion window runs from the entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from journeymap.engine import compile as C
+from journeymap.engine.binding import match_steps
+from journeymap.engine.breakdown import with_group
+from journeymap.engine.steps import visits, window_seconds
+from journeymap.errors import JourneymapError, suggest
+from journeymap.model.types import Journey
+
+Mode = Literal["sequential", "strict", "any"]
+Attempts = Literal["first", "every"]
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+EXCLUDED = "!"
+OTHER = "_"
+
+
+def _check(journey: Journey, steps: list[str], exclude: list[str], mode: str, attempts: str) -> None:
+    valid = [s.id for s in journey.steps]
+    for s in [*steps, *exclude]:
+        if s not in valid:
+            raise JourneymapError(f"unknown step {s!r} in the funnel of journey {journey.id!r}; {suggest(s, valid)}")
+    if len(steps) < 2:
+        raise JourneymapError(f"a funnel needs at least two steps (got {len(steps)}: {', '.join(steps) or 'none'})")
+    if set(exclude) & set(steps):
+        raise JourneymapError("a step cannot be both in the funnel and excluded: "
+                              + ", ".join(sorted(set(exclude) & set(steps))))
+    if mode not in ("sequential", "strict", "any"):
+        raise JourneymapError(f"unknown funnel mode {mode!r}; expected one of: sequential, strict, any")
+    if attempts not in ("first", "every"):
+        raise JourneymapError(f"unknown attempts {attempts!r}; expected one of: first, every")
+    if mode == "any" and attempts == "every":
+        raise JourneymapError("an any-order funnel counts each customer once: use attempts 'first'")
+    if len(set(steps)) > len(LETTERS):
+        raise JourneymapError(f"a funnel can have at most {len(LETTERS)} distinct steps (got {len(set(steps))})")
+
+
+def pattern(codes: list[str], *, strict: bool) -> str:
+    """The nested regex for codes ``[A, B, C]``: ``A(?:[^B!]*B(?:[^C!]*C)?)?`` (strict: no gaps)."""
+    out = codes[-1]
+    for j in range(len(codes) - 2, -1, -1):
+        gap = "" if strict else f"[^{codes[j + 1]}{EXCLUDED}]*"
+        out = f"{codes[j]}(?:{gap}{out})?"
+    return out
+
+
+def prefix_pattern(codes: list[str], *, strict: bool) -> str:
+    """A regex that matches only when all of ``codes`` are reached in order: ``A[^B!]*B[^C!]*C``."""
+    out = codes[0]
+    for j in range(1, len(codes)):
+        out += ("" if strict else f"[^{codes[j]}{EXCLUDED}]*") + codes[j]
+    return out
+
+
+def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = "sequential",
+           window: dt.timedelta | float | None = None, exclude: list[str] | None = None,
+           attempts: Attempts = "first", by: str | None = None, ws: Any = None) -> ir.Table:
+    """One row per attempt: ``customer_id, attempt, level`` (funnel steps reached, 1..k),
+    ``entered_at``, ``reached_at`` (time of the furthest step), ``seconds``, ``_group``."""
+    exclude = list(exclude or [])
+    _check(journey, steps, exclude, mode, attempts)
+    seconds = window_seconds(window)
+    distinct = list(dict.fromkeys(steps))
+    code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
+    codes = [code_of[s] for s in steps]
+    matched = with_group(match_steps(journey, table), by, ws=ws, journey=journey)
+    if mode == "strict":
+        matched = visits(matched.select("customer_id", "ts", "seq", "step", "_group"), "step")
+    keep = set(steps) | set(exclude)
+    if mode != "strict":
+        matched = matched.filter(matched.step.isin(sorted(keep)))
+    mapping = {**{s: EXCLUDED for s in exclude}, **code_of}
+    ev = matched.select("customer_id", "ts", "seq", "_group",
+                        code=matched.step.substitute(mapping, else_=OTHER),
+                        is_entry=(matched.step == steps[0]) if mode != "any" else matched.step.isin(distinct))
+    if attempts == "every":
+        # a new attempt starts where a run of entry-step events starts (repeats are one visit)
+        ordered = ibis.window(group_by="customer_id", order_by=[ev.ts, ev.seq])
+        ev = ev.mutate(is_entry=ev.is_entry & (ev.code.lag().over(ordered) != ev.code).fill_null(True))
+        w = ibis.window(group_by="customer_id", order_by=[ev.ts, ev.seq], preceding=None, following=0)
+        ev = ev.mutate(attempt=ev.is_entry.cast("int64").sum().over(w))
+        ev = ev.filter(ev.attempt > 0)
+    else:
+        ev = ev.mutate(attempt=ibis.literal(1, "int64"))
+    part = ibis.window(group_by=["customer_id", "attempt"])
+    ev = ev.mutate(entered_at=ev.ts.min(where=ev.is_entry).over(part))
+    limit = ev.entered_at + ibis.interval(seconds=int(seconds))
+    ev = ev.filter(ev.entered_at.notnull() & (ev.ts >= ev.entered_at) & (ev.ts <= limit))
+    if mode == "any":
+        return _any_levels(ev, code_of, exclude)
+    grouped = ev.group_by(["customer_id", "attempt"]).aggregate(
+        s=C.ordered_collect(ev.code, [ev.ts, ev.seq]).join(""),
+        tss=C.ordered_collect(ev.ts, [ev.ts, ev.seq]),
+        entered_at=ev.entered_at.min(),
+        _group=ev._group.min(where=ev.is_entry & (ev.ts == ev.entered_at)),
+    )
+    m = grouped.s.re_extract(pattern(codes, strict=mode == "strict"), 0)
+    if len(set(codes)) == len(codes):
+        level = ibis.literal("".join(codes)).find(m.right(1)) + 1
+    else:  # a step repeats in the funnel: count the prefixes that match (one regex each)
+        level = sum((grouped.s.re_search(prefix_pattern(codes[: j + 1], strict=mode == "strict")).cast("int64")
+                     for j in range(len(codes))), ibis.literal(0, "int64"))
+    end = grouped.s.find(m) + m.length() - 1
+    out = grouped.mutate(level=level.cast("int64"), reached_at=grouped.tss[end])
+    return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
+                      seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
+
+
+def _any_levels(ev: ir.Table, code_of: dict[str, str], exclude: list[str]) -> ir.Table:
+    if exclude:
+        part = ibis.window(group_by=["customer_id", "attempt"])
+        ev = ev.mutate(_excl=ev.ts.min(where=ev.code == EXCLUDED).over(part))
+        ev = ev.filter(ev._excl.isnull() | (ev.ts < ev._excl))
+    ev = ev.filter(ev.code != EXCLUDED)
+    per_step = ev.group_by(["customer_id", "attempt", "code"]).aggregate(
+        first_ts=ev.ts.min(), entered_at=ev.entered_at.min(),
+        _group=ev._group.min(where=ev.is_entry & (ev.ts == ev.entered_at)),
+    )
+    out = per_step.group_by(["customer_id", "attempt"]).aggregate(
+        level=per_step.count(), entered_at=per_step.entered_at.min(), reached_at=per_step.first_ts.max(),
+        _group=per_step._group.min(),
+    )
+    return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
+                      seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
+
+
+def funnel(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = "sequential",
+           window: dt.timedelta | float | None = None, exclude: list[str] | None = None,
+           attempts: Attempts = "first", by: str | None = None, ws: Any = None) -> pd.DataFrame:
+    """Per funnel step (and breakdown group): customers, attempts, conversion from start and
+    from the previous step, and drop-off; the last row also has the time to convert
+    (median, p90 seconds from entry to the last step)."""
+    lv = levels(journey, table, steps, mode=mode, window=window, exclude=exclude, attempts=attempts, by=by, ws=ws)
+    k = len(steps)
+    aggs: dict[str, ir.Scalar] = {}
+    for j in range(1, k + 1):
+        aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
+        aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
+    aggs["median_s"] = C.quantile(lv.seconds, 0.5, where=lv.level == k)
+    aggs["p90_s"] = C.quantile(lv.seconds, 0.9, where=lv.level == k)
+    wide = C.execute(lv.group_by("_group").aggregate(**aggs))
+    names = {s.id: s.name for s in journey.steps}
+    rows = []
+    for r in wide.rename(columns={"_group": "grp"}).sort_values("grp").itertuples():
+        first = int(getattr(r, "a1") or 0)
+        for j, sid in enumerate(steps, start=1):
+            a = int(getattr(r, f"a{j}") or 0)
+            prev = int(getattr(r, f"a{j - 1}") or 0) if j > 1 else a
+            nxt = int(getattr(r, f"a{j + 1}") or 0) if j < k else None
+            rows.append({
+                "group": r.grp, "position": j, "step": sid, "name": names[sid],
+                "customers": int(getattr(r, f"c{j}") or 0), "attempts": a,
+                "conversion_from_start": a / first if first else float("nan"),
+                "conversion_from_previous": a / prev if prev else float("nan"),
+                "dropped": a - nxt if nxt is not None else 0,
+                "median_seconds_to_convert": float(r.median_s) if j == k and pd.notna(r.median_s) else float("nan"),
+                "p90_seconds_to_convert": float(r.p90_s) if j == k and pd.notna(r.p90_s) else float("nan"),
+            })
+    out = pd.DataFrame(rows, columns=["group", "position", "step", "name", "customers", "attempts",
+                                      "conversion_from_start", "conversion_from_previous", "dropped",
+                                      "median_seconds_to_convert", "p90_seconds_to_convert"])
+    if by is None:
+        out = out.drop(columns="group")
+    out.attrs[C.SQL_ATTR] = wide.attrs.get(C.SQL_ATTR)
+    return out
+
+
+def funnel_customers(journey: Journey, table: ir.Table, steps: list[str], **kwargs: Any) -> pd.DataFrame:
+    """Every attempt with the furthest step reached and whether it dropped: for follow-up.
+
+    Columns: ``customer_id, attempt, level, last_step, dropped_after, converted, entered_at,
+    reached_at, seconds`` (+ ``group`` with a breakdown).
+    """
+    lv = levels(journey, table, steps, **kwargs)
+    df = C.execute(lv.order_by(["customer_id", "attempt"]))
+    df["last_step"] = [steps[int(x) - 1] for x in df["level"]]
+    df["converted"] = df["level"] == len(steps)
+    df["dropped_after"] = df["last_step"].where(~df["converted"])
+    df = df.rename(columns={"_group": "group"})
+    if kwargs.get("by") is None:
+        df = df.drop(columns="group")
+    return df
