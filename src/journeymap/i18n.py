@@ -1,0 +1,88 @@
+"""Message catalogues: every user-facing label in Dutch and English comes from here.
+
+The catalogues are YAML files shipped as package data (``journeymap/locales/<lang>.yaml``),
+flat mappings of dotted keys to texts with ``str.format`` placeholders. Keeping them out
+of the code lets a translator work on one file and lets a test prove that both languages
+have the same keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+
+from ruamel.yaml import YAML
+
+from journeymap.errors import JourneymapError, suggest
+
+LANGUAGES: tuple[str, ...] = ("nl", "en")
+
+
+def _flatten(node: object, prefix: str, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(value, f"{prefix}{key}.", out)
+    elif isinstance(node, list):
+        out[prefix[:-1]] = "|".join(str(v) for v in node)
+    else:
+        out[prefix[:-1]] = "" if node is None else str(node)
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All texts of ``lang`` as a flat ``{dotted.key: text}`` mapping (lists are joined by ``|``)."""
+    if lang not in LANGUAGES:
+        raise JourneymapError(f"unknown language {lang!r}; {suggest(lang, LANGUAGES)}")
+    text = resources.files("journeymap").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    _flatten(YAML(typ="safe").load(text), "", out)
+    return out
+
+
+def t(key: str, lang: str, **kw: object) -> str:
+    """The text for ``key`` in ``lang`` with ``kw`` filled in.
+
+    A missing key is a programming error (the catalogue test keeps both languages
+    complete), so it raises ``KeyError`` rather than showing a half-translated map.
+    """
+    text = catalogue(lang)[key]
+    return text.format(**kw) if kw else text
+
+
+def months(lang: str) -> list[str]:
+    """Month names, January first."""
+    return t("date.months", lang).split("|")
+
+
+def format_date(value: dt.date | None, lang: str) -> str:
+    """``23 november 2026`` / ``23 November 2026``: day-month-year reads naturally in both."""
+    if value is None:
+        return ""
+    return t("date.format", lang, day=value.day, month=months(lang)[value.month - 1], year=value.year)
+
+
+def format_number(value: float, lang: str, decimals: int = 0) -> str:
+    """Grouped digits in the language's style: ``12.345,6`` (nl) / ``12,345.6`` (en)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "nl":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_percent(share: float | None, lang: str, decimals: int = 0) -> str:
+    """A share (0.125) as a percentage: ``12,5 %`` (nl) or ``12.5%`` (en)."""
+    if share is None:
+        return ""
+    return t("number.percent", lang, value=format_number(share * 100, lang, decimals))
+
+
+def format_duration(seconds: float | None, lang: str) -> str:
+    """A duration in the largest sensible unit: ``45 s``, ``12 min``, ``3,5 h``, ``2 d``."""
+    if seconds is None:
+        return ""
+    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
+        if seconds >= size:
+            amount = seconds / size
+            return t(f"duration.{unit}", lang, value=format_number(amount, lang, 0 if amount >= 10 else 1))
+    return t("duration.seconds", lang, value=format_number(seconds, lang))
