@@ -1,0 +1,148 @@
+"""Designed vs observed: how far the journey customers take is the journey the map designs.
+
+The design is the map's flow: each step's ``next`` edges (or the following step), and the
+entry steps (``entry: true``; the first step when none is marked). Observed transitions are
+consecutive step visits (repeats collapsed), as in :mod:`journeymap.engine.transitions`.
+
+* **fitness**: share of observed transitions the design allows.
+* **journeys following the design**: share of customers (with any event on the map) who
+  start at an entry step and take only designed transitions.
+* **undesigned transitions**: the most frequent transitions the design does not have, with
+  the customers taking them; entering at a non-entry step shows as ``(start) → step``.
+* **skipped steps**: for an undesigned jump ``a → b`` the steps on the shortest designed
+  path from ``a`` to ``b`` were skipped (counted once per transition).
+* **never seen**: steps on the map no event matched (assumed, not real).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from journeymap.engine import compile as C
+from journeymap.engine.binding import match_steps
+from journeymap.engine.steps import visits
+from journeymap.engine.transitions import transitions_expr
+from journeymap.errors import JourneymapError, suggest
+from journeymap.model.types import Journey
+from journeymap.render.overlay import Conformance, Flow
+
+START = "(start)"
+
+
+def entry_steps(journey: Journey) -> list[str]:
+    """Steps where the design lets a journey start."""
+    marked = [s.id for s in journey.steps if s.entry]
+    if marked or not journey.steps:
+        return marked
+    return [journey.steps[0].id]
+
+
+def _keys(edges: list[tuple[str, str]]) -> list[str]:
+    return [f"{a}\u2192{b}" for a, b in edges] or ["\u2205"]
+
+
+def _customer_flags(journey: Journey, table: ir.Table) -> ir.Table:
+    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step")
+    key = v.step.concat("\u2192", v.next_unit)
+    bad = (v.next_unit.notnull() & ~key.isin(_keys(journey.designed_edges()))) | (
+        v.is_first & ~v.step.isin(entry_steps(journey)))
+    return v.group_by("customer_id").aggregate(deviations=bad.cast("int64").sum())
+
+
+def _shortest(edges: list[tuple[str, str]], a: str, b: str) -> list[str] | None:
+    nxt: dict[str, list[str]] = {}
+    for x, y in edges:
+        nxt.setdefault(x, []).append(y)
+    prev: dict[str, str] = {}
+    queue, seen = deque([a]), {a}
+    while queue:
+        x = queue.popleft()
+        for y in nxt.get(x, []):
+            if y in seen:
+                continue
+            prev[y] = x
+            if y == b:
+                path = [b]
+                while path[-1] != a:
+                    path.append(prev[path[-1]])
+                return path[::-1]
+            seen.add(y)
+            queue.append(y)
+    return None
+
+
+def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFrame]:
+    """The figures behind :func:`conformance` as DataFrames: ``transitions`` (with ``designed``),
+    ``entries`` (first step per customer), ``summary`` (one row) and ``skipped``."""
+    designed = set(journey.designed_edges())
+    tr = C.execute(transitions_expr(journey, table, level="step", collapse_repeats=True, timing=False))
+    tr["designed"] = [(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)]
+    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step")
+    firsts = v.filter(v.is_first)
+    entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
+    entries["designed"] = entries["step"].isin(entry_steps(journey))
+    flags = _customer_flags(journey, table)
+    summary = C.execute(flags.aggregate(customers=flags.count(),
+                                        following=(flags.deviations == 0).cast("int64").sum()))
+    total_tr = int(tr["count"].sum()) if len(tr) else 0
+    ok_tr = int(tr.loc[tr["designed"], "count"].sum()) if len(tr) else 0
+    customers = int(summary["customers"].iloc[0] or 0)
+    following = int(summary["following"].iloc[0] or 0)
+    skipped: dict[str, int] = {}
+    for r in tr[~tr["designed"]].itertuples():
+        path = _shortest(journey.designed_edges(), str(r.source), str(r.target))
+        for sid in (path or [])[1:-1]:
+            skipped[sid] = skipped.get(sid, 0) + int(r.count)
+    matched = C.execute(match_steps(journey, table).group_by("step").aggregate(n=ibis._.count()))
+    seen = set(matched["step"].astype(str))
+    summary_df = pd.DataFrame([{
+        "customers": customers, "following_design": following,
+        "share_following_design": following / customers if customers else float("nan"),
+        "transitions": total_tr, "designed_transitions": ok_tr,
+        "fitness": ok_tr / total_tr if total_tr else float("nan"),
+        "never_seen": ", ".join(s.id for s in journey.steps if s.id not in seen),
+    }])
+    skipped_df = pd.DataFrame(sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])), columns=["step", "skipped"])
+    for df in (summary_df, skipped_df, entries):
+        df.attrs[C.SQL_ATTR] = summary.attrs.get(C.SQL_ATTR)
+    return {"transitions": tr, "entries": entries, "summary": summary_df, "skipped": skipped_df}
+
+
+def conformance(journey: Journey, table: ir.Table, *, top: int = 10) -> Conformance:
+    """The designed-vs-observed summary the map shows (see the module docstring)."""
+    tabs = conformance_tables(journey, table)
+    s = tabs["summary"].iloc[0]
+    tr, entries = tabs["transitions"], tabs["entries"]
+    flows = [Flow(str(r.source), str(r.target), int(r.customers), designed=False)
+             for r in tr[~tr["designed"]].itertuples()]
+    flows += [Flow(START, str(r.step), int(r.customers), designed=False)
+              for r in entries[~entries["designed"]].itertuples()]
+    flows.sort(key=lambda f: (-f.customers, f.source, f.target))
+    never = [x for x in str(s["never_seen"]).split(", ") if x]
+    return Conformance(
+        journeys_following_design=float(s["share_following_design"]) if s["customers"] else 0.0,
+        fitness=float(s["fitness"]) if s["transitions"] else 1.0,
+        undesigned=flows[:top],
+        never_seen_steps=never,
+        skipped_steps=[(str(r.step), int(r.skipped)) for r in tabs["skipped"].itertuples()],
+    )
+
+
+def deviation_customers(journey: Journey, table: ir.Table, source: str, target: str) -> pd.DataFrame:
+    """The customers who took transition ``source → target`` (``(start)`` for an entry), with
+    how often and when first: for follow-up on a deviation."""
+    valid = [s.id for s in journey.steps]
+    for sid in (source, target):
+        if sid != START and sid not in valid:
+            raise JourneymapError(f"unknown step {sid!r} in journey {journey.id!r}; {suggest(sid, valid)}")
+    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step")
+    if source == START:
+        hit = v.filter(v.is_first & (v.step == target))
+    else:
+        hit = v.filter((v.step == source) & (v.next_unit == target))
+    df = C.execute(hit.group_by("customer_id").aggregate(times=hit.count(), first_at=hit.ts.min()))
+    return df.sort_values("customer_id").reset_index(drop=True)

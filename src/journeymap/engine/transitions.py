@@ -1,0 +1,142 @@
+"""Paths and transitions: what customers really do next, at step, stage or event level.
+
+A transition is a pair of consecutive items of one customer in journey order (time, then
+source order). At event level with ``collapse_repeats=False`` this is exactly the
+directly-follows graph of process mining (pm4py's ``discover_dfg``), self-loops included.
+With ``collapse_repeats`` runs of the same item count once (a page reloaded five times is
+one visit). ``probability`` is the share of the source's outgoing transitions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from journeymap.engine import compile as C
+from journeymap.engine.binding import match_steps
+from journeymap.engine.steps import customer_window, designed_stage_edges, visits
+from journeymap.errors import JourneymapError, suggest
+from journeymap.model.types import Journey
+
+Level = Literal["step", "stage", "event"]
+ARROW = " \u2192 "
+
+
+def items(journey: Journey, table: ir.Table, level: Level) -> tuple[ir.Table, str]:
+    """The event table reduced to one ``unit`` column for the chosen level."""
+    if level == "event":
+        return table.select("customer_id", "ts", "seq", unit=table.event), "unit"
+    if level not in ("step", "stage"):
+        raise JourneymapError(f"unknown level {level!r}; expected one of: step, stage, event")
+    matched = match_steps(journey, table)
+    return matched.select("customer_id", "ts", "seq", unit=matched[level]), "unit"
+
+
+def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True) -> ir.Table:
+    """Every transition: ``customer_id, source, target, ts, seconds``."""
+    t, unit = items(journey, table, level)
+    if collapse_repeats:
+        v = visits(t, unit)
+        return v.filter(v.next_unit.notnull()).select(
+            "customer_id", source=v[unit], target=v.next_unit, ts=v.ts, seconds=v.gap_s)
+    w = customer_window(t)
+    n = t.mutate(target=t[unit].lead().over(w), next_ts=t.ts.lead().over(w))
+    n = n.filter(n.target.notnull())
+    return n.select("customer_id", source=n[unit], target=n.target, ts=n.ts,
+                    seconds=C.seconds_between(n.ts, n.next_ts))
+
+
+def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
+                     timing: bool = True) -> ir.Table:
+    """The transition graph as one expression (see :func:`transitions`)."""
+    p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats)
+    aggs: dict[str, ir.Scalar] = {"count": p.count(), "customers": p.customer_id.nunique()}
+    if timing:
+        aggs["median_seconds"] = p.seconds.median()
+        aggs["p90_seconds"] = p.seconds.quantile(0.9)
+    g = p.group_by(["source", "target"]).aggregate(**aggs)
+    out_w = ibis.window(group_by="source")
+    return g.mutate(probability=g["count"].cast("float64") / g["count"].sum().over(out_w))
+
+
+def transitions(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
+                top: int | None = None, min_count: int = 0) -> pd.DataFrame:
+    """The transition graph: ``source, target, count, customers, probability, median_seconds,
+    p90_seconds, designed`` (``designed`` for step and stage level), most frequent first.
+
+    ``top`` and ``min_count`` prune light edges so a graph of 100+ event names stays readable.
+    """
+    df = C.execute(transitions_expr(journey, table, level=level, collapse_repeats=collapse_repeats))
+    sql = df.attrs.get(C.SQL_ATTR)
+    if level == "step":
+        designed = set(journey.designed_edges())
+    elif level == "stage":
+        designed = set(designed_stage_edges(journey))
+    else:
+        designed = set()
+    df["designed"] = [(s, t) in designed for s, t in zip(df["source"], df["target"], strict=True)] \
+        if level != "event" else pd.NA
+    df = df.sort_values(["count", "source", "target"], ascending=[False, True, True]).reset_index(drop=True)
+    if min_count:
+        df = df[df["count"] >= min_count]
+    if top is not None:
+        df = df.head(top)
+    df = df[["source", "target", "count", "customers", "probability", "median_seconds", "p90_seconds", "designed"]]
+    df = df.reset_index(drop=True)
+    df.attrs[C.SQL_ATTR] = sql
+    return df
+
+
+def _sequences(journey: Journey, table: ir.Table, level: Level, collapse_repeats: bool) -> ir.Table:
+    t, unit = items(journey, table, level)
+    if collapse_repeats:
+        t = visits(t, unit)
+    return t.group_by("customer_id").aggregate(path=C.ordered_collect(t[unit], [t.ts, t.seq]).join(ARROW))
+
+
+def path_variants(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
+                  top: int = 10) -> pd.DataFrame:
+    """The most frequent whole paths (variants): ``path, customers, share``."""
+    seqs = _sequences(journey, table, level, collapse_repeats)
+    df = C.execute(seqs.group_by("path").aggregate(customers=seqs.count()))
+    total = int(df["customers"].sum()) if len(df) else 0
+    df["share"] = df["customers"] / total if total else float("nan")
+    df = df.sort_values(["customers", "path"], ascending=[False, True]).head(top).reset_index(drop=True)
+    return df
+
+
+def paths_around(journey: Journey, table: ir.Table, step: str, *, direction: Literal["after", "before"] = "after",
+                 depth: int = 3, top: int = 10) -> pd.DataFrame:
+    """The ``depth`` steps taken after (or before) a customer's first visit to ``step``."""
+    valid = [s.id for s in journey.steps]
+    if step not in valid:
+        raise JourneymapError(f"unknown step {step!r} in journey {journey.id!r}; {suggest(step, valid)}")
+    if depth < 1:
+        raise JourneymapError(f"depth must be at least 1 (got {depth})")
+    t, unit = items(journey, table, "step")
+    v = visits(t, unit)
+    w = customer_window(v)
+    shift = (lambda k: v[unit].lead(k)) if direction == "after" else (lambda k: v[unit].lag(k))
+    cols = {f"s{k}": shift(k).over(w) for k in range(1, depth + 1)}
+    rn = ibis.row_number().over(ibis.window(group_by=["customer_id", unit], order_by=[v.ts, v.seq]))
+    v = v.mutate(_rn=rn, **cols)
+    first = v.filter((v[unit] == step) & (v._rn == 0))
+    keys = [f"s{k}" for k in range(1, depth + 1)]
+    df = C.execute(first.group_by(keys).aggregate(customers=first.count()))
+    sql = df.attrs.get(C.SQL_ATTR)
+    marker = "(end)" if direction == "after" else "(start)"
+    paths = []
+    for row in df[keys].itertuples(index=False):
+        seen = [str(x) for x in row if isinstance(x, str)]
+        if len(seen) < depth:
+            seen.append(marker)
+        paths.append(ARROW.join([step, *seen] if direction == "after" else [*seen[::-1], step]))
+    df = pd.DataFrame({"path": paths, "customers": df["customers"].astype("int64")})
+    df = df.groupby("path", as_index=False)["customers"].sum()
+    df.attrs[C.SQL_ATTR] = sql
+    total = int(df["customers"].sum()) if len(df) else 0
+    df["share"] = df["customers"] / total if total else float("nan")
+    return df.sort_values(["customers", "path"], ascending=[False, True]).head(top).reset_index(drop=True)
