@@ -1,0 +1,116 @@
+"""The feedback tables: survey answers and interaction texts, in the same DuckDB file as the events.
+
+ADR 0001 fixes the ``events`` layout; this module fixes the two feedback tables beside it
+(and their quarantine), so that feedback joins events by ``customer_id`` in one engine.
+
+``feedback``: one survey answer (NPS 0–10, CSAT 1–5, CES 1–7) with its optional comment.
+``interactions``: one customer text (chat, e-mail, call transcript, review).
+Both carry the step they concern (resolved from a step id or an event reference at ingest),
+the detected language and the sentiment of their text. ``feedback_quarantine`` holds every
+row that could not be stored, with the reason and the raw row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from journeymap.errors import JourneymapError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends.duckdb import Backend as DuckDBBackend
+
+    from journeymap.model.workspace import Workspace
+
+NO_FEEDBACK = "no feedback yet: run journeymap ingest feedback FILE (or journeymap demo)"
+
+FEEDBACK_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("response_id", "VARCHAR"),     # the source's id, or a hash of the row (dedupe key)
+    ("customer_id", "VARCHAR"),     # stitched to the events' customer id where the events know it
+    ("ts", "TIMESTAMP"),            # UTC, naive
+    ("journey", "VARCHAR"),
+    ("step", "VARCHAR"),            # NULL for feedback about the relationship as a whole
+    ("event", "VARCHAR"),           # the event reference, when the source gave one
+    ("channel", "VARCHAR"),         # the survey's channel, else the step's
+    ("metric", "VARCHAR"),          # nps, csat, ces
+    ("score", "DOUBLE"),
+    ("comment", "VARCHAR"),         # NULL when empty
+    ("language", "VARCHAR"),        # nl, en or unknown (NULL without a comment)
+    ("sentiment", "DOUBLE"),        # -1..1 (NULL without a comment)
+    ("sentiment_label", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("line", "BIGINT"),
+)
+
+INTERACTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("interaction_id", "VARCHAR"),
+    ("customer_id", "VARCHAR"),
+    ("ts", "TIMESTAMP"),
+    ("journey", "VARCHAR"),
+    ("step", "VARCHAR"),
+    ("event", "VARCHAR"),
+    ("channel", "VARCHAR"),
+    ("kind", "VARCHAR"),            # chat, email, call, review, other
+    ("text", "VARCHAR"),
+    ("language", "VARCHAR"),
+    ("sentiment", "DOUBLE"),
+    ("sentiment_label", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("line", "BIGINT"),
+)
+
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_file", "VARCHAR"),
+    ("line", "BIGINT"),
+    ("reason", "VARCHAR"),
+    ("raw", "VARCHAR"),
+    ("ingested_at", "TIMESTAMP"),
+)
+
+
+def _ddl(table: str, columns: tuple[tuple[str, str], ...]) -> str:
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(f'{n} {t}' for n, t in columns)})"
+
+
+def ensure_feedback_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the feedback tables when the store has none yet."""
+    con.execute(_ddl("feedback", FEEDBACK_COLUMNS))
+    con.execute(_ddl("interactions", INTERACTION_COLUMNS))
+    con.execute(_ddl("feedback_quarantine", QUARANTINE_COLUMNS))
+
+
+def has_table(con: Any, name: str) -> bool:
+    """Whether the store holds ``name`` (works on a raw DuckDB connection and an Ibis backend)."""
+    raw = getattr(con, "con", con)
+    row = raw.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def connect(ws: Workspace) -> DuckDBBackend:
+    """A read-only Ibis backend on the workspace's store that has feedback tables."""
+    import ibis
+
+    from journeymap.events.store import duck
+
+    con = duck(ws, read_only=True)
+    if not has_table(con, "feedback"):
+        con.close()
+        raise JourneymapError(NO_FEEDBACK)
+    backend: Any = ibis.duckdb.from_connection(con)
+    return backend  # type: ignore[no-any-return]
+
+
+def open_feedback(ws: Workspace, con: DuckDBBackend | None = None) -> ir.Table:
+    """The ``feedback`` table as an Ibis table."""
+    backend = con if con is not None else connect(ws)
+    return backend.table("feedback").select([n for n, _ in FEEDBACK_COLUMNS])
+
+
+def open_interactions(ws: Workspace, con: DuckDBBackend | None = None) -> ir.Table:
+    """The ``interactions`` table as an Ibis table."""
+    backend = con if con is not None else connect(ws)
+    return backend.table("interactions").select([n for n, _ in INTERACTION_COLUMNS])

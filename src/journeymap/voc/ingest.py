@@ -1,0 +1,414 @@
+"""Feedback ingest: survey answers and interaction texts → validated, scored, deduplicated rows.
+
+The same guarantees as event ingest, reusing its readers (:mod:`journeymap.events.readers`):
+
+1. *stage*: the file's rows as they are, numbered (CSV of any delimiter, JSON lines, Parquet;
+   lines with invalid UTF-8 come back as rejects, not as a crash);
+2. *map columns*: canonical names, their common aliases, or ``--columns field=source``;
+3. *validate*: one SQL pass gives every row a quarantine reason or none — missing customer
+   or time, unknown metric, score not a number or outside its scale, a step that the journey
+   does not have (the reason names the valid step ids), an event reference no step binds,
+   empty interaction text;
+4. *score*: language and sentiment of every comment and text (Python, about 20,000 texts/s);
+5. *store*: rows whose id (or row hash) is new go into ``feedback`` / ``interactions``, the
+   rest into ``feedback_quarantine``. Re-ingesting a file adds nothing.
+
+All of it runs in one DuckDB transaction: a failure leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from journeymap.errors import JourneymapError, suggest
+from journeymap.events.readers import Staged, stage_file
+from journeymap.events.sql import ident, lit
+from journeymap.events.store import duck, has_table
+from journeymap.model.types import Journey
+from journeymap.model.workspace import Workspace
+from journeymap.progress import progress
+from journeymap.voc.feedback_store import ensure_feedback_schema
+from journeymap.voc.metrics import SCALES
+from journeymap.voc.sentiment import Backend, analyze
+
+SURVEY_FIELDS = ("response_id", "customer_id", "ts", "step", "event", "metric", "score", "comment", "language", "channel")
+TEXT_FIELDS = ("interaction_id", "customer_id", "ts", "step", "event", "channel", "kind", "text", "language")
+#: Accepted source column names per canonical field (matched case-insensitively) when no mapping is given.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "response_id": ("response_id", "id", "response", "survey_response_id"),
+    "interaction_id": ("interaction_id", "id", "message_id", "ticket_id", "conversation_id"),
+    "customer_id": ("customer_id", "customer", "user_id", "client_id", "klant_id", "klantnummer"),
+    "ts": ("ts", "timestamp", "time", "date", "created_at", "datetime", "datum"),
+    "step": ("step", "step_id", "touchpoint", "stap"),
+    "event": ("event", "event_ref", "event_name", "event_reference"),
+    "metric": ("metric", "survey", "question_type", "type"),
+    "score": ("score", "value", "rating", "answer", "cijfer"),
+    "comment": ("comment", "comments", "feedback", "remark", "opmerking", "toelichting"),
+    "language": ("language", "lang", "taal"),
+    "channel": ("channel", "kanaal"),
+    "kind": ("kind", "medium", "source_type"),
+    "text": ("text", "message", "body", "transcript", "content", "bericht", "tekst"),
+}
+KINDS = ("chat", "email", "call", "review", "other")
+_KIND_OF_CHANNEL = {"chat": "chat", "email": "email", "phone": "call", "review-site": "review", "social": "other"}
+
+MISSING_CUSTOMER = "missing customer id"
+MISSING_TIME = "missing time"
+UNPARSABLE_TIME = "unparsable time"
+FUTURE_TIME = "time in the future"
+MISSING_METRIC = "missing metric (expected one of: ces, csat, nps)"
+MISSING_SCORE = "missing score"
+NOT_A_NUMBER = "score is not a number"
+NOT_WHOLE = "score is not a whole number"
+EMPTY_TEXT = "empty text"
+
+
+@dataclass
+class FileCounts:
+    """What happened to one file's rows: ``read == stored + quarantined + duplicates``."""
+
+    source: str
+    kind: str  # survey or interactions
+    read: int = 0
+    stored: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeedbackIngestReport:
+    """The outcome of one feedback ingest."""
+
+    files: list[FileCounts]
+    feedback_rows: int = 0
+    interaction_rows: int = 0
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def stored(self) -> int:
+        return sum(f.stored for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+
+def scale_reason(metric: str) -> str:
+    lo, hi = SCALES[metric]
+    return f"score outside the {metric} scale {lo}–{hi}"
+
+
+def pick_journey(ws: Workspace, journey: str | None) -> Journey:
+    """The journey feedback refers to: the named one, or the workspace's only journey."""
+    if journey:
+        return ws.journey(journey)
+    if len(ws.journeys) == 1:
+        return next(iter(ws.journeys.values()))
+    if not ws.journeys:
+        raise JourneymapError("the workspace has no journey to attach feedback to; add one under journeys/")
+    raise JourneymapError(f"the workspace has {len(ws.journeys)} journeys; name one with --journey "
+                          f"({suggest('', ws.journeys)})")
+
+
+def resolve_columns(staged: Staged, fields: Sequence[str], mapping: dict[str, str]) -> dict[str, str | None]:
+    """Canonical field → source column: the explicit mapping, else the canonical name or an alias."""
+    by_lower = {c.lower(): c for c in staged.columns}
+    out: dict[str, str | None] = {}
+    for f in fields:
+        if f in mapping:
+            if mapping[f] not in staged.columns:
+                raise JourneymapError(f"{staged.display}: --columns maps {f} to {mapping[f]!r}, which the file does "
+                                      f"not have; {suggest(mapping[f], staged.columns)}")
+            out[f] = mapping[f]
+            continue
+        out[f] = next((by_lower[a] for a in ALIASES.get(f, (f,)) if a in by_lower), None)
+    return out
+
+
+def event_step(journey: Journey, event: str) -> str | None:
+    """The first step (map order) whose binding names, globs or regexes match an event name."""
+    for step in journey.steps:
+        if step.binding is None:
+            continue
+        for pattern in step.binding.events:
+            if pattern.startswith("re:"):
+                if re.search(pattern[3:], event):
+                    return step.id
+            elif any(c in pattern for c in "*?["):
+                if fnmatch.fnmatchcase(event, pattern):
+                    return step.id
+            elif pattern == event:
+                return step.id
+    return None
+
+
+def _col(columns: dict[str, str | None], name: str, prefix: str = "r.") -> str:
+    """A trimmed text expression for a mapped source column (NULL when empty or unmapped)."""
+    c = columns.get(name)
+    return f"nullif(trim({prefix}{ident(c)}::VARCHAR), '')" if c else "NULL::VARCHAR"
+
+
+def _raw(staged: Staged) -> str:
+    if staged.raw_is_line:
+        return "__raw"
+    fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in staged.columns)
+    return f"to_json(struct_pack({fields}))::VARCHAR" if fields else "'{}'"
+
+
+NORM_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS __fbnorm (
+    file VARCHAR, line BIGINT, kind VARCHAR, id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, step VARCHAR,
+    event VARCHAR, channel VARCHAR, metric VARCHAR, score DOUBLE, text VARCHAR, language VARCHAR, ikind VARCHAR,
+    reason VARCHAR, raw VARCHAR, n BIGINT, sentiment DOUBLE, sentiment_label VARCHAR
+)"""
+
+
+def _lookup_tables(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, str | None],
+                   journey: Journey) -> None:
+    """Temp tables mapping the file's step ids and event references to steps or to a reason."""
+    step_ids = [s.id for s in journey.steps]
+    channels = {s.id: s.channel for s in journey.steps}
+    steps_given: list[str] = []
+    if cols.get("step"):
+        steps_given = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {_col(cols, 'step', '')} FROM {staged.relation} WHERE {_col(cols, 'step', '')} IS NOT NULL"
+        ).fetchall()]
+    step_rows = [(s, s if s in channels else None, channels.get(s),
+                  None if s in channels else f"unknown step {s!r} in journey {journey.id!r}; {suggest(s, step_ids)}")
+                 for s in steps_given]
+    events_given: list[str] = []
+    if cols.get("event"):
+        events_given = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {_col(cols, 'event', '')} FROM {staged.relation} WHERE {_col(cols, 'event', '')} IS NOT NULL"
+        ).fetchall()]
+    event_rows = []
+    for e in events_given:
+        sid = event_step(journey, e)
+        event_rows.append((e, sid, channels.get(sid) if sid else None,
+                           None if sid else f"event {e!r} is on no step of journey {journey.id!r}"))
+    for name, rows in (("__fbsteps", step_rows), ("__fbevents", event_rows)):
+        df = pd.DataFrame(rows, columns=["ref", "step", "channel", "reason"]).astype("object")
+        con.register(f"{name}_df", df)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT ref::VARCHAR AS ref, step::VARCHAR AS step, "
+                    f"channel::VARCHAR AS channel, reason::VARCHAR AS reason FROM {name}_df")
+        con.unregister(f"{name}_df")
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, str | None], kind: str,
+               journey: Journey, now: dt.datetime) -> None:
+    """One SQL pass: every staged row into ``__fbnorm`` with a reason or none."""
+    _lookup_tables(con, staged, cols, journey)
+    future = (now.replace(tzinfo=None) + dt.timedelta(days=1)).isoformat(sep=" ")
+    survey = kind == "survey"
+    ts = _col(cols, "ts")
+    score = _col(cols, "score")
+    metric = f"lower({_col(cols, 'metric')})"
+    text = _col(cols, "comment" if survey else "text")
+    scale_checks = " ".join(
+        f"WHEN __metric = {lit(m)} AND (__score < {lo} OR __score > {hi}) THEN {lit(scale_reason(m))}"
+        for m, (lo, hi) in SCALES.items()
+    )
+    metric_list = ", ".join(lit(m) for m in SCALES)
+    survey_reasons = f"""
+            WHEN __metric IS NULL THEN {lit(MISSING_METRIC)}
+            WHEN __metric NOT IN ({metric_list}) THEN 'unknown metric ''' || __metric_raw || ''' (expected one of: ces, csat, nps)'
+            WHEN __score_raw IS NULL THEN {lit(MISSING_SCORE)}
+            WHEN __score IS NULL THEN {lit(NOT_A_NUMBER)}
+            {scale_checks}
+            WHEN __score <> round(__score) THEN {lit(NOT_WHOLE)}""" if survey else f"""
+            WHEN __text IS NULL THEN {lit(EMPTY_TEXT)}"""
+    ikind = f"lower({_col(cols, 'kind')})"
+    kind_expr = "NULL::VARCHAR" if survey else f"""CASE
+            WHEN {ikind} IN ({', '.join(lit(k) for k in KINDS)}) THEN {ikind}
+            WHEN {ikind} IN ('e-mail', 'mail') THEN 'email' WHEN {ikind} IN ('phone', 'transcript') THEN 'call'
+            ELSE coalesce({' '.join(['CASE lower(__channel)'] + [f'WHEN {lit(c)} THEN {lit(k)}' for c, k in _KIND_OF_CHANNEL.items()] + ['END'])}, 'other') END"""
+    lang = f"lower({_col(cols, 'language')})"
+    hash_expr = ("md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__ts::VARCHAR, ''), coalesce(__metric, ''), "
+                 "coalesce(__score::VARCHAR, ''), coalesce(__step_raw, ''), coalesce(__event, ''), "
+                 "coalesce(__text, '')))")
+    id_col = _col(cols, "response_id" if survey else "interaction_id")
+    inner = f"""
+        SELECT r.*, {_col(cols, 'customer_id')} AS __cust, {ts} AS __ts_raw,
+               timezone('UTC', TRY_CAST({ts} AS TIMESTAMPTZ)) AS __ts,
+               {_col(cols, 'metric')} AS __metric_raw, {metric} AS __metric,
+               {score} AS __score_raw, TRY_CAST({score} AS DOUBLE) AS __score,
+               {text} AS __text, {_col(cols, 'step')} AS __step_raw, {_col(cols, 'event')} AS __event,
+               coalesce(lower({_col(cols, 'channel')}), s.channel, e.channel) AS __channel,
+               coalesce(s.step, e.step) AS __step, coalesce(s.reason, CASE WHEN s.ref IS NULL THEN e.reason END) AS __step_reason,
+               {id_col} AS __id, CASE WHEN {lang} IN ('nl', 'en') THEN {lang} END AS __lang
+        FROM {staged.relation} r
+        LEFT JOIN __fbsteps s ON s.ref = {_col(cols, 'step')}
+        LEFT JOIN __fbevents e ON e.ref = {_col(cols, 'event')}"""
+    reason = f"""CASE
+            WHEN __bad IS NOT NULL THEN __bad
+            WHEN __cust IS NULL THEN {lit(MISSING_CUSTOMER)}
+            WHEN __ts_raw IS NULL THEN {lit(MISSING_TIME)}
+            WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
+            WHEN __ts > {lit(future)}::TIMESTAMP THEN {lit(FUTURE_TIME)}
+            {survey_reasons}
+            WHEN __step_reason IS NOT NULL THEN __step_reason
+        END"""
+    file = lit(staged.display)
+    try:
+        con.execute(f"""
+            INSERT INTO __fbnorm
+            SELECT {file}, __line, {lit(kind)}, coalesce(__id, {hash_expr}), __cust, __ts, __step, __event,
+                   __channel, __metric, __score, __text, __lang, {kind_expr}, __reason,
+                   CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END, __n, NULL, NULL
+            FROM (SELECT *, {reason} AS __reason FROM ({inner}))
+        """)
+        if staged.rejects:
+            con.execute(f"INSERT INTO __fbnorm (file, line, kind, reason, raw) "
+                        f"SELECT {file}, line, {lit(kind)}, reason, raw FROM {staged.rejects}")
+    except duckdb.Error as exc:
+        raise JourneymapError(f"cannot read the rows of {staged.display}: {exc}") from exc
+
+
+def _score_texts(con: duckdb.DuckDBPyConnection, backend: Backend | None, quiet: bool) -> None:
+    """Language and sentiment for every usable row with text, in chunks with a progress bar."""
+    rows = con.execute("SELECT file, n, text, language FROM __fbnorm "
+                       "WHERE reason IS NULL AND text IS NOT NULL").fetchall()
+    if not rows:
+        return
+    chunk = 20_000
+    out: list[tuple[str, int, str, float, str]] = []
+    with progress(quiet) as bar:
+        task = bar.add_task("scoring sentiment", total=len(rows))
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            results = analyze([r[2] for r in part], [r[3] for r in part], backend)
+            out.extend((r[0], r[1], s.language, s.score, s.label) for r, s in zip(part, results, strict=True))
+            bar.update(task, advance=len(part))
+    df = pd.DataFrame(out, columns=["file", "n", "language", "sentiment", "label"])
+    con.register("__fbscores_df", df)
+    con.execute("""
+        UPDATE __fbnorm SET language = s.language, sentiment = s.sentiment, sentiment_label = s.label
+        FROM __fbscores_df s WHERE __fbnorm.file = s.file AND __fbnorm.n = s.n
+    """)
+    con.unregister("__fbscores_df")
+
+
+def ingest_feedback(ws: Workspace, sources: Sequence[str | Path], *, journey: str | None = None,
+                    columns: dict[str, str] | None = None, delimiter: str | None = None, quiet: bool = False,
+                    now: dt.datetime | None = None, backend: Backend | None = None) -> FeedbackIngestReport:
+    """Ingest survey-answer and interaction-text files into the workspace's store, all or nothing.
+
+    A file with ``metric`` and ``score`` columns holds survey answers; one with a ``text``
+    column holds interactions. ``columns`` maps canonical fields to source columns.
+    ``now`` fixes the clock for the "time in the future" check; ``backend`` picks the
+    sentiment backend (default: the offline lexicon backend).
+    """
+    if not sources:
+        raise JourneymapError("nothing to ingest: give one or more feedback files")
+    jr = pick_journey(ws, journey)
+    now = now or dt.datetime.now(dt.UTC)
+    con = duck(ws, read_only=False)
+    try:
+        con.execute(f"SET TimeZone = {lit(ws.settings.timezone)}")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            report = _run(con, ws, [Path(s) for s in sources], jr, columns or {}, delimiter, quiet, now, backend)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except duckdb.Error as exc:
+        raise JourneymapError(f"feedback ingest failed, the store is unchanged: {exc}") from exc
+    finally:
+        con.close()
+    return report
+
+
+def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], journey: Journey,
+         mapping: dict[str, str], delimiter: str | None, quiet: bool, now: dt.datetime,
+         backend: Backend | None) -> FeedbackIngestReport:
+    ensure_feedback_schema(con)
+    con.execute(NORM_DDL)
+    counts: list[FileCounts] = []
+    with progress(quiet) as bar:
+        task = bar.add_task("reading feedback files", total=len(sources))
+        for i, path in enumerate(sources):
+            staged = stage_file(con, path, f"fb{i}", delimiter=delimiter, mapped=list(mapping.values()))
+            survey_cols = resolve_columns(staged, SURVEY_FIELDS, mapping)
+            text_cols = resolve_columns(staged, TEXT_FIELDS, mapping)
+            if survey_cols["metric"] and survey_cols["score"]:
+                kind, cols = "survey", survey_cols
+            elif text_cols["text"]:
+                kind, cols = "interactions", text_cols
+            else:
+                raise JourneymapError(
+                    f"{staged.display}: neither survey answers (columns metric and score) nor interaction texts "
+                    f"(column text); it has: {', '.join(staged.columns) or 'no columns'}. "
+                    "Map columns with --columns metric=…,score=… or --columns text=…")
+            for needed in ("customer_id", "ts"):
+                if not cols[needed]:
+                    raise JourneymapError(f"{staged.display}: no {needed} column; {suggest(needed, staged.columns)} "
+                                          f"(or map one with --columns {needed}=COLUMN)")
+            _normalise(con, staged, cols, kind, journey, now)
+            counts.append(FileCounts(staged.display, kind, notes=staged.notes))
+            bar.update(task, advance=1)
+    _score_texts(con, backend, quiet)
+    stamp = lit(now.replace(tzinfo=None).isoformat(sep=" "))
+    con.execute(f"""
+        INSERT INTO feedback_quarantine
+        SELECT DISTINCT file, line, reason, raw, {stamp}::TIMESTAMP FROM __fbnorm q
+        WHERE reason IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM feedback_quarantine x WHERE x.source_file = q.file
+              AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason AND x.raw IS NOT DISTINCT FROM q.raw)
+    """)
+    stitch = ("LEFT JOIN (SELECT raw_customer_id, any_value(customer_id) AS cid FROM events "
+              "WHERE raw_customer_id IS NOT NULL GROUP BY 1) m ON m.raw_customer_id = f.customer_id"
+              if has_table(con, "events") else "LEFT JOIN (SELECT NULL::VARCHAR AS cid) m ON false")
+    jid = lit(journey.id)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __fbfresh AS
+        SELECT f.*, coalesce(m.cid, f.customer_id) AS cust FROM __fbnorm f {stitch}
+        WHERE reason IS NULL AND NOT EXISTS (
+            SELECT 1 FROM feedback x WHERE f.kind = 'survey' AND x.response_id = f.id)
+          AND NOT EXISTS (SELECT 1 FROM interactions x WHERE f.kind = 'interactions' AND x.interaction_id = f.id)
+        QUALIFY row_number() OVER (PARTITION BY kind, id ORDER BY file, line) = 1
+    """)
+    con.execute(f"""
+        INSERT INTO feedback SELECT id, cust, ts, {jid}, step, event, channel, metric, score, text,
+               language, sentiment, sentiment_label, file, line
+        FROM __fbfresh WHERE kind = 'survey' ORDER BY cust, ts
+    """)
+    con.execute(f"""
+        INSERT INTO interactions SELECT id, cust, ts, {jid}, step, event, channel, ikind, text,
+               language, sentiment, sentiment_label, file, line
+        FROM __fbfresh WHERE kind = 'interactions' ORDER BY cust, ts
+    """)
+    by_file = {c.source: c for c in counts}
+    for file, read, quarantined in con.execute(
+            "SELECT file, count(*), count(reason) FROM __fbnorm GROUP BY file").fetchall():
+        by_file[file].read, by_file[file].quarantined = int(read), int(quarantined)
+    for file, reason, n in con.execute(
+            "SELECT file, reason, count(*) FROM __fbnorm WHERE reason IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 2"
+    ).fetchall():
+        by_file[file].reasons[reason] = int(n)
+    for file, n in con.execute("SELECT file, count(*) FROM __fbfresh GROUP BY file").fetchall():
+        by_file[file].stored = int(n)
+    for c in counts:
+        c.duplicates = c.read - c.stored - c.quarantined
+    totals = con.execute("SELECT (SELECT count(*) FROM feedback), (SELECT count(*) FROM interactions)").fetchone()
+    assert totals is not None
+    for t in ("__fbnorm", "__fbfresh", "__fbsteps", "__fbevents"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return FeedbackIngestReport(counts, int(totals[0]), int(totals[1]))

@@ -1,0 +1,209 @@
+"""Feedback metrics with honest uncertainty: NPS, CSAT and CES, each with n and a 95 % interval.
+
+Two halves, so the metrics scale like the event analytics:
+
+* the engine half (:func:`metric_counts`) is one Ibis aggregation over the ``feedback``
+  table: per group only counts and sums (n, promoters, detractors, top-2-box, Σscore,
+  Σscore²) travel back from the database;
+* the arithmetic half (:func:`nps`, :func:`csat`, :func:`ces`, :func:`wilson`) turns those
+  counts into scores and intervals. It is pure, so tests check it against hand arithmetic.
+
+Methods (all 95 %, z = 1.96):
+
+* **NPS** = 100 · (promoters − detractors) / n. Each answer is +1 (9–10), 0 (7–8) or −1 (0–6);
+  NPS is 100 × their mean, so its variance is ``(p_p + p_d − (p_p − p_d)²) / n`` (the
+  variance of the promoter-minus-detractor score), and the interval is the normal
+  approximation ``NPS ± 100 · z · sqrt(var)``, clipped to [−100, 100].
+* **CSAT** = share of 4–5 answers on the 1–5 scale (top-2-box), with a **Wilson** score
+  interval, which stays inside [0, 1] and behaves for small n and shares near 0 or 1.
+* **CES** (1–7, 7 = very easy) = the mean with a normal interval ``mean ± z · s / sqrt(n)``
+  (``s`` the sample standard deviation), plus the top-2-box share (6–7) with a Wilson interval.
+
+Samples under :data:`SMALL_SAMPLE` answers are flagged ``small_sample``: shown, not hidden.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+Metric = Literal["nps", "csat", "ces"]
+METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
+#: The valid score range of each metric (inclusive).
+SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+#: The lowest score counted in the top-2-box.
+TOP2: dict[str, int] = {"nps": 9, "csat": 4, "ces": 6}
+SMALL_SAMPLE = 30
+Z95 = 1.959963984540054
+GROUPINGS: tuple[str, ...] = ("step", "stage", "persona", "channel")
+PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A confidence interval."""
+
+    low: float
+    high: float
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
+    """The Wilson score interval of a share ``successes / n`` (None when n is 0)."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class NpsResult:
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    score: float | None  # -100 .. 100
+    interval: Interval | None
+
+    @property
+    def small_sample(self) -> bool:
+        return self.n < SMALL_SAMPLE
+
+
+def nps(promoters: int, passives: int, detractors: int, z: float = Z95) -> NpsResult:
+    """NPS with its normal-approximation interval (see the module docstring)."""
+    n = promoters + passives + detractors
+    if n == 0:
+        return NpsResult(0, 0, 0, 0, None, None)
+    pp, pd_ = promoters / n, detractors / n
+    score = pp - pd_
+    var = (pp + pd_ - score * score) / n
+    half = z * math.sqrt(max(var, 0.0))
+    interval = Interval(max(-100.0, 100 * (score - half)), min(100.0, 100 * (score + half)))
+    return NpsResult(n, promoters, passives, detractors, 100 * score, interval)
+
+
+@dataclass(frozen=True)
+class ShareResult:
+    """A top-2-box share with a Wilson interval and the mean score."""
+
+    n: int
+    top2: int
+    share: float | None
+    interval: Interval | None
+    mean: float | None
+    mean_interval: Interval | None = None
+
+    @property
+    def small_sample(self) -> bool:
+        return self.n < SMALL_SAMPLE
+
+
+def csat(n: int, top2: int, total: float | None = None) -> ShareResult:
+    """CSAT: the top-2-box share (4–5 of 5) with a Wilson interval; ``total`` (Σscore) gives the mean."""
+    if n == 0:
+        return ShareResult(0, 0, None, None, None)
+    return ShareResult(n, top2, top2 / n, wilson(top2, n), total / n if total is not None else None)
+
+
+def mean_interval(n: int, total: float, total_sq: float, z: float = Z95) -> Interval | None:
+    """Normal interval of a mean from n, Σx and Σx² (sample standard deviation; None when n < 2)."""
+    if n < 2:
+        return None
+    mean = total / n
+    var = max((total_sq - n * mean * mean) / (n - 1), 0.0)
+    half = z * math.sqrt(var / n)
+    return Interval(mean - half, mean + half)
+
+
+def ces(n: int, top2: int, total: float, total_sq: float) -> ShareResult:
+    """CES: mean (normal interval) and top-2-box share (6–7 of 7, Wilson interval)."""
+    if n == 0:
+        return ShareResult(0, 0, None, None, None)
+    return ShareResult(n, top2, top2 / n, wilson(top2, n), total / n, mean_interval(n, total, total_sq))
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One metric for one group and period: what ``journeymap`` reports and the map shows."""
+
+    metric: str
+    group: str | None
+    period: str | None
+    n: int
+    value: float | None  # NPS -100..100, CSAT top-2 share 0..1, CES mean 1..7
+    low: float | None
+    high: float | None
+    top2_share: float | None = None
+    mean: float | None = None
+
+    @property
+    def small_sample(self) -> bool:
+        return self.n < SMALL_SAMPLE
+
+
+def metric_counts(fb: ir.Table, by: str | None = None, period: str | None = None) -> ir.Table:
+    """The engine half: counts and sums per metric (and group, and period) as one Ibis expression.
+
+    ``fb`` needs ``metric`` and ``score`` columns, plus ``ts`` for a period and the ``by``
+    column (``step``, ``stage``, ``persona``, ``channel`` …) for a grouping.
+    """
+    keys: dict[str, Any] = {"metric": fb.metric}
+    if by:
+        keys["grp"] = fb[by].cast("string")
+    if period:
+        keys["period"] = fb.ts.truncate(_TRUNC[period]).cast("date").cast("string")
+    score = fb.score.cast("float64")
+    top2 = ibis.cases(*[((fb.metric == m) & (score >= t), 1) for m, t in TOP2.items()], else_=0)
+    return fb.filter(fb.score.notnull()).group_by(**keys).aggregate(
+        n=fb.count(),
+        promoters=(score >= 9).cast("int64").sum(),
+        passives=((score >= 7) & (score <= 8)).cast("int64").sum(),
+        detractors=(score <= 6).cast("int64").sum(),
+        top2=top2.sum(),
+        total=score.sum(),
+        total_sq=(score * score).sum(),
+    )
+
+
+_TRUNC = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def rows_from_counts(records: list[dict[str, Any]]) -> list[MetricRow]:
+    """The arithmetic half: :class:`MetricRow` objects from :func:`metric_counts` records."""
+    out: list[MetricRow] = []
+    for r in records:
+        metric, n = str(r["metric"]), int(r["n"])
+        group = None if r.get("grp") is None else str(r["grp"])
+        period = None if r.get("period") is None else str(r["period"])
+        if metric == "nps":
+            res = nps(int(r["promoters"]), int(r["passives"]), int(r["detractors"]))
+            iv = res.interval
+            out.append(MetricRow(metric, group, period, n, res.score, iv.low if iv else None, iv.high if iv else None,
+                                 top2_share=int(r["promoters"]) / n if n else None, mean=float(r["total"]) / n))
+        elif metric == "csat":
+            cs = csat(n, int(r["top2"]), float(r["total"]))
+            iv = cs.interval
+            out.append(MetricRow(metric, group, period, n, cs.share, iv.low if iv else None, iv.high if iv else None,
+                                 top2_share=cs.share, mean=cs.mean))
+        elif metric == "ces":
+            ce = ces(n, int(r["top2"]), float(r["total"]), float(r["total_sq"]))
+            iv = ce.mean_interval
+            out.append(MetricRow(metric, group, period, n, ce.mean, iv.low if iv else None, iv.high if iv else None,
+                                 top2_share=ce.share, mean=ce.mean))
+    out.sort(key=lambda m: (m.metric, m.group or "", m.period or ""))
+    return out
+
+
+def compute_metrics(fb: ir.Table, by: str | None = None, period: str | None = None) -> list[MetricRow]:
+    """NPS, CSAT and CES per group and period for a feedback table (see the module docstring)."""
+    from journeymap.engine import compile as C
+
+    df = C.execute(metric_counts(fb, by, period))
+    return rows_from_counts(df.to_dict("records"))
