@@ -199,7 +199,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                             f"SELECT {_COLS} FROM __fresh")
                 rounds = resolve_identities(con, "__all")
             with _step(bar, "ordering journeys"):
-                con.execute(f"""
+                con.execute("""
                     CREATE TABLE __events_next AS
                     SELECT coalesce(m.customer_id, a.raw_customer_id, a.anonymous_id) AS customer_id, a.ts, a.event,
                            a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id, a.seq, a.properties

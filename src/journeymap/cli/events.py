@@ -1,0 +1,119 @@
+"""Commands on the event store: ingest events, quarantine, status, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from journeymap.cli import app, ingest_app
+from journeymap.cli.common import QuietOption, WorkspaceOption, console, err_console
+from journeymap.events.ingest import IngestReport
+
+
+def _print_ingest(report: IngestReport) -> None:
+    for s in report.sources:
+        console.print(f"{s.source}: read {s.read:,} = stored {s.stored:,} + quarantined {s.quarantined:,} "
+                      f"+ duplicates {s.duplicates:,}", soft_wrap=True)
+        for reason, n in s.reasons.items():
+            console.print(f"  quarantined, {reason}: {n:,}")
+    if len(report.sources) > 1:
+        console.print(f"total: read {report.read:,} = stored {report.stored:,} + quarantined "
+                      f"{report.quarantined:,} + duplicates {report.duplicates:,}")
+    console.print(f"store: {report.events:,} events, {report.customers:,} customers, "
+                  f"{report.stitched_ids:,} anonymous ids stitched")
+    if report.quarantined:
+        console.print("see the quarantined rows with: journeymap quarantine")
+
+
+@ingest_app.command("events")
+def ingest_events_cmd(
+    sources: list[str] = typer.Argument(..., help="Files (CSV, Parquet, JSON lines; .gz too) or a postgresql:// URL."),
+    columns: str = typer.Option(None, "--columns", "-c",
+                                help="Map fields to source columns: customer_id=user,ts=time (headerless: column0…)."),
+    table: str = typer.Option(None, "--table", help="Database table to read (with a postgresql:// URL)."),
+    query: str = typer.Option(None, "--query", help="SQL query to read (with a postgresql:// URL)."),
+    delimiter: str = typer.Option(None, "--delimiter", help="CSV delimiter (default: detected)."),
+    header: bool = typer.Option(None, "--header/--no-header", help="Whether CSV files have a header line "
+                                "(default: detected)."),
+    workspace: Path = WorkspaceOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Load event logs into the workspace's store: validated, deduplicated, stitched, journey-ordered.
+
+    Every row is stored, quarantined with a reason, or counted as a duplicate; the
+    counts are printed. An interrupted ingest leaves the store as it was.
+    """
+    from journeymap.events.ingest import ingest_events
+    from journeymap.events.normalize import parse_columns
+    from journeymap.model.workspace import load_workspace
+
+    ws = load_workspace(workspace)
+    report = ingest_events(ws, sources, columns=parse_columns(columns) or None, table=table, query=query,
+                           delimiter=delimiter, header=header, quiet=quiet)
+    _print_ingest(report)
+
+
+@app.command()
+def quarantine(
+    reason: str = typer.Option(None, "--reason", "-r", help="Only rows quarantined for this reason."),
+    export: Path = typer.Option(None, "--export", "-e", help="Write the rows to FILE.csv or FILE.jsonl."),
+    limit: int = typer.Option(50, "--limit", "-n", help="Rows to list (export writes all)."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """List or export the rows ingest could not use, with file, line and reason."""
+    from journeymap.events.quarantine import export_quarantine, list_quarantine, quarantine_counts
+    from journeymap.model.workspace import load_workspace
+
+    ws = load_workspace(workspace)
+    if export is not None:
+        n = export_quarantine(ws, export, reason)
+        console.print(f"Wrote {n:,} quarantined rows to {export}")
+        return
+    counts = quarantine_counts(ws)
+    if not counts:
+        console.print("The quarantine is empty: every ingested row was usable.")
+        return
+    for r, n in counts.items():
+        console.print(f"{r}: {n:,}")
+    for row in list_quarantine(ws, reason, limit):
+        console.print(f"{row.source_file}:{row.line if row.line is not None else '?'}: {row.reason}: {row.raw}",
+                      soft_wrap=True, markup=False)
+
+
+@app.command()
+def status(workspace: Path = WorkspaceOption) -> None:
+    """Show what the event store holds: customers, events, time range, channels, sources, stitching."""
+    from journeymap.events.status import store_status
+    from journeymap.model.workspace import load_workspace
+
+    s = store_status(load_workspace(workspace))
+    console.print(f"events: {s.events:,}")
+    console.print(f"customers: {s.customers:,}")
+    console.print(f"time range (UTC): {s.first_ts} … {s.last_ts}")
+    console.print(f"anonymous ids: {s.anonymous_ids:,}, stitched to a customer: {s.stitched_ids:,}")
+    console.print("per channel: " + ", ".join(f"{k} {v:,}" for k, v in s.per_channel.items()), soft_wrap=True)
+    console.print("per source: " + ", ".join(f"{k} {v:,}" for k, v in s.per_source.items()), soft_wrap=True)
+    quarantined = sum(s.quarantined.values())
+    console.print(f"quarantined rows: {quarantined:,}" + (
+        " (" + ", ".join(f"{k} {v:,}" for k, v in s.quarantined.items()) + ")" if quarantined else ""))
+
+
+@app.command()
+def demo(
+    directory: Path = typer.Argument(Path("journeymap-demo"), help="Folder for the demo workspace."),
+    customers: int = typer.Option(100_000, "--customers", help="Number of simulated customers."),
+    seed: int = typer.Option(42, "--seed", help="Random seed (same seed, same data)."),
+    lang: str = typer.Option("en", "--lang", "-l", help="Language of the map: nl or en."),
+    quiet: bool = QuietOption,
+) -> None:
+    """Create a demo webshop workspace with generated multi-channel events, ingest them and render the map."""
+    from journeymap.events.demo import create_demo
+
+    result = create_demo(directory, customers=customers, seed=seed, lang=lang, quiet=quiet)
+    _print_ingest(result.ingest)
+    if result.map_file is not None:
+        console.print(f"Map: {result.map_file}")
+    if result.note:
+        err_console.print(result.note)
+    console.print(f"Next: journeymap status -w {result.root}")
