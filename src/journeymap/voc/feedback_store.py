@@ -84,10 +84,10 @@ def ensure_feedback_schema(con: duckdb.DuckDBPyConnection) -> None:
 def has_table(con: Any, name: str) -> bool:
     """Whether the store holds ``name`` (works on a raw DuckDB connection and an Ibis backend)."""
     raw = getattr(con, "con", con)
-    row = raw.execute(
+    rows = raw.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def connect(ws: Workspace) -> DuckDBBackend:
