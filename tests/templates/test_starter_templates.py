@@ -63,6 +63,11 @@ def only_journey(ws: Workspace) -> Journey:
     return next(iter(ws.journeys.values()))
 
 
+def only_journey_file(ws: Workspace) -> Path:
+    assert len(ws.journey_files) == 1
+    return next(iter(ws.journey_files.values())).path
+
+
 def test_constants() -> None:
     assert TEMPLATES == ("webshop", "b2b", "subscription")
     assert LANGUAGES == ("nl", "en")
@@ -203,8 +208,8 @@ def test_dutch_version_is_dutch(tmp_path: Path, template: str) -> None:
     jn, je = only_journey(nl), only_journey(en)
     assert DUTCH_STAGE_WORD[template] in " ".join(s.name for s in jn.stages)
     assert [s.name for s in jn.steps] != [s.name for s in je.steps]
-    text_nl = words((next(iter(nl.journey_files.values()))).path.read_text(encoding="utf-8"))
-    text_en = words((next(iter(en.journey_files.values()))).path.read_text(encoding="utf-8"))
+    text_nl = words(only_journey_file(nl).read_text(encoding="utf-8"))
+    text_en = words(only_journey_file(en).read_text(encoding="utf-8"))
     # function words: frequent in one language, (almost) absent from the other
     dutch = sum(text_nl.count(w) for w in ("de", "het", "een", "en", "van", "niet"))
     english = sum(text_nl.count(w) for w in ("the", "and", "of", "with", "not"))
@@ -290,3 +295,21 @@ def test_missing_parent_folders_are_created(tmp_path: Path) -> None:
     assert target == tmp_path / "a" / "b" / "ws"
     assert load_workspace(target).errors == []
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == ["ws"]
+
+
+@pytest.mark.parametrize(("template", "lang"), ALL)
+def test_lint_gives_only_the_one_deliberate_assumption(tmp_path: Path, template: str, lang: str) -> None:
+    """Templates teach good habits: lint is clean except one pain point left as an assumption on purpose."""
+    import datetime as dt
+
+    from journeymap.model.lint import lint_workspace
+
+    ws = make(tmp_path, template, lang)
+    advice = lint_workspace(ws, today=dt.date(2026, 12, 1))
+    assert [d.code for d in advice] == ["pain-no-evidence"]
+    lines = only_journey_file(ws).read_text(encoding="utf-8").splitlines()
+    above = " ".join(lines[advice[0].line - 3 : advice[0].line - 1])
+    assert above.lstrip().startswith("#") and "journeymap lint" in above  # the comment right above says why
+    # a year later the review date has passed, and lint says so
+    later = lint_workspace(ws, today=dt.date(2028, 1, 1))
+    assert "review-overdue" in {d.code for d in later}
