@@ -297,6 +297,15 @@ def test_missing_parent_folders_are_created(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == ["ws"]
 
 
+def test_new_workspace_folder_gets_normal_permissions(tmp_path: Path) -> None:
+    """Staging in a private temporary folder must not leave the workspace private (0700)."""
+    (tmp_path / "plain").mkdir()
+    expected = (tmp_path / "plain").stat().st_mode & 0o777
+    target = init_workspace(tmp_path / "ws", "webshop", "en")
+    assert target.stat().st_mode & 0o777 == expected
+    assert (target / "personas").stat().st_mode & 0o777 == expected
+
+
 @pytest.mark.parametrize(("template", "lang"), ALL)
 def test_lint_gives_only_the_one_deliberate_assumption(tmp_path: Path, template: str, lang: str) -> None:
     """Templates teach good habits: lint is clean except one pain point left as an assumption on purpose."""
@@ -313,3 +322,31 @@ def test_lint_gives_only_the_one_deliberate_assumption(tmp_path: Path, template:
     # a year later the review date has passed, and lint says so
     later = lint_workspace(ws, today=dt.date(2028, 1, 1))
     assert "review-overdue" in {d.code for d in later}
+
+
+def test_failure_while_writing_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk that fills up half-way must not leave a half-written workspace (or the staging folder)."""
+    real = Path.write_bytes
+    written: list[Path] = []
+
+    def flaky(self: Path, data: bytes) -> int:
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        written.append(self)
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", flaky)
+    with pytest.raises(JourneymapError) as exc:
+        init_workspace(tmp_path / "ws", "b2b", "en")
+    assert exc.value.message.startswith("cannot write the workspace at ")
+    assert exc.value.message.endswith("ws: No space left on device")
+    assert len(written) == 3
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gitignore_in_another_encoding_is_kept_byte_for_byte(tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    target.mkdir()
+    (target / ".gitignore").write_bytes("# caf\xe9\n*.bak\n".encode("latin-1"))
+    init_workspace(target, "webshop", "nl")
+    assert (target / ".gitignore").read_bytes() == "# caf\xe9\n*.bak\ndata/\n".encode("latin-1")

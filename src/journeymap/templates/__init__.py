@@ -121,16 +121,21 @@ def init_workspace(target: Path, template: str = "webshop", lang: str = "en", *,
                 "choose another folder, or use --force to overwrite them"
             )
     gitignore = target / ".gitignore"
-    existing = gitignore.read_text(encoding="utf-8") if gitignore.is_file() else None
-    files[".gitignore"] = _gitignore(existing).encode("utf-8")
+    # surrogateescape: a .gitignore in another encoding is kept byte for byte, not "repaired"
+    existing = gitignore.read_bytes().decode("utf-8", "surrogateescape") if gitignore.is_file() else None
+    files[".gitignore"] = _gitignore(existing).encode("utf-8", "surrogateescape")
 
     parent = target.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name or 'workspace'}.init-", dir=parent))
+        scratch = Path(tempfile.mkdtemp(prefix=f".{target.name or 'workspace'}.init-", dir=parent))
     except OSError as exc:
         raise JourneymapError(f"cannot create a workspace at {_display(target)}: {exc.strerror or exc}") from exc
     try:
+        # mkdtemp's folder is private (0700); the workspace folder inside it gets the
+        # user's normal permissions, so it can be renamed into place as it is.
+        staging = scratch / "workspace"
+        staging.mkdir()
         for rel, content in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +144,7 @@ def init_workspace(target: Path, template: str = "webshop", lang: str = "en", *,
     except OSError as exc:
         raise JourneymapError(f"cannot write the workspace at {_display(target)}: {exc.strerror or exc}") from exc
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return target
 
 
@@ -152,7 +157,6 @@ def _move_into_place(staging: Path, target: Path, files: dict[str, bytes]) -> No
     """
     if not target.exists():
         os.replace(staging, target)
-        staging.mkdir()  # so the caller's cleanup has something to remove
         return
     for rel in files:
         dest = target / rel
