@@ -1,0 +1,210 @@
+"""Closing the loop: unhappy customers to follow up on, and one customer's journey across channels.
+
+:func:`followups` lists the customers who, in a period, gave a detractor NPS (0–6), a low
+CSAT (1–2), a hard CES (1–3), or wrote a strongly negative message (sentiment ≤ −0.5), each
+with the reasons and their cross-channel timeline (events, answers and messages in time
+order), ready for a service team as CSV or JSON. :func:`customer_journey` is the same
+timeline for one customer: from the overview down to a single person.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from journeymap.engine import compile as C
+from journeymap.errors import JourneymapError
+from journeymap.model.yamlio import atomic_write_text
+from journeymap.voc import feedback_store
+
+if TYPE_CHECKING:
+    from ibis.backends.duckdb import Backend as DuckDBBackend
+
+    from journeymap.model.workspace import Workspace
+
+#: Texts at or below this sentiment count as strongly negative.
+NEGATIVE_THRESHOLD = -0.5
+#: Answers at or below these scores call for a follow-up.
+LOW_SCORES: dict[str, int] = {"nps": 6, "csat": 2, "ces": 3}
+_SINCE = re.compile(r"^\s*(\d+)\s*([hdwm])\s*$")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: dt.datetime) -> dt.datetime:
+    """``7d``, ``12h``, ``2w``, ``1m`` (30 days) before ``now``, or an ISO date/time."""
+    m = _SINCE.match(value)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = dt.timedelta(days=30 * n) if unit == "m" else dt.timedelta(**{_UNITS[unit]: n})
+        return now - delta
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise JourneymapError(f"--since {value!r}: expected a period such as 7d, 12h, 2w, 1m or a date "
+                              "such as 2026-03-01") from exc
+    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+@dataclass
+class TimelineItem:
+    """One moment of a customer's journey: an event, a survey answer or a message."""
+
+    ts: str
+    kind: str  # event, survey, text
+    channel: str | None
+    step: str | None
+    what: str  # event name, "nps 3", or the message kind
+    text: str | None = None
+    sentiment: float | None = None
+
+
+@dataclass
+class FollowUp:
+    """A customer to contact, why, and what happened to them."""
+
+    customer_id: str
+    reasons: list[str]
+    worst_ts: str
+    timeline: list[TimelineItem] = field(default_factory=list)
+
+
+def _backend(ws: Workspace, con: DuckDBBackend | None) -> Any:
+    return con if con is not None else feedback_store.connect(ws)
+
+
+def _fmt_ts(value: Any) -> str:
+    return str(value)[:19]
+
+
+def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None = None,
+             limit: int | None = 50) -> dict[str, list[TimelineItem]]:
+    """The cross-channel timeline of each customer: events, survey answers and messages by time.
+
+    ``limit`` keeps the latest items per customer (None: all).
+    """
+    backend = _backend(ws, con)
+    parts = []
+    if feedback_store.has_table(backend, "events"):
+        ev = backend.table("events")
+        ev = ev.filter(ev.customer_id.isin(customer_ids))
+        parts.append(ev.select(customer_id=ev.customer_id, ts=ev.ts, kind=ibis.literal("event"), channel=ev.channel,
+                               step=ibis.null("string"), what=ev.event, text=ibis.null("string"),
+                               sentiment=ibis.null("float64")))
+    fb = feedback_store.open_feedback(ws, backend)
+    fb = fb.filter(fb.customer_id.isin(customer_ids))
+    parts.append(fb.select(customer_id=fb.customer_id, ts=fb.ts, kind=ibis.literal("survey"), channel=fb.channel,
+                           step=fb.step, what=fb.metric + " " + fb.score.cast("int64").cast("string"),
+                           text=fb.comment, sentiment=fb.sentiment))
+    it = feedback_store.open_interactions(ws, backend)
+    it = it.filter(it.customer_id.isin(customer_ids))
+    parts.append(it.select(customer_id=it.customer_id, ts=it.ts, kind=ibis.literal("text"), channel=it.channel,
+                           step=it.step, what=it.kind, text=it.text, sentiment=it.sentiment))
+    t = parts[0]
+    for p in parts[1:]:
+        t = t.union(p)
+    if limit:
+        w = ibis.window(group_by=t.customer_id, order_by=[t.ts.desc()])
+        t = t.mutate(_r=ibis.row_number().over(w))
+        t = t.filter(t._r < limit).drop("_r")
+    df = C.execute(t.order_by(["customer_id", "ts", "kind"]))
+    out: dict[str, list[TimelineItem]] = {c: [] for c in customer_ids}
+    for row in df.to_dict("records"):
+        s = row["sentiment"]
+        out[str(row["customer_id"])].append(TimelineItem(
+            _fmt_ts(row["ts"]), str(row["kind"]), _none(row["channel"]), _none(row["step"]), str(row["what"]),
+            _none(row["text"]), None if s is None or s != s else round(float(s), 3)))
+    return out
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def followups(ws: Workspace, since: str | dt.datetime = "7d", *, now: dt.datetime | None = None,
+              threshold: float = NEGATIVE_THRESHOLD, con: DuckDBBackend | None = None,
+              timeline_limit: int | None = 50) -> list[FollowUp]:
+    """Customers with a low score or a strongly negative message since ``since`` (``7d`` or a date)."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    start = parse_since(since, now) if isinstance(since, str) else since
+    backend = _backend(ws, con)
+    fb = feedback_store.open_feedback(ws, backend)
+    low = ibis.or_(*[(fb.metric == m) & (fb.score <= s) for m, s in LOW_SCORES.items()],
+                   fb.sentiment <= threshold)
+    fb_hits = fb.filter(low & (fb.ts >= start) & (fb.ts <= now)).select(
+        customer_id=fb.customer_id, ts=fb.ts,
+        reason=fb.metric + " " + fb.score.cast("int64").cast("string")
+        + ibis.ifelse(fb.step.notnull(), " at " + fb.step.fill_null(""), "")
+        + ibis.ifelse(fb.comment.notnull(), ": " + fb.comment.fill_null(""), ""),
+    )
+    it = feedback_store.open_interactions(ws, backend)
+    it_hits = it.filter((it.sentiment <= threshold) & (it.ts >= start) & (it.ts <= now)).select(
+        customer_id=it.customer_id, ts=it.ts, reason=it.kind + " (" + it.sentiment.round(2).cast("string") + "): "
+        + it.text)
+    hits = C.execute(fb_hits.union(it_hits).order_by(["customer_id", "ts"]))
+    grouped: dict[str, FollowUp] = {}
+    for row in hits.to_dict("records"):
+        cid = str(row["customer_id"])
+        entry = grouped.setdefault(cid, FollowUp(cid, [], _fmt_ts(row["ts"])))
+        entry.reasons.append(str(row["reason"]))
+        entry.worst_ts = max(entry.worst_ts, _fmt_ts(row["ts"]))
+    items = sorted(grouped.values(), key=lambda f: (-len(f.reasons), f.worst_ts, f.customer_id))
+    if items and timeline_limit != 0:
+        lines = timeline(ws, [f.customer_id for f in items], backend, timeline_limit)
+        for f in items:
+            f.timeline = lines.get(f.customer_id, [])
+    return items
+
+
+def export_followups(items: list[FollowUp], target: Path) -> Path:
+    """Write follow-ups as JSON (``.json``: nested timelines) or CSV (one row per timeline item)."""
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps([asdict(f) for f in items], ensure_ascii=False, indent=2)
+    elif suffix == ".csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
+        for f in items:
+            reasons = " | ".join(f.reasons)
+            for t in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
+                w.writerow([f.customer_id, reasons, t.ts, t.kind, t.channel or "", t.step or "", t.what,
+                            t.text or "", "" if t.sentiment is None else t.sentiment])
+        text = buf.getvalue()
+    else:
+        raise JourneymapError(f"cannot export follow-ups to {target.name}: use a .csv or .json file name")
+    atomic_write_text(target, text)
+    return target
+
+
+@dataclass
+class CustomerJourney:
+    """One customer across channels: summary figures and the full timeline."""
+
+    customer_id: str
+    timeline: list[TimelineItem]
+    channels: list[str]
+    answers: int
+    messages: int
+    mean_sentiment: float | None
+
+
+def customer_journey(ws: Workspace, customer_id: str, con: DuckDBBackend | None = None,
+                     limit: int | None = None) -> CustomerJourney:
+    """The journey of one customer: events, survey answers and messages in time order."""
+    items = timeline(ws, [customer_id], con, limit)[customer_id]
+    if not items:
+        raise JourneymapError(f"no events, answers or messages for customer {customer_id!r}")
+    sentiments = [i.sentiment for i in items if i.sentiment is not None]
+    return CustomerJourney(
+        customer_id, items, sorted({i.channel for i in items if i.channel}),
+        sum(1 for i in items if i.kind == "survey"), sum(1 for i in items if i.kind == "text"),
+        sum(sentiments) / len(sentiments) if sentiments else None,
+    )
