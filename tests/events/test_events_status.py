@@ -1,0 +1,63 @@
+"""``journeymap status``: figures computed by hand on a small log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from journeymap.events.ingest import ingest_events
+from journeymap.events.status import store_status
+from journeymap.model.workspace import Workspace
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _log(tmp_path: Path) -> Path:
+    src = tmp_path / "log.csv"
+    src.write_text(
+        "customer_id,anonymous_id,ts,event,channel,source\n"
+        "a,,2025-03-01 10:00:00,view,web,shop\n"
+        "a,,2025-03-02 10:00:00,open,email,crm\n"
+        "b,,2025-03-03 10:00:00,view,web,shop\n"
+        ",k1,2025-03-04 10:00:00,view,web,shop\n"
+        "b,k1,2025-03-05 10:00:00,login,web,shop\n"
+        ",,2025-03-06 10:00:00,view,web,shop\n",
+        encoding="utf-8",
+    )
+    return src
+
+
+def test_status_figures(ws_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = ws_factory(timezone="UTC")
+    ingest_events(ws, [_log(tmp_path)], quiet=True, now=NOW)
+    s = store_status(ws)
+    assert (s.events, s.customers) == (5, 2)
+    assert (s.first_ts, s.last_ts) == (dt.datetime(2025, 3, 1, 10), dt.datetime(2025, 3, 5, 10))
+    assert s.per_channel == {"web": 4, "email": 1}
+    assert s.per_source == {"shop": 4, "crm": 1}
+    assert (s.anonymous_ids, s.stitched_ids) == (1, 1)
+    assert s.quarantined == {"missing customer id": 1}
+
+
+def test_status_cli_and_missing_store(ws: Workspace, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    res = run_cli("status", "-w", str(ws.root))
+    assert res.exit_code == 1
+    assert "no events yet: run journeymap ingest events FILE or journeymap demo" in res.stderr
+    ingest_events(ws, [_log(tmp_path)], quiet=True, now=NOW)
+    res = run_cli("status", "-w", str(ws.root))
+    assert res.exit_code == 0, res.output
+    assert "events: 5" in res.stdout
+    assert "customers: 2" in res.stdout
+    assert "per channel: web 4, email 1" in res.stdout
+    assert "stitched to a customer: 1" in res.stdout
+
+
+def test_open_events_gives_the_adr_columns(ws: Workspace, tmp_path: Path) -> None:
+    from journeymap.events.store import EVENT_COLUMNS, open_events
+
+    ingest_events(ws, [_log(tmp_path)], quiet=True, now=NOW)
+    t = open_events(ws)
+    assert list(t.columns) == [c for c, _ in EVENT_COLUMNS]
+    df = t.execute()
+    assert len(df) == 5
+    assert list(df["customer_id"]) == ["a", "a", "b", "b", "b"]
