@@ -153,12 +153,17 @@ class BindingReport:
     overlaps: list[tuple[str, str, int]] = field(default_factory=list)  # (first step, later step, events)
     unmatched: list[tuple[str, int]] = field(default_factory=list)     # event names on no step, most frequent first
     unmatched_total: int = 0
+    step_index: dict[str, int] = field(default_factory=dict)             # step id → index in ``steps``
 
-    def diagnostics(self, ws: Any) -> list[Diagnostic]:
-        """Located warnings, pointing at each step's binding in the journey's YAML file."""
-        journey = ws.journeys[self.journey_id]
-        src = ws.journey_files.get(self.journey_id)
-        index = {s.id: i for i, s in enumerate(journey.steps)}
+    def diagnostics(self, src: Any) -> list[Diagnostic]:
+        """Located warnings, pointing at each step's binding in the journey's YAML file.
+
+        ``src`` is the journey's :class:`~journeymap.model.workspace.SourceFile` (or the
+        workspace, whose file for this journey is then used).
+        """
+        if hasattr(src, "journey_files"):
+            src = src.journey_files.get(self.journey_id)
+        index = self.step_index
         display = src.display if src is not None else f"journeys/{self.journey_id}.yaml"
 
         def where(step_id: str, key: str = "binding") -> tuple[int, int]:
@@ -192,7 +197,7 @@ def check_bindings(ws: Any, journey: Journey | str, table: ir.Table | None = Non
 
         table = open_events(ws)
     t = table
-    report = BindingReport(journey.id)
+    report = BindingReport(journey.id, step_index={s.id: i for i, s in enumerate(journey.steps)})
     report.unbound = [s.id for s in journey.steps if binding_predicate(s.binding, t) is None]
     preds = step_predicates(journey, t)
     aggs: dict[str, ir.Scalar] = {"n": t.count()}
@@ -208,7 +213,8 @@ def check_bindings(ws: Any, journey: Journey | str, table: ir.Table | None = Non
     report.overlaps = [(preds[i][0], preds[j][0], int(row[f"both{i}_{j}"] or 0)) for i, j in pairs
                        if int(row[f"both{i}_{j}"] or 0) > 0]
     matched = match_steps(journey, t, keep_unmatched=True)
-    per_step = C.execute(matched.filter(matched.step.notnull()).group_by("step").aggregate(n=matched.count()))
+    on_step = matched.filter(matched.step.notnull())
+    per_step = C.execute(on_step.group_by("step").aggregate(n=on_step.count()))
     report.step_events = {s.id: 0 for s in journey.steps}
     report.step_events.update({str(r.step): int(r.n) for r in per_step.itertuples()})
     report.matched_events = sum(report.step_events.values())

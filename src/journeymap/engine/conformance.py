@@ -9,8 +9,9 @@ consecutive step visits (repeats collapsed), as in :mod:`journeymap.engine.trans
   start at an entry step and take only designed transitions.
 * **undesigned transitions**: the most frequent transitions the design does not have, with
   the customers taking them; entering at a non-entry step shows as ``(start) → step``.
-* **skipped steps**: for an undesigned jump ``a → b`` the steps on the shortest designed
-  path from ``a`` to ``b`` were skipped (counted once per transition).
+* **skipped steps**: for an undesigned jump forward ``a → b`` (``b`` later on the map) the
+  steps on the shortest designed path from ``a`` to ``b`` were skipped (counted once per
+  transition). Jumps back are loops, not skips.
 * **never seen**: steps on the map no event matched (assumed, not real).
 """
 
@@ -93,7 +94,10 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
     customers = int(summary["customers"].iloc[0] or 0)
     following = int(summary["following"].iloc[0] or 0)
     skipped: dict[str, int] = {}
+    order = {s.id: i for i, s in enumerate(journey.steps)}
     for r in tr[~tr["designed"]].itertuples():
+        if order[str(r.target)] <= order[str(r.source)]:
+            continue  # a jump back is a loop, not a skip
         path = _shortest(journey.designed_edges(), str(r.source), str(r.target))
         for sid in (path or [])[1:-1]:
             skipped[sid] = skipped.get(sid, 0) + int(r.count)

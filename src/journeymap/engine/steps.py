@@ -177,13 +177,13 @@ def filter_period(table: ir.Table, since: dt.datetime | dt.date | None, until: d
     """Events with ``since <= ts < until`` (either bound optional; dates mean midnight UTC)."""
     t = table
     if since is not None:
-        t = t.filter(t.ts >= _as_datetime(since))
+        t = t.filter(t.ts >= as_datetime(since))
     if until is not None:
-        t = t.filter(t.ts < _as_datetime(until))
+        t = t.filter(t.ts < as_datetime(until))
     return t
 
 
-def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
+def as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
     return dt.datetime(value.year, value.month, value.day)

@@ -1,0 +1,151 @@
+"""The living map: the analyses condensed into a :class:`MapOverlay` the renderer draws.
+
+What goes on the map: per step reach, conversion, drop-off, median and p90 time, revisits
+and a trend (reach vs the previous equal-length period, see :func:`trend_periods`); the
+worst drop-offs (the three highest drop-off rates among steps with a designed next step); stage flows for the Sankey; a funnel along the designed main
+path; conformance; and the most frequent events on no step.
+
+The **designed main path** starts at the entry step most customers enter by and follows,
+at each step, the designed ``next`` edge customers take most (ties: map order), until the
+journey ends or loops back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from journeymap.engine import compile as C
+from journeymap.engine.binding import match_steps
+from journeymap.engine.conformance import conformance, entry_steps
+from journeymap.engine.funnel import funnel
+from journeymap.engine.personas import check_persona_rules, journey_personas
+from journeymap.engine.steps import as_datetime, filter_period, step_metrics
+from journeymap.engine.transitions import transitions
+from journeymap.render.overlay import Flow, FunnelStep, MapOverlay, StepMetrics
+
+WORST = 3
+
+
+def _none_if_nan(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
+    """The designed main path (see the module docstring)."""
+    starts = entry_steps(journey)
+    if not starts:
+        return []
+    order = {s.id: i for i, s in enumerate(journey.steps)}
+    start = max(starts, key=lambda s: (entries.get(s, 0), -order[s]))
+    counts = {(str(r.source), str(r.target)): int(r.count) for r in step_tr.itertuples()}
+    nexts: dict[str, list[str]] = {}
+    for a, b in journey.designed_edges():
+        nexts.setdefault(a, []).append(b)
+    path = [start]
+    while True:
+        options = [b for b in nexts.get(path[-1], []) if b not in path]
+        if not options:
+            return path
+        path.append(max(options, key=lambda b: (counts.get((path[-1], b), 0), -order.get(b, 0))))
+
+
+def _trend(journey: Any, t: ir.Table, cur: tuple[dt.datetime, dt.datetime],
+           prev: tuple[dt.datetime, dt.datetime]) -> dict[str, float | None]:
+    """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges)."""
+    m = match_steps(journey, t)
+    agg = m.group_by("step").aggregate(
+        cur=m.customer_id.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
+        prev=m.customer_id.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
+    )
+    df = C.execute(agg)
+    out: dict[str, float | None] = {}
+    for r in df.itertuples():
+        out[str(r.step)] = (int(r.cur) - int(r.prev)) / int(r.prev) if int(r.prev) else None
+    return out
+
+
+def trend_periods(first: dt.datetime, last: dt.datetime, since: dt.datetime | None,
+                  until: dt.datetime | None) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]]:
+    """(current, previous) periods for the trend arrows.
+
+    With ``since`` the current period is ``[since, until)`` (``until`` defaults to just after
+    the last event) and the previous one the equal-length period before it. Without a period
+    the data's span is halved: second half vs first half.
+    """
+    end = until or (last + dt.timedelta(microseconds=1))
+    if since is not None:
+        return (since, end), (since - (end - since), since)
+    mid = first + (end - first) / 2
+    return (mid, end), (first, mid)
+
+
+def build_overlay(ws: Any, journey_id: str, table: ir.Table | None = None, *,
+                  since: dt.date | dt.datetime | None = None, until: dt.date | dt.datetime | None = None,
+                  window: dt.timedelta | None = None) -> MapOverlay:
+    """Measure a journey on the events (``table``, or the workspace's store) for the renderer."""
+    journey = ws.journey(journey_id)
+    if table is None:
+        from journeymap.events.store import open_events
+
+        table = open_events(ws)
+    t = filter_period(table, since, until)
+    summary = C.execute(t.aggregate(customers=t.customer_id.nunique(), events=t.count(),
+                                    first=t.ts.min(), last=t.ts.max())).iloc[0]
+    overlay = MapOverlay(customers=int(summary["customers"] or 0), events=int(summary["events"] or 0))
+    if overlay.events == 0:
+        span = f" between {since or 'the start'} and {until or 'the end'}" if since or until else ""
+        overlay.notes.append(f"no events{span}: the map shows the design only")
+        return overlay
+    first, last = summary["first"].to_pydatetime(), summary["last"].to_pydatetime()
+    overlay.period = (first.date().isoformat(), last.date().isoformat())
+    overlay.notes.extend(check_persona_rules(journey_personas(ws, journey), t))
+
+    metrics = step_metrics(journey, t, window=window)
+    s_dt = as_datetime(since) if since is not None else None
+    u_dt = as_datetime(until) if until is not None else None
+    cur, prev = trend_periods(first, last, s_dt, u_dt)
+    trend = _trend(journey, table, cur, prev)
+    sql = metrics.attrs.get(C.SQL_ATTR)
+    has_next = {a for a, _b in journey.designed_edges()}
+    for r in metrics.itertuples():
+        overlay.steps[str(r.step)] = StepMetrics(
+            reach=int(r.reach), events=int(r.events), share=_none_if_nan(r.share),
+            conversion=_none_if_nan(r.conversion), dropoff=_none_if_nan(r.dropoff),
+            median_seconds=_none_if_nan(r.median_seconds), p90_seconds=_none_if_nan(r.p90_seconds),
+            revisit_share=_none_if_nan(r.revisit_share), trend=trend.get(str(r.step)), sql=sql,
+        )
+    ranked = sorted((m for m in metrics.itertuples() if m.step in has_next and m.reach > 0 and m.dropoff > 0),
+                    key=lambda m: (-m.dropoff, -m.reach))
+    for m in ranked[:WORST]:
+        overlay.steps[str(m.step)].worst_dropoff = True
+
+    stage_tr = transitions(journey, t, level="stage")
+    overlay.stage_flows = [Flow(str(r.source), str(r.target), int(r.customers), bool(r.designed))
+                           for r in stage_tr.itertuples()]
+    step_tr = transitions(journey, t, level="step")
+    entries = {str(s): int(n) for s, n in zip(metrics["step"], metrics["entries"], strict=True)}
+    path = main_path(journey, step_tr, entries)
+    if len(path) >= 2:
+        f = funnel(journey, t, path, window=window)
+        overlay.funnel = [FunnelStep(str(r.step), int(r.customers), float(r.conversion_from_start),
+                                     float(r.conversion_from_previous)) for r in f.itertuples()]
+    overlay.conformance = conformance(journey, t)
+    overlay.unmatched_events = unmatched_events(journey, t)
+    return overlay
+
+
+def unmatched_events(journey: Any, t: ir.Table, top: int = 10) -> list[tuple[str, int]]:
+    """The most frequent event names on no step: real, but not on the map."""
+    m = match_steps(journey, t, keep_unmatched=True)
+    u = m.filter(m.step.isnull())
+    df = C.execute(u.group_by("event").aggregate(n=ibis._.count()))
+    df = df.sort_values(["n", "event"], ascending=[False, True]).head(top)
+    return [(str(r.event), int(r.n)) for r in df.itertuples()]
