@@ -51,7 +51,7 @@ def _connect(url: str):  # type: ignore[no-untyped-def]
 
 def stage_postgres(con: duckdb.DuckDBPyConnection, url: str, key: str, *, table: str | None = None,
                    query: str | None = None, on_rows: Callable[[int], None] | None = None,
-                   batch_rows: int = BATCH_ROWS) -> Staged:
+                   batch_rows: int | None = None) -> Staged:
     """Stream a table or a query's rows into a staged DuckDB table (text columns, row numbers)."""
     import psycopg
     import pyarrow as pa
@@ -66,6 +66,7 @@ def stage_postgres(con: duckdb.DuckDBPyConnection, url: str, key: str, *, table:
     else:
         stmt = sql.SQL(query)  # type: ignore[arg-type]
         label = "query"
+    batch_rows = batch_rows or BATCH_ROWS
     staged_name = f"__raw_{key}"
     display = f"{redact(url)} ({'table ' + table if table else 'query'})"
     pg = _connect(url)
