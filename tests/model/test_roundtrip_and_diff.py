@@ -118,3 +118,19 @@ def test_diff_of_an_invalid_version_is_located(tmp_path, run_cli):
     result = run_cli("diff", str(good), str(bad))
     assert result.exit_code == 1
     assert "bad.yaml:22:5: unknown key 'mood' in step 'pay'" in result.stderr
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from journeymap.model.yamlio import atomic_write_text
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "out.txt"
+        atomic_write_text(target, "x")
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644
+        assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+    finally:
+        os.umask(umask)
