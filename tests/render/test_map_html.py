@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from conftest import JOURNEY, PERSONAS, big_journey
+from render_samples import big_journey
 
 from journeymap.model.workspace import Workspace
 from journeymap.render import render_html

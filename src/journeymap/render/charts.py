@@ -56,7 +56,7 @@ def _runs(values: list[tuple[float, float] | None]) -> list[list[tuple[float, fl
                 runs.append([])
         else:
             runs[-1].append(v)
-    return [r for r in runs if r]
+    return [r for r in runs if len(r) >= 2]  # a lone point is drawn as a marker, not a line
 
 
 def emotion_curve(view: MapView, cols: list[Column], colw: float, height: float = 170) -> Markup:
@@ -111,6 +111,13 @@ def emotion_curve(view: MapView, cols: list[Column], colw: float, height: float 
         for run in _runs(pts):
             out.append(f'<path class="measured-persona-curve" data-persona="{escape(pid)}" d="{smooth_path(run)}" '
                        f'fill="none" stroke="{colour}" stroke-width="1.4" stroke-dasharray="3 3"/>')
+        for i, c in enumerate(cols):
+            if c.measured and pid in c.measured.per_persona:
+                score, n = c.measured.per_persona[pid]
+                out.append(f'<rect class="measured-persona-point" data-persona="{escape(pid)}" x="{_num(x(i) - 3)}" '
+                           f'y="{_num(y(score) - 3)}" width="6" height="6" fill="#ffffff" stroke="{colour}" '
+                           f'stroke-width="1.5"><title>{escape(view.persona_names.get(pid, pid))}: {_num(score)} '
+                           f'({escape(view.t("emotion.n", n=n))})</title></rect>')
     for i, c in enumerate(cols):
         if c.measured:
             m = c.measured

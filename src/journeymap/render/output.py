@@ -32,7 +32,7 @@ def resolve_format(out: Path, fmt: str | None) -> str:
     name = ALIASES.get(raw, raw)
     if name in FORMATS:
         return name
-    valid = [f".{f}" for f in FORMATS] if fmt is None else list(FORMATS)
+    valid = sorted(f".{f}" for f in FORMATS) if fmt is None else sorted(FORMATS)
     shown = f".{raw}" if fmt is None else raw
     if not raw:
         raise JourneymapError(f"cannot tell the format of {display_path(out)}: it has no suffix; "
@@ -50,9 +50,9 @@ def render_to_file(
     """
     out = Path(out)
     name = resolve_format(out, fmt)
-    data = FORMATS[name](ws, journey_id, overlay)
     if out.is_dir():
         raise JourneymapError(f"cannot write map to {display_path(out)}: it is a folder; give a file name")
+    data = FORMATS[name](ws, journey_id, overlay)
     try:
         atomic_write_bytes(out, data)
     except OSError as exc:
