@@ -112,3 +112,8 @@ def evaluate(items: list[LabelledText], backend: Backend | None = None, detect: 
 def label_counts(items: list[LabelledText]) -> Counter[tuple[str, str]]:
     """How many texts per (language, label): to check a set's balance."""
     return Counter((i.language, i.label) for i in items)
+
+
+def evaluate_file(path: Path | None = None, backend: Backend | None = None) -> EvalReport:
+    """Evaluate a backend on a labelled TSV (default: the bundled evaluation set)."""
+    return evaluate(read_labelled(path or bundled_eval_set()), backend)

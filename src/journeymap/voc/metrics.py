@@ -154,6 +154,7 @@ def metric_counts(fb: ir.Table, by: str | None = None, period: str | None = None
     ``fb`` needs ``metric`` and ``score`` columns, plus ``ts`` for a period and the ``by``
     column (``step``, ``stage``, ``persona``, ``channel`` …) for a grouping.
     """
+    fb = fb.filter(fb.score.notnull())
     keys: dict[str, Any] = {"metric": fb.metric}
     if by:
         keys["grp"] = fb[by].cast("string")
@@ -161,7 +162,7 @@ def metric_counts(fb: ir.Table, by: str | None = None, period: str | None = None
         keys["period"] = fb.ts.truncate(_TRUNC[period]).cast("date").cast("string")
     score = fb.score.cast("float64")
     top2 = ibis.cases(*[((fb.metric == m) & (score >= t), 1) for m, t in TOP2.items()], else_=0)
-    return fb.filter(fb.score.notnull()).group_by(**keys).aggregate(
+    return fb.group_by(**keys).aggregate(
         n=fb.count(),
         promoters=(score >= 9).cast("int64").sum(),
         passives=((score >= 7) & (score <= 8)).cast("int64").sum(),

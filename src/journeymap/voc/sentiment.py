@@ -172,3 +172,27 @@ def analyze(texts: Sequence[str], languages: Sequence[str | None] | None = None,
 def sentiment(text: str, language: str | None = None) -> Sentiment:
     """The sentiment of one text with the default backend."""
     return default_backend().score(text, language)
+
+
+def backend_for(model_dir: str | None = None, batch_size: int = 32) -> Backend:
+    """The lexicon backend, or the transformer backend for a local model directory."""
+    if not model_dir:
+        return default_backend()
+    from journeymap.voc.transformer import TransformerBackend
+
+    return TransformerBackend(model_dir, batch_size=batch_size)
+
+
+def read_texts(path: str) -> list[str]:
+    """Texts to score from a file, one per line (empty lines skipped); a clear error when unreadable."""
+    from pathlib import Path
+
+    from journeymap.errors import JourneymapError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise JourneymapError(f"no such file: {path}") from exc
+    except UnicodeDecodeError as exc:
+        raise JourneymapError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -1,0 +1,189 @@
+"""Voice-of-the-customer commands: ingest feedback, feedback metrics, sentiment, follow-up, customer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from journeymap.cli import app, ingest_app
+from journeymap.cli.common import QuietOption, WorkspaceOption, console
+from journeymap.errors import JourneymapError
+
+JourneyOption = typer.Option(None, "--journey", "-j", help="Journey id (default: the workspace's only journey).")
+
+
+@ingest_app.command("feedback")
+def ingest_feedback_cmd(
+    files: list[Path] = typer.Argument(..., help="Survey answers or interaction texts (CSV, JSON lines, Parquet)."),
+    journey: str = JourneyOption,
+    columns: str = typer.Option(None, "--columns", "-c", help="Map fields to source columns: score=rating,ts=date."),
+    delimiter: str = typer.Option(None, "--delimiter", help="CSV delimiter (default: detected)."),
+    workspace: Path = WorkspaceOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Load survey answers (NPS/CSAT/CES) and customer texts: validated, scored, deduplicated.
+
+    A file with metric and score columns holds survey answers; one with a text column holds
+    chats, e-mails, call transcripts or reviews. Every row is stored, quarantined with a
+    reason (score outside its scale, unknown step, …) or counted as a duplicate.
+    """
+    from journeymap.events.normalize import parse_columns
+    from journeymap.model.workspace import load_workspace
+    from journeymap.voc.ingest import ingest_feedback
+
+    report = ingest_feedback(load_workspace(workspace), files, journey=journey,
+                             columns=parse_columns(columns) or None, delimiter=delimiter, quiet=quiet)
+    for f in report.files:
+        console.print(f"{f.source} ({f.kind}): read {f.read:,} = stored {f.stored:,} + quarantined "
+                      f"{f.quarantined:,} + duplicates {f.duplicates:,}", soft_wrap=True)
+        for reason, n in f.reasons.items():
+            console.print(f"  quarantined, {reason}: {n:,}", soft_wrap=True)
+    console.print(f"store: {report.feedback_rows:,} survey answers, {report.interaction_rows:,} texts")
+
+
+def _fmt(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if metric == "csat":
+        return f"{100 * value:.1f} %"
+    return f"{value:+.1f}" if metric == "nps" else f"{value:.2f}"
+
+
+@app.command()
+def feedback(
+    by: str = typer.Option(None, "--by", "-b", help="Group by step, stage, persona or channel."),
+    period: str = typer.Option(None, "--period", "-p", help="Per day, week, month, quarter or year."),
+    themes: bool = typer.Option(False, "--themes", help="Also list negative and positive themes per step."),
+    journey: str = JourneyOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """NPS, CSAT (top-2-box) and CES with n and 95 % intervals; small samples (n < 30) are flagged."""
+    from journeymap.model.workspace import load_workspace
+    from journeymap.voc.report import feedback_metrics, feedback_themes
+
+    ws = load_workspace(workspace)
+    report = feedback_metrics(ws, by=by, period=period, journey=journey)
+    found = feedback_themes(ws, journey=journey) if themes else {}
+    if as_json:
+        console.print_json(json.dumps({"metrics": [asdict(r) | {"small_sample": r.small_sample} for r in report.rows],
+                                       "themes": {k: asdict(v) for k, v in found.items()}}, ensure_ascii=False))
+        return
+    table = Table(title=f"Feedback, journey {report.journey}")
+    for col in ["metric", *([by] if by else []), *(["period"] if period else []), "n", "score", "95 % interval",
+                "top-2-box", "note"]:
+        table.add_column(col)
+    for r in report.rows:
+        interval = f"{_fmt(r.metric, r.low)} … {_fmt(r.metric, r.high)}" if r.low is not None else "–"
+        top2 = f"{100 * r.top2_share:.0f} %" if r.top2_share is not None else "–"
+        keys = [*([r.group or "–"] if by else []), *([r.period or ""] if period else [])]
+        table.add_row(r.metric.upper(), *keys, f"{r.n:,}", _fmt(r.metric, r.value), interval, top2,
+                      "[yellow]small sample[/yellow]" if r.small_sample else "")
+    console.print(table)
+    for step, st in found.items():
+        for polarity, items in (("negative", st.negative), ("positive", st.positive)):
+            if items:
+                console.print(f"[bold]{step}[/bold] {polarity}: " + "; ".join(f"{t.phrase} ({t.count})" for t in items),
+                              soft_wrap=True)
+
+
+@app.command()
+def sentiment(
+    text: str = typer.Argument(None, help="A text to score (or use --file / --eval)."),
+    file: Path = typer.Option(None, "--file", "-f", help="Score every line of a text file."),
+    eval_file: Path = typer.Option(None, "--eval", help="Labelled TSV (text, language, label): accuracy and "
+                                   "confusion matrix per language. 'bundled' uses the shipped set."),
+    model: Path = typer.Option(None, "--model", help="A local transformer model directory (default: lexicon)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Sentiment of Dutch and English texts (label and score -1..1), offline; --eval measures accuracy."""
+    from journeymap.voc.sentiment import analyze, backend_for, read_texts
+
+    backend = backend_for(str(model) if model else None)
+    if eval_file is not None:
+        from journeymap.voc.evaluation import evaluate_file
+
+        report = evaluate_file(None if str(eval_file) == "bundled" else eval_file, backend)
+        for lang, s in report.per_language.items():
+            table = Table(title=f"{lang}: accuracy {100 * s.accuracy:.1f} % ({s.correct}/{s.n})")
+            table.add_column("true \\ predicted")
+            labels = list(s.matrix)
+            for label in labels:
+                table.add_column(label, justify="right")
+            for true in labels:
+                table.add_row(true, *[str(s.matrix[true][p]) for p in labels])
+            console.print(table)
+        console.print(f"{report.n} texts; language detected differently from the label: "
+                      f"{report.detected_language_errors}")
+        return
+    if file is not None:
+        texts = read_texts(str(file))
+    elif text:
+        texts = [text]
+    else:
+        raise JourneymapError("give a TEXT, --file FILE or --eval LABELLED.tsv")
+    results = analyze(texts, backend=backend)
+    if as_json:
+        console.print_json(json.dumps([{"text": t} | asdict(r) for t, r in zip(texts, results, strict=True)],
+                                      ensure_ascii=False))
+        return
+    for t, r in zip(texts, results, strict=True):
+        console.print(f"{r.label:8} {r.score:+.3f} {r.language:7} {t}", soft_wrap=True, markup=False)
+
+
+@app.command()
+def followup(
+    since: str = typer.Option("7d", "--since", "-s", help="Period: 7d, 12h, 2w, 1m, or a date (2026-03-01)."),
+    as_of: str = typer.Option(None, "--as-of", help="Count the period back from this date (default: now)."),
+    export: Path = typer.Option(None, "--export", "-e", help="Write the list to FILE.csv or FILE.json."),
+    threshold: float = typer.Option(-0.5, "--threshold", help="Texts at or below this sentiment are followed up."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """Detractors, low CSAT/CES and strongly negative messages, each with the customer's cross-channel timeline."""
+    import datetime as dt
+
+    from journeymap.model.workspace import load_workspace
+    from journeymap.voc.followup import export_followups, followups, parse_since
+
+    now = parse_since(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None)) if as_of else None
+    items = followups(load_workspace(workspace), since, now=now, threshold=threshold)
+    if export is not None:
+        export_followups(items, export)
+        console.print(f"Wrote {len(items):,} customers to follow up to {export}")
+        return
+    if not items:
+        console.print(f"Nobody to follow up since {since}.")
+        return
+    for f in items:
+        console.print(f"[bold]{f.customer_id}[/bold] (latest {f.worst_ts})", soft_wrap=True)
+        for reason in f.reasons:
+            console.print(f"  • {reason}", soft_wrap=True, markup=False)
+    console.print(f"{len(items):,} customers to follow up; --export FILE.csv for the service team "
+                  "(with each customer's timeline)")
+
+
+@app.command()
+def customer(
+    customer_id: str = typer.Argument(..., help="The customer id."),
+    limit: int = typer.Option(None, "--limit", "-n", help="Only the latest N moments."),
+    workspace: Path = WorkspaceOption,
+) -> None:
+    """One customer's journey across channels: events, survey answers and messages with sentiment."""
+    from journeymap.model.workspace import load_workspace
+    from journeymap.voc.followup import customer_journey
+
+    cj = customer_journey(load_workspace(workspace), customer_id, limit=limit)
+    mood = f"{cj.mean_sentiment:+.2f}" if cj.mean_sentiment is not None else "–"
+    console.print(f"[bold]{cj.customer_id}[/bold]: {len(cj.timeline)} moments, channels {', '.join(cj.channels)}, "
+                  f"{cj.answers} survey answers, {cj.messages} messages, mean sentiment {mood}")
+    table = Table()
+    for col in ("time", "kind", "channel", "step", "what", "sentiment", "text"):
+        table.add_column(col)
+    for i in cj.timeline:
+        s = "" if i.sentiment is None else f"{i.sentiment:+.2f}"
+        table.add_row(i.ts, i.kind, i.channel or "", i.step or "", i.what, s, i.text or "")
+    console.print(table)
