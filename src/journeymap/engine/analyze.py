@@ -6,6 +6,7 @@ Each DataFrame carries the SQL that produced it in ``df.attrs['sql']`` (``--expl
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import ibis.expr.types as ir
@@ -29,11 +30,13 @@ ANALYSES = ("steps", "stages", "funnel", "transitions", "variants", "conformance
 
 def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: dt.date | None = None,
             until: dt.date | None = None, window: dt.timedelta | None = None,
-            only: list[str] | None = None, conversion_step: str | None = None) -> dict[str, pd.DataFrame]:
+            only: list[str] | None = None, conversion_step: str | None = None,
+            on_done: Callable[[str], None] | None = None) -> dict[str, pd.DataFrame]:
     """Run the analyses (all, or ``only`` those named) and return them by name.
 
     Attribution credits ``conversion_step`` (default: the main path's last step of the
-    middle stage, e.g. payment in awareness → … → advocacy).
+    middle stage, e.g. payment in awareness → … → advocacy). ``on_done(name)`` is called as
+    each analysis finishes (progress bars).
     """
     journey = ws.journey(journey_id)
     wanted = list(only or ANALYSES)
@@ -46,40 +49,54 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: d
         table = open_events(ws)
     t = filter_period(table, since, until)
     out: dict[str, pd.DataFrame] = {}
+    done = on_done or (lambda name: None)
     steps = step_metrics(journey, t, window=window)
     step_tr = transitions(journey, t, level="step")
     if "steps" in wanted:
         out["steps"] = steps
+        done("steps")
     if "stages" in wanted:
         out["stages"] = stage_metrics(journey, t, window=window)
+        done("stages")
     path = main_path(journey, step_tr, dict(zip(steps["step"], steps["entries"], strict=True)))
     if "funnel" in wanted and len(path) >= 2:
         out["funnel"] = funnel(journey, t, path, window=window)
+        done("funnel")
     if "transitions" in wanted:
         out["transitions"] = step_tr
+        done("transitions")
     if "variants" in wanted:
         out["variants"] = path_variants(journey, t)
+        done("variants")
     if {"conformance", "undesigned", "skipped"} & set(wanted):
         conf = conformance_tables(journey, t)
         if "conformance" in wanted:
             out["conformance"] = conf["summary"]
+            done("conformance")
         if "undesigned" in wanted:
             tr = conf["transitions"]
             und = tr[~tr["designed"]].sort_values(["count", "source"], ascending=[False, True])
             out["undesigned"] = und[["source", "target", "count", "customers"]].reset_index(drop=True)
+            done("undesigned")
             out["undesigned"].attrs[C.SQL_ATTR] = tr.attrs.get(C.SQL_ATTR)
         if "skipped" in wanted:
             out["skipped"] = conf["skipped"]
+            done("skipped")
     if "unmatched" in wanted:
         out["unmatched"] = pd.DataFrame(unmatched_events(journey, t, top=20), columns=["event", "events"])
+        done("unmatched")
     if "personas" in wanted:
         out["personas"] = persona_counts(ws, journey, t)
+        done("personas")
     if "retention" in wanted:
         out["retention"] = retention(t, period="week")
+        done("retention")
     if "lifecycle" in wanted:
         out["lifecycle"] = lifecycle(t, period="week")
+        done("lifecycle")
     if "attribution" in wanted and len(path) >= 2:
         out["attribution"] = attribution(journey, t, conversion_step or _conversion_step(journey, path))
+        done("attribution")
     return out
 
 

@@ -190,8 +190,8 @@ class BindingReport:
 
 def check_bindings(ws: Any, journey: Journey | str, table: ir.Table | None = None, *, top: int = 20) -> BindingReport:
     """Compare a journey's bindings with the events (``table``, or the workspace's store)."""
-    if isinstance(journey, str):
-        journey = ws.journey(journey)
+    journey = ws.journey(journey) if isinstance(journey, str) else journey
+    assert isinstance(journey, Journey)
     if table is None:
         from journeymap.events.store import open_events
 

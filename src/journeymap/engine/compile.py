@@ -76,8 +76,12 @@ def ordered_collect(value: ir.Value, order_by: Sequence[ir.Value], *, where: ir.
 
 
 def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.NumericValue:
-    """Whole seconds from ``start`` to ``end`` as float64 (NULL when either is NULL)."""
-    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64")
+    """Seconds from ``start`` to ``end`` between whole-second clock readings, as float64.
+
+    Both ends are floored to whole seconds first: Spark's epoch is whole seconds and DuckDB's
+    has a fraction, and the same data must give the same numbers on every backend.
+    """
+    return (end.epoch_seconds().floor() - start.epoch_seconds().floor()).cast("float64")
 
 
 def quantile(value: ir.NumericValue, q: float, *, where: ir.BooleanValue | None = None) -> ir.NumericScalar:

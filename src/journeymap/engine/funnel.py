@@ -22,6 +22,7 @@ attempt that runs until the next one). The conversion window runs from the entry
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Literal
 
 import ibis
@@ -207,3 +208,20 @@ def funnel_customers(journey: Journey, table: ir.Table, steps: list[str], **kwar
     if kwargs.get("by") is None:
         df = df.drop(columns="group")
     return df
+
+
+def funnel_report(ws: Any, journey_id: str, steps: list[str], *, customers_csv: Path | None = None,
+                  table: ir.Table | None = None, **kwargs: Any) -> dict[str, pd.DataFrame]:
+    """The ``funnel`` command's work: the funnel table, and optionally every attempt written to CSV."""
+    journey = ws.journey(journey_id)
+    if table is None:
+        from journeymap.events.store import open_events
+
+        table = open_events(ws)
+    frames = {"funnel": funnel(journey, table, steps, ws=ws, **kwargs)}
+    if customers_csv is not None:
+        from journeymap.model.yamlio import atomic_write_text
+
+        people = funnel_customers(journey, table, steps, ws=ws, **kwargs)
+        atomic_write_text(Path(customers_csv), people.to_csv(index=False, lineterminator="\n"))
+    return frames

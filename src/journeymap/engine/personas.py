@@ -45,8 +45,11 @@ def journey_personas(ws: Any, journey: Journey) -> list[Persona]:
 
 def persona_table(personas: list[Persona], t: ir.Table) -> ir.Table:
     """``customer_id, persona`` for every customer (``unassigned`` when no rule matches)."""
-    rules = [(p.id, rule_predicate(p.segment, t)) for p in personas if p.segment is not None]
-    rules = [(pid, pred) for pid, pred in rules if pred is not None]
+    rules: list[tuple[str, ir.BooleanValue]] = []
+    for p in personas:
+        pred = rule_predicate(p.segment, t) if p.segment is not None else None
+        if pred is not None:
+            rules.append((p.id, pred))
     if not rules:
         return t.select("customer_id").distinct().mutate(persona=ibis.literal(UNASSIGNED))
     flags = t.group_by("customer_id").aggregate(

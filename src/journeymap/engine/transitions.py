@@ -9,7 +9,7 @@ one visit). ``probability`` is the share of the source's outgoing transitions.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -140,3 +140,26 @@ def paths_around(journey: Journey, table: ir.Table, step: str, *, direction: Lit
     total = int(df["customers"].sum()) if len(df) else 0
     df["share"] = df["customers"] / total if total else float("nan")
     return df.sort_values(["customers", "path"], ascending=[False, True]).head(top).reset_index(drop=True)
+
+
+def paths_report(ws: Any, journey_id: str, *, level: Level = "step", after: str | None = None,
+                 before: str | None = None, depth: int = 3, top: int = 15, collapse_repeats: bool = True,
+                 table: ir.Table | None = None) -> dict[str, pd.DataFrame]:
+    """The ``paths`` command's work: transitions and variants, or paths around one step."""
+    journey = ws.journey(journey_id)
+    if table is None:
+        from journeymap.events.store import open_events
+
+        table = open_events(ws)
+    if after and before:
+        raise JourneymapError("use --after or --before, not both")
+    if after or before:
+        step = after or before
+        direction: Literal["after", "before"] = "after" if after else "before"
+        assert step is not None
+        return {f"paths {direction} {step}": paths_around(journey, table, step, direction=direction, depth=depth,
+                                                          top=top)}
+    return {
+        "transitions": transitions(journey, table, level=level, collapse_repeats=collapse_repeats, top=top),
+        "variants": path_variants(journey, table, level=level, collapse_repeats=collapse_repeats, top=top),
+    }

@@ -1,0 +1,183 @@
+"""Commands on measured journeys: analyze, report, funnel, paths.
+
+Each command resolves the workspace and journey, calls one engine function, and prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from journeymap.cli import app
+from journeymap.cli.common import QuietOption, console
+from journeymap.errors import JourneymapError
+
+FormatOption = typer.Option("table", "--format", "-f", help="table, json or csv.")
+ExplainOption = typer.Option(False, "--explain", help="Also show the compiled SQL behind each table.")
+SinceOption = typer.Option(None, "--since", help="Only events on or after this date (YYYY-MM-DD).")
+UntilOption = typer.Option(None, "--until", help="Only events before this date (YYYY-MM-DD).")
+JourneyArg = typer.Argument(..., help="A journey file (journeys/x.yaml) or a journey id.")
+WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace folder when JOURNEY is an id.")
+WindowOption = typer.Option(14.0, "--window-days", help="Conversion window in days.")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise JourneymapError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31") from None
+
+
+def _window(days: float) -> dt.timedelta:
+    if days <= 0:
+        raise JourneymapError(f"--window-days must be positive (got {days:g}); the default is 14")
+    return dt.timedelta(days=days)
+
+
+def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
+    from journeymap.engine import compile as C
+    from journeymap.engine.formatting import to_csv, to_json
+
+    if fmt == "json":
+        console.print_json(to_json(frames, explain=explain))
+        return
+    if fmt == "csv":
+        console.out(to_csv(frames), end="", highlight=False)
+        return
+    if fmt != "table":
+        raise JourneymapError(f"unknown format {fmt!r}; expected one of: table, json, csv")
+    for name, df in frames.items():
+        shown = df.drop(columns=[c for c in ("name",) if c in df.columns and len(df.columns) > 8])
+        table = Table(title=name, title_justify="left", show_lines=False)
+        for col in shown.columns:
+            table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(shown[col]) else "left",
+                             no_wrap=True, overflow="fold")
+        for row in shown.itertuples(index=False):
+            table.add_row(*[_cell(v, str(c)) for v, c in zip(row, shown.columns, strict=True)])
+        needed = sum(max(len(str(c)), 8) + 3 for c in shown.columns)
+        out = console if needed <= console.width else Console(width=needed, file=console.file, highlight=False)
+        out.print(table)
+        if explain:
+            console.print(f"[dim]-- SQL behind {name}[/dim]")
+            console.out(str(df.attrs.get(C.SQL_ATTR) or "(computed from the tables above)"), highlight=False)
+
+
+def _cell(value: object, column: str = "") -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "–"
+        if column.endswith("seconds") or column.endswith("_s"):
+            return f"{value:,.0f}"
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return " → ".join(map(str, value))
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "–"
+    return str(value)
+
+
+@app.command()
+def analyze(
+    journey: str = JourneyArg,
+    workspace: Path = WorkspaceOpt,
+    fmt: str = FormatOption,
+    only: str = typer.Option(None, "--only", help="Comma-separated analyses: steps, stages, funnel, transitions, "
+                             "variants, conformance, undesigned, skipped, unmatched, personas, retention, "
+                             "lifecycle, attribution."),
+    since: str = SinceOption,
+    until: str = UntilOption,
+    window_days: float = WindowOption,
+    explain: bool = ExplainOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Print the numbers of a journey measured on the event store: steps, funnel, paths, conformance …"""
+    from journeymap.api import workspace_for
+    from journeymap.engine.analyze import ANALYSES
+    from journeymap.engine.analyze import analyze as run
+    from journeymap.progress import progress
+
+    ws, jid = workspace_for(journey, workspace)
+    wanted = [x.strip() for x in only.split(",") if x.strip()] if only else list(ANALYSES)
+    with progress(quiet or fmt != "table") as bar:
+        task = bar.add_task("analysing", total=len(wanted))
+        frames = run(ws, jid, since=_date(since, "--since"), until=_date(until, "--until"),
+                     window=_window(window_days), only=wanted, on_done=lambda name: bar.advance(task))
+    _print(frames, fmt, explain)
+
+
+@app.command()
+def report(
+    journey: str = JourneyArg,
+    output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
+    workspace: Path = WorkspaceOpt,
+    since: str = SinceOption,
+    until: str = UntilOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """Write one self-contained HTML report: the living map plus every analysis, with the SQL behind it."""
+    from journeymap.api import workspace_for
+    from journeymap.engine.report import write_report
+    from journeymap.progress import progress
+
+    ws, jid = workspace_for(journey, workspace)
+    with progress(quiet) as bar:
+        bar.add_task("measuring and writing the report", total=None)
+        out = write_report(ws, jid, output, since=_date(since, "--since"), until=_date(until, "--until"))
+    console.print(f"Wrote {out}")
+
+
+@app.command()
+def funnel(
+    journey: str = JourneyArg,
+    steps: list[str] = typer.Argument(..., help="Two or more step ids, in funnel order."),
+    workspace: Path = WorkspaceOpt,
+    mode: str = typer.Option("sequential", "--mode", help="sequential, strict or any (order)."),
+    attempts: str = typer.Option("first", "--attempts", help="first (from the first entry) or every attempt."),
+    exclude: list[str] = typer.Option([], "--exclude", help="A step that ends an attempt (repeatable)."),
+    by: str = typer.Option(None, "--by", help="Breakdown: persona, channel, source, property:KEY, period:week …"),
+    window_days: float = WindowOption,
+    customers: Path = typer.Option(None, "--customers", help="Also write every attempt (customer, furthest step, "
+                                   "dropped) to this CSV file for follow-up."),
+    fmt: str = FormatOption,
+    explain: bool = ExplainOption,
+) -> None:
+    """A funnel over any steps: conversion per step, drop-off and time to convert."""
+    from journeymap.api import workspace_for
+    from journeymap.engine.funnel import funnel_report
+
+    ws, jid = workspace_for(journey, workspace)
+    frames = funnel_report(ws, jid, steps, mode=mode, attempts=attempts, exclude=exclude, by=by,  # type: ignore[arg-type]
+                           window=_window(window_days), customers_csv=customers)
+    _print(frames, fmt, explain)
+    if customers is not None:
+        console.print(f"Wrote {customers}")
+
+
+@app.command()
+def paths(
+    journey: str = JourneyArg,
+    workspace: Path = WorkspaceOpt,
+    level: str = typer.Option("step", "--level", help="step, stage or event."),
+    after: str = typer.Option(None, "--after", help="Show the paths after this step."),
+    before: str = typer.Option(None, "--before", help="Show the paths before this step."),
+    depth: int = typer.Option(3, "--depth", help="Steps shown after/before."),
+    top: int = typer.Option(15, "--top", help="Keep the heaviest edges/variants (readable with 100+ events)."),
+    keep_repeats: bool = typer.Option(False, "--keep-repeats", help="Do not collapse repeated events."),
+    fmt: str = FormatOption,
+    explain: bool = ExplainOption,
+) -> None:
+    """Transitions and top path variants (or paths before/after a step), designed edges marked."""
+    from journeymap.api import workspace_for
+    from journeymap.engine.transitions import paths_report
+
+    ws, jid = workspace_for(journey, workspace)
+    frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth, top=top,  # type: ignore[arg-type]
+                          collapse_repeats=not keep_repeats)
+    _print(frames, fmt, explain)

@@ -1,0 +1,61 @@
+"""Named result tables as JSON or CSV text, for ``analyze --format json|csv`` and scripts.
+
+JSON is one object ``{name: [row, …]}`` (NaN becomes null, timestamps ISO strings). CSV
+holds one block per table, each introduced by a ``# name`` line, separated by blank lines;
+with a single table it is plain CSV.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from typing import Any
+
+import pandas as pd
+
+from journeymap.engine import compile as C
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``df`` as JSON-ready dicts."""
+    return [{str(k): _plain(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def to_json(frames: dict[str, pd.DataFrame], *, explain: bool = False) -> str:
+    """``{name: rows}``; with ``explain`` also ``{"sql": {name: query}}``."""
+    out: dict[str, Any] = {name: records(df) for name, df in frames.items()}
+    if explain:
+        out["sql"] = {name: df.attrs.get(C.SQL_ATTR) for name, df in frames.items()}
+    return json.dumps(out, indent=2, ensure_ascii=False, default=str)
+
+
+def to_csv(frames: dict[str, pd.DataFrame]) -> str:
+    """CSV text (see the module docstring)."""
+    buf = io.StringIO()
+    single = len(frames) == 1
+    for i, (name, df) in enumerate(frames.items()):
+        if not single:
+            if i:
+                buf.write("\n")
+            buf.write(f"# {name}\n")
+        shown = df.copy()
+        for col in shown.columns:
+            if shown[col].dtype == object:
+                shown[col] = shown[col].map(lambda v: " \u2192 ".join(v) if isinstance(v, list) else v)
+        shown.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
