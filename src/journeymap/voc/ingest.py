@@ -234,7 +234,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
             {scale_checks}
             WHEN __score <> round(__score) THEN {lit(NOT_WHOLE)}""" if survey else f"""
             WHEN __text IS NULL THEN {lit(EMPTY_TEXT)}"""
-    ikind = f"lower({_col(cols, 'kind')})"
+    ikind = "lower(__kind_raw)"
     kind_expr = "NULL::VARCHAR" if survey else f"""CASE
             WHEN {ikind} IN ({', '.join(lit(k) for k in KINDS)}) THEN {ikind}
             WHEN {ikind} IN ('e-mail', 'mail') THEN 'email' WHEN {ikind} IN ('phone', 'transcript') THEN 'call'
@@ -252,7 +252,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
                {text} AS __text, {_col(cols, 'step')} AS __step_raw, {_col(cols, 'event')} AS __event,
                coalesce(lower({_col(cols, 'channel')}), s.channel, e.channel) AS __channel,
                coalesce(s.step, e.step) AS __step, coalesce(s.reason, CASE WHEN s.ref IS NULL THEN e.reason END) AS __step_reason,
-               {id_col} AS __id, CASE WHEN {lang} IN ('nl', 'en') THEN {lang} END AS __lang
+               {_col(cols, 'kind')} AS __kind_raw, {id_col} AS __id, CASE WHEN {lang} IN ('nl', 'en') THEN {lang} END AS __lang
         FROM {staged.relation} r
         LEFT JOIN __fbsteps s ON s.ref = {_col(cols, 'step')}
         LEFT JOIN __fbevents e ON e.ref = {_col(cols, 'event')}"""
