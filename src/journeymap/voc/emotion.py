@@ -140,6 +140,9 @@ def add_to_overlay(overlay: MapOverlay, ws: Workspace, journey_id: str, con: Duc
     if not measured:
         return overlay
     report = peakend.peak_end(tp, fb)
+    if report.customers:
+        for m in measured.values():
+            m.peak_share, m.end_share = 0.0, 0.0
     for share in report.steps:
         if share.step in measured:
             measured[share.step].peak_share = share.peak_share
