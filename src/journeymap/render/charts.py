@@ -137,7 +137,7 @@ def emotion_curve(view: MapView, cols: list[Column], colw: float, height: float 
             continue
         emo = c.step.emotion
         cx, cy = x(i), y(emo.score)
-        dash = ' stroke-dasharray="2 2"' if emo.provenance == "assumed" else ""
+        ring = {"assumed": "#ffffff", "reported": "#6366f1", "observed": "#0284c7"}[emo.provenance]
         classes = ["emotion-point", f"prov-{emo.provenance}"] + (["peak"] if c.peak else []) + (["end"] if c.end else [])
         out.append(f'<g class="{" ".join(classes)}" data-step="{escape(c.step.id)}">'
                    f'<title>{escape(c.step.name)}: {_num(emo.score)}{(" — " + escape(emo.word)) if emo.word else ""}'
@@ -146,11 +146,13 @@ def emotion_curve(view: MapView, cols: list[Column], colw: float, height: float 
             out.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="11" fill="none" stroke="#0f172a" '
                        'stroke-width="1.5"/>')
         out.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="6.5" fill="{score_colour(emo.score)}" '
-                   f'stroke="#ffffff" stroke-width="1.5"{dash}/>')
+                   f'stroke="{ring}" stroke-width="1.8"/>')
         if emo.word:
             ty = cy + 22 if emo.score >= 0 else cy - 15
-            out.append(f'<text x="{_num(cx)}" y="{_num(ty)}" text-anchor="middle" font-size="11" '
-                       f'font-weight="600" fill="#1e293b">{escape(emo.word)}</text>')
+            # a white copy underneath keeps the word legible where curves cross it (no paint-order in WeasyPrint)
+            for extra in ('stroke="#ffffff" stroke-width="3.5" stroke-linejoin="round" class="halo"', ""):
+                out.append(f'<text x="{_num(cx)}" y="{_num(ty)}" text-anchor="middle" font-size="11" '
+                           f'font-weight="600" fill="#1e293b" {extra}>{escape(emo.word)}</text>')
         tags = [view.t("emotion.peak")] * c.peak + [view.t("emotion.end")] * c.end
         if tags:
             out.append(f'<text x="{_num(cx)}" y="{_num(height - 10)}" text-anchor="middle" font-size="10" '
