@@ -110,3 +110,71 @@ def duck() -> Backend:
 
 
 MakeTable = Callable[[Sequence[Row]], ir.Table]
+
+
+# --------------------------------------------------------------------------------------------
+# The hand-made shop journey and log every engine test computes its expectations from.
+#
+# Design (``next`` edges):  ad → product,  landing → product,  product → cart,
+#                           chat → cart,   cart → pay,  pay → (end)
+# Entry steps: ad, landing.  Stages: aware [ad, landing], consider [product, chat], buy [cart, pay].
+# The ``chat`` step is bound to ``chat_started``, which never occurs: assumed, not real.
+SHOP_JOURNEY = {
+    "id": "shop", "title": "Shop",
+    "stages": [{"id": "aware", "name": "Aware"}, {"id": "consider", "name": "Consider"},
+               {"id": "buy", "name": "Buy"}],
+    "steps": [
+        {"id": "ad", "name": "Sees an ad", "stage": "aware", "channel": "social", "entry": True,
+         "binding": {"events": ["ad_click"]}, "next": ["product"]},
+        {"id": "landing", "name": "Lands from search", "stage": "aware", "channel": "web", "entry": True,
+         "binding": {"events": ["landing_*"]}, "next": ["product"]},
+        {"id": "product", "name": "Views a product", "stage": "consider", "channel": "web",
+         "binding": {"events": ["product_view"]}, "next": ["cart"]},
+        {"id": "chat", "name": "Asks in chat", "stage": "consider", "channel": "chat",
+         "binding": {"events": ["chat_started"]}, "next": ["cart"]},
+        {"id": "cart", "name": "Adds to cart", "stage": "buy", "channel": "web",
+         "binding": {"events": ["re:^add_to_cart$"]}, "next": ["pay"]},
+        {"id": "pay", "name": "Pays", "stage": "buy", "channel": "web",
+         "binding": {"events": ["payment"]}, "next": []},
+    ],
+}
+
+FAN = {"segment": "fan"}
+HUNTER = {"segment": "hunter"}
+SHOP_LOG: list[Row] = [
+    # a: the designed happy path; the second product_view is a repeat (same visit)
+    ("a", "2024-01-01 10:00", "ad_click", "social", FAN),
+    ("a", "2024-01-01 10:05", "product_view", "web", FAN),
+    ("a", "2024-01-01 10:06", "product_view", "web", FAN),
+    ("a", "2024-01-01 10:20", "add_to_cart", "web"),
+    ("a", "2024-01-01 11:00", "payment", "web"),
+    # b: from search to product, then stalls: the cart comes 18 days later (> the 14-day window)
+    ("b", "2024-01-02 09:00", "landing_page", "search", HUNTER),
+    ("b", "2024-01-02 09:10", "product_view", "web", HUNTER),
+    ("b", "2024-01-20 09:10", "add_to_cart", "email"),
+    # c: never on the map (real, but not on the map)
+    ("c", "2024-01-03 09:00", "newsletter_opened", "email"),
+    # d: enters at product (not an entry step), detours via the ad, loops back to product, then pays
+    ("d", "2024-01-03 09:00", "product_view", "web"),
+    ("d", "2024-01-03 09:01", "ad_click", "social"),
+    ("d", "2024-01-03 09:02", "add_to_cart", "web"),
+    ("d", "2024-01-04 09:02", "product_view", "web"),
+    ("d", "2024-01-04 09:03", "add_to_cart", "web"),
+    ("d", "2024-01-04 09:04", "payment", "web"),
+]
+# Step visits (runs of the same step) per customer, which most expectations are read from:
+#   a: ad 10:00, product 10:05, cart 10:20, pay 11:00
+#   b: landing 01-02 09:00, product 09:10, cart 01-20 09:10
+#   d: product 01-03 09:00, ad 09:01, cart 09:02, product 01-04 09:02, cart 09:03, pay 09:04
+
+
+@pytest.fixture(scope="session")
+def shop() -> Any:
+    from journeymap.model.types import Journey
+
+    return Journey.model_validate(SHOP_JOURNEY)
+
+
+@pytest.fixture(scope="session")
+def shop_log(backend: Backend) -> ir.Table:
+    return backend.table(SHOP_LOG)
