@@ -108,9 +108,12 @@ def write_workspace(root: Path, files: dict[str, str], language: str = "nl", str
     return load_workspace(root, strict=strict)
 
 
-def big_journey(n_steps: int = 200, n_stages: int = 8, n_custom: int = 6) -> str:
-    """A journey of ``n_steps`` steps over ``n_stages`` stages, every standard lane filled plus custom lanes."""
-    lines = ["id: groot", "title: Grote reis", "lanes:"]
+def big_journey(n_steps: int = 200, n_stages: int = 8, n_custom: int = 6, lanes: bool = True) -> str:
+    """A journey of ``n_steps`` steps over ``n_stages`` stages, every standard lane filled plus custom lanes.
+
+    ``lanes=False`` keeps only names, emotion and moments of truth: enough for layout tests, and quick to print.
+    """
+    lines = ["id: groot", "title: Grote reis", "lanes:" if n_custom else "lanes: []"]
     lines += [f"  - {{id: extra-{k}, name: Extra baan {k}}}" for k in range(n_custom)]
     lines.append("stages:")
     lines += [f"  - {{id: fase-{k}, name: Fase {k:02d}}}" for k in range(n_stages)]
@@ -118,6 +121,10 @@ def big_journey(n_steps: int = 200, n_stages: int = 8, n_custom: int = 6) -> str
     per = -(-n_steps // n_stages)
     for i in range(n_steps):
         score = ((i * 7) % 9 - 4) / 2
+        if not lanes:
+            lines += [f"  - {{id: stap-{i + 1:03d}, name: Stap {i + 1:03d}, stage: fase-{i // per}, channel: web, "
+                      f"emotion: {{score: {score}}}, moment_of_truth: {1 + i % 5}}}"]
+            continue
         lines += [
             f"  - id: stap-{i + 1:03d}",
             f"    name: Stap {i + 1:03d}",

@@ -6,13 +6,15 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 from PIL import Image, ImageStat
 from render_samples import big_journey
 
 from journeymap.model.workspace import Workspace
-from journeymap.render import render_markdown, render_pdf, render_png, render_svg
+from journeymap.render import render_markdown, render_pdf, render_png, render_svg, render_to_file
 
 SVG = "{http://www.w3.org/2000/svg}"
 A3_LANDSCAPE = (1190.55, 841.89)  # 420 × 297 mm in points
@@ -97,8 +99,9 @@ def test_pdf_is_a3_landscape(ws_nl: Workspace) -> None:
         assert label.casefold() in text.casefold(), label  # headings are upper-cased by CSS
 
 
+@pytest.mark.slow
 def test_pdf_spreads_200_steps_over_pages(make_ws: Callable[..., Workspace]) -> None:
-    ws = make_ws({"journeys/groot.yaml": big_journey(200)})
+    ws = make_ws({"journeys/groot.yaml": big_journey(200, n_custom=0, lanes=False)})
     pdf = pdfium.PdfDocument(render_pdf(ws, "groot"))
     seen: dict[str, int] = {}
     for i in range(len(pdf)):
@@ -128,3 +131,14 @@ def test_png_has_real_pixels(ws_nl: Workspace) -> None:
     grey = img.convert("L")
     dark = sum(grey.histogram()[:128])
     assert dark / (img.width * img.height) > 0.002  # text and lines, not a blank sheet
+
+
+def test_draft_journey_without_steps_renders_in_every_format(make_ws: Callable[..., Workspace], tmp_path: Path) -> None:
+    journey = "id: leeg\ntitle: Leeg\nstages: [{id: a, name: Alleen fase}]\n"
+    ws = make_ws({"journeys/leeg.yaml": journey}, strict=False)
+    for suffix in (".html", ".svg", ".md", ".pdf", ".png"):
+        out = render_to_file(ws, "leeg", tmp_path / f"leeg{suffix}")
+        assert out.stat().st_size > 0
+    assert "Nog geen stappen" in (tmp_path / "leeg.html").read_text(encoding="utf-8")
+    ET.fromstring((tmp_path / "leeg.svg").read_text(encoding="utf-8"))
+    assert "section" not in (tmp_path / "leeg.md").read_text(encoding="utf-8").split("```mermaid")[1].split("```")[0]
