@@ -123,9 +123,9 @@ def add_to_overlay(overlay: MapOverlay, ws: Workspace, journey_id: str, con: Duc
 
         if not store_path(ws).is_file():
             return overlay
-        from journeymap.events.store import duck
-
         import ibis
+
+        from journeymap.events.store import duck
 
         backend = ibis.duckdb.from_connection(duck(ws, read_only=True))
     if not feedback_store.has_table(backend, "feedback"):

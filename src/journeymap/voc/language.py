@@ -13,7 +13,13 @@ import re
 
 UNKNOWN = "unknown"
 
-_DUTCH = frozenset("""
+
+def words(block: str) -> frozenset[str]:
+    """A word list written as a whitespace-separated block (easier to read and edit than a list literal)."""
+    return frozenset(block.split())
+
+
+_DUTCH = words("""
 de het een en van ik je jij dat die niet op te met voor zijn er maar om aan ook als bij nog wat heb mijn
 ze dit wel geen al u uw kan wordt worden naar hoe waar dan nu mij ben heeft hebben zou moet deze nooit
 hier daar graag heel erg echt alleen gewoon toch weer ons onze jullie hij zij haar hem wij werd waren
@@ -22,9 +28,9 @@ jullie iets niets niks veel meer minder altijd vandaag gisteren morgen alsjeblie
 dank goed slecht mooi snel binnen besteld bestelling pakket levering bezorging klantenservice
 alles ging gaat zoals wordt werd kreeg krijg krijgen gekregen ontvangen geleverd bezorgd kwam komt
 heel echt prima helaas jammer maken gemaakt zien gezien weten weet vind vond nieuwe mogelijk
-""".split())
+""")
 
-_ENGLISH = frozenset("""
+_ENGLISH = words("""
 the and to it you that for are be but at this have my they your will would what how where when there
 from our been has does did just very not with on i were an am can could should
 their them his her she he its which who why about into than then too also still never ever please thanks
@@ -32,14 +38,14 @@ thank order ordered delivery parcel package customer arrived received great good
 don't didn't doesn't isn't wasn't won't can't haven't i'm it's i've i'd you're we're
 all everything went got get getting came comes as like only again back after before because
 nice fine bought item items shipping thing things were
-""".split())
+""")
 
 # Words that mark another language (German, French, Spanish): evidence for "unknown".
-_OTHER = frozenset("""
+_OTHER = words("""
 und ist nicht das sehr ich mit auf ein eine der den dem wir sie bitte danke
 le la les des est une pas pour avec sur je vous nous très merci
 el los las una por con para muy gracias pero es
-""".split())
+""")
 
 _WORD = re.compile(r"[a-zà-öø-ÿ']+")
 _NL_CUES = re.compile(r"ij|oe|sch|aa|uu|ui|eu")

@@ -19,9 +19,10 @@ import ibis
 import ibis.expr.types as ir
 
 from journeymap.engine import compile as C
+from journeymap.voc.language import words
 from journeymap.voc.lexicon import tokenize
 
-STOPWORDS = frozenset("""
+STOPWORDS = words("""
 de het een en van ik je jij dat die niet op te in met voor zijn er maar om aan ook als bij nog wat heb mijn ze
 dit wel geen al u uw we wij kan wordt worden naar hoe waar dan nu mij me ben heeft hebben zou moet deze nooit
 hier daar graag heel erg echt alleen gewoon toch weer ons onze jullie hij zij haar hem werd waren was is
@@ -33,7 +34,7 @@ here what which who whom when where why how all any some can could would should 
 does did done have has had having am are i'm it's i've i'd you're we're they're don't didn't doesn't isn't
 wasn't won't can't haven't hasn't about after before again into out up down over only own same such both each
 few more most other off once please thanks thank hi hello hoi dear beste groet groeten regards kind
-""".split())
+""")
 _NON_WORD = frozenset("!?.,;:")
 
 
