@@ -212,8 +212,8 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[st
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, str | None], kind: str,
-               journey: Journey, now: dt.datetime) -> None:
-    """One SQL pass: every staged row into ``__fbnorm`` with a reason or none."""
+               journey: Journey, now: dt.datetime, where: str = "true", rejects: bool = True) -> None:
+    """One SQL pass: every staged row (that ``where`` selects) into ``__fbnorm`` with a reason or none."""
     _lookup_tables(con, staged, cols, journey)
     future = (now.replace(tzinfo=None) + dt.timedelta(days=1)).isoformat(sep=" ")
     survey = kind == "survey"
@@ -255,7 +255,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
                {_col(cols, 'kind')} AS __kind_raw, {id_col} AS __id, CASE WHEN {lang} IN ('nl', 'en') THEN {lang} END AS __lang
         FROM {staged.relation} r
         LEFT JOIN __fbsteps s ON s.ref = {_col(cols, 'step')}
-        LEFT JOIN __fbevents e ON e.ref = {_col(cols, 'event')}"""
+        LEFT JOIN __fbevents e ON e.ref = {_col(cols, 'event')}
+        WHERE {where}"""
     reason = f"""CASE
             WHEN __bad IS NOT NULL THEN __bad
             WHEN __cust IS NULL THEN {lit(MISSING_CUSTOMER)}
@@ -274,11 +275,18 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
                    CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END, __n, NULL, NULL
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
-        if staged.rejects:
+        if staged.rejects and rejects:
             con.execute(f"INSERT INTO __fbnorm (file, line, kind, reason, raw) "
                         f"SELECT {file}, line, {lit(kind)}, reason, raw FROM {staged.rejects}")
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read the rows of {staged.display}: {exc}") from exc
+
+
+def _check_required(staged: Staged, cols: dict[str, str | None]) -> None:
+    for needed in ("customer_id", "ts"):
+        if not cols[needed]:
+            raise JourneymapError(f"{staged.display}: no {needed} column; {suggest(needed, staged.columns)} "
+                                  f"(or map one with --columns {needed}=COLUMN)")
 
 
 def _score_texts(con: duckdb.DuckDBPyConnection, backend: Backend | None, quiet: bool) -> None:
@@ -311,7 +319,7 @@ def ingest_feedback(ws: Workspace, sources: Sequence[str | Path], *, journey: st
     """Ingest survey-answer and interaction-text files into the workspace's store, all or nothing.
 
     A file with ``metric`` and ``score`` columns holds survey answers; one with a ``text``
-    column holds interactions. ``columns`` maps canonical fields to source columns.
+    column holds interactions; a file with all three holds both (rows with a metric are answers). ``columns`` maps canonical fields to source columns.
     ``now`` fixes the clock for the "time in the future" check; ``backend`` picks the
     sentiment backend (default: the offline lexicon backend).
     """
@@ -348,6 +356,17 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
             staged = stage_file(con, path, f"fb{i}", delimiter=delimiter, mapped=list(mapping.values()))
             survey_cols = resolve_columns(staged, SURVEY_FIELDS, mapping)
             text_cols = resolve_columns(staged, TEXT_FIELDS, mapping)
+            if survey_cols["metric"] and survey_cols["score"] and text_cols["text"]:
+                kind = "mixed"  # answers and texts in one export: rows with a metric are answers
+                has_metric = f"{_col(survey_cols, 'metric')} IS NOT NULL"
+                has_text = f"{_col(text_cols, 'text')} IS NOT NULL"
+                _check_required(staged, survey_cols)
+                _normalise(con, staged, survey_cols, "survey", journey, now, f"{has_metric} OR NOT {has_text}")
+                _normalise(con, staged, text_cols, "interactions", journey, now,
+                           f"NOT ({has_metric}) AND {has_text}", rejects=False)
+                counts.append(FileCounts(staged.display, kind, notes=staged.notes))
+                bar.update(task, advance=1)
+                continue
             if survey_cols["metric"] and survey_cols["score"]:
                 kind, cols = "survey", survey_cols
             elif text_cols["text"]:
@@ -357,10 +376,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
                     f"{staged.display}: neither survey answers (columns metric and score) nor interaction texts "
                     f"(column text); it has: {', '.join(staged.columns) or 'no columns'}. "
                     "Map columns with --columns metric=…,score=… or --columns text=…")
-            for needed in ("customer_id", "ts"):
-                if not cols[needed]:
-                    raise JourneymapError(f"{staged.display}: no {needed} column; {suggest(needed, staged.columns)} "
-                                          f"(or map one with --columns {needed}=COLUMN)")
+            _check_required(staged, cols)
             _normalise(con, staged, cols, kind, journey, now)
             counts.append(FileCounts(staged.display, kind, notes=staged.notes))
             bar.update(task, advance=1)
