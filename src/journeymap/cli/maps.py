@@ -8,7 +8,7 @@ import typer
 
 from journeymap import api
 from journeymap.cli import app
-from journeymap.cli.common import console, err_console
+from journeymap.cli.common import QuietOption, console
 from journeymap.errors import Diagnostic
 
 
@@ -66,10 +66,16 @@ def render(
     output: Path = typer.Option(..., "--output", "-o", help="Output file: .html, .svg, .pdf, .png or .md."),
     workspace: Path = typer.Option(None, "--workspace", "-w", help="Workspace folder when JOURNEY is an id."),
     with_data: bool = typer.Option(False, "--with-data", help="Overlay metrics from the event store."),
+    quiet: bool = QuietOption,
 ) -> None:
     """Render a journey map to HTML, SVG, PDF, PNG or Markdown (Mermaid)."""
-    out = api.render(journey, output, workspace=workspace, with_data=with_data)
-    console.print(f"Wrote {out}")
+    from journeymap.progress import progress
+
+    with progress(quiet) as bar:
+        bar.add_task(f"Rendering {output.name}", total=None)
+        out = api.render(journey, output, workspace=workspace, with_data=with_data)
+    if not quiet:
+        console.print(f"Wrote {out}")
 
 
 @app.command()
