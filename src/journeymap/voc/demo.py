@@ -221,8 +221,9 @@ def generate_feedback(ws: Workspace, n_customers: int | None = None, seed: int =
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="raise")
     writer.writeheader()
     for row in rows:
-        ts = row["ts"]
-        writer.writerow(row | {"ts": ts.isoformat(sep=" ", timespec="seconds") if isinstance(ts, dt.datetime) else ts})
+        when = row["ts"]
+        writer.writerow(row | {"ts": when.isoformat(sep=" ", timespec="seconds") if isinstance(when, dt.datetime)
+                               else when})
     target = ws.data_dir / DEMO_FEEDBACK_FILE
     atomic_write_text(target, buf.getvalue())
     return target
