@@ -170,11 +170,13 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
     ensure_schema(con)
     con.execute(nz.NORM_DDL)
     row = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
-    seq_base = int(row[0]) if row else 0
+    seq_base = seq_start = int(row[0]) if row else 0
     counts: list[SourceCounts] = []
     with progress(quiet) as bar:
         for i, ref in enumerate(sources):
+            con.execute("SET preserve_insertion_order = true")  # staging numbers rows in source order
             staged = _stage(con, bar, ref, f"s{i}", mapping, table, query, delimiter, header)
+            con.execute("SET preserve_insertion_order = false")  # later steps order explicitly, by seq
             resolved = nz.resolve_mapping(staged, mapping, origin)
             with _step(bar, f"validating {staged.display}"):
                 nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
@@ -191,12 +193,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                       AND x.raw IS NOT DISTINCT FROM q.raw)
             """)
         with _step(bar, "removing duplicates"):
-            con.execute(f"""
-                CREATE TEMP TABLE __fresh AS
-                SELECT file, {_COLS} FROM __norm n
-                WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = n.event_id)
-                QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY seq) = 1
-            """)
+            _deduplicate(con, stored_before=seq_start > 0)
         _tally(con, counts)
         fresh = sum(c.stored for c in counts)
         rounds = 0
@@ -222,6 +219,36 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
     """).fetchone()
     assert totals is not None
     return IngestReport(counts, int(totals[0]), int(totals[1]), int(totals[2]), rounds)
+
+
+def _deduplicate(con: duckdb.DuckDBPyConnection, stored_before: bool) -> None:
+    """Create view ``__fresh``: usable rows whose event id is neither stored nor seen earlier in this ingest.
+
+    Duplicates are rare, so they are found cheaply first: ids whose 64-bit hash occurs twice
+    are candidates, and only those rows are ranked. The result is a small table of the
+    ``seq`` numbers to drop, not a copy of the rows.
+    """
+    con.execute("""
+        CREATE TEMP TABLE __dup AS
+        WITH cand AS (
+            SELECT hash(event_id) AS h FROM __norm WHERE reason IS NULL GROUP BY h HAVING count(*) > 1
+        )
+        SELECT seq FROM (
+            SELECT seq, row_number() OVER (PARTITION BY event_id ORDER BY seq) AS rn FROM __norm
+            WHERE reason IS NULL AND hash(event_id) IN (SELECT h FROM cand)
+        ) WHERE rn > 1
+    """)
+    if stored_before:
+        con.execute("""
+            INSERT INTO __dup
+            SELECT n.seq FROM __norm n SEMI JOIN events e ON e.event_id = n.event_id WHERE n.reason IS NULL
+            EXCEPT SELECT seq FROM __dup
+        """)
+    con.execute(f"""
+        CREATE TEMP VIEW __fresh AS
+        SELECT file, {_COLS} FROM __norm n
+        WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM __dup d WHERE d.seq = n.seq)
+    """)
 
 
 def _tally(con: duckdb.DuckDBPyConnection, counts: list[SourceCounts]) -> None:

@@ -163,7 +163,8 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
     ts_col = mapping["ts"]
     assert ts_col is not None
     ts_expr, ts_wrong = _ts(ts_col, typ[ts_col], tz)
-    ts_raw = f"{ident(ts_col)}::VARCHAR"
+    ts_missing = (f"nullif(trim({ident(ts_col)}), '') IS NULL" if typ[ts_col].upper() == "VARCHAR"
+                  else f"{ident(ts_col)} IS NULL")
     checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
     if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
         checks.append(f"TRY_CAST(trim({ident(mapping['event'])}) AS DOUBLE) IS NOT NULL")  # a number is no event name
@@ -175,7 +176,7 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
                  "__event, coalesce(__channel, ''), coalesce(__source, ''), __props::VARCHAR))")
     inner = f"""
         SELECT *, {text['customer_id'][0]} AS __cust, {text['anonymous_id'][0]} AS __anon, {ts_expr} AS __ts,
-               nullif({ts_raw}, '') IS NULL AS __ts_missing, {text['event'][0]} AS __event,
+               {ts_missing} AS __ts_missing, {text['event'][0]} AS __event,
                lower({text['channel'][0]}) AS __channel, {source_expr} AS __source, {text['event_id'][0]} AS __eid,
                {_properties(staged, used)} AS __props, ({wrong}) AS __wrong
         FROM {staged.relation}"""
@@ -193,7 +194,7 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
         con.execute(f"""
             INSERT INTO __norm
             SELECT {file}, __line, {seq_base} + __n, __cust, __anon, __ts, __event, __channel, __source,
-                   CASE WHEN __reason IS NULL THEN coalesce(__eid, {hash_expr}) END, __props, __reason,
+                   CASE WHEN __reason IS NOT NULL THEN NULL WHEN __eid IS NOT NULL THEN __eid ELSE {hash_expr} END, __props, __reason,
                    CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
