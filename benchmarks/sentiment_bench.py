@@ -1,0 +1,85 @@
+"""Benchmark: the default sentiment backend's throughput, and feedback metrics in the engine.
+
+Run: ``python benchmarks/sentiment_bench.py [--texts 200000] [--answers 2000000] [--workers 2]``
+
+* sentiment: the evaluation set's short customer texts (Dutch and English), repeated to
+  ``--texts``, scored with language detection; one process, then ``--workers`` processes
+  (the target is 20,000 short texts per second on 2 cores);
+* metrics: ``--answers`` random NPS/CSAT/CES answers in a DuckDB table, NPS/CSAT/CES with
+  intervals per step and per month computed by the engine (one aggregation query each).
+
+Figures go into docs/benchmarks.md by hand; this script only prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import time
+
+import duckdb
+import ibis
+
+from journeymap.voc.evaluation import bundled_eval_set, read_labelled
+from journeymap.voc.lexicon import get_lexicon
+from journeymap.voc.metrics import compute_metrics
+from journeymap.voc.sentiment import analyze
+
+
+def _score(texts: list[str]) -> int:
+    get_lexicon("nl"), get_lexicon("en"), get_lexicon("unknown")
+    return len(analyze(texts))
+
+
+def bench_sentiment(n: int, workers: int) -> None:
+    base = [i.text for i in read_labelled(bundled_eval_set())]
+    texts = (base * (n // len(base) + 1))[:n]
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    for lang in ("nl", "en", "unknown"):
+        get_lexicon(lang)  # built once per process, outside the timing
+    start = time.perf_counter()
+    analyze(texts)
+    one = time.perf_counter() - start
+    print(f"sentiment, 1 process: {n:,} texts ({words:.1f} words on average) in {one:.2f} s = {n / one:,.0f} texts/s")
+    if workers > 1:
+        chunks = [texts[i::workers] for i in range(workers)]
+        with mp.get_context("fork").Pool(workers) as pool:
+            pool.map(_score, [base] * workers)  # warm the workers' lexicons
+            start = time.perf_counter()
+            done = sum(pool.map(_score, chunks))
+            many = time.perf_counter() - start
+        print(f"sentiment, {workers} processes: {done:,} texts in {many:.2f} s = {done / many:,.0f} texts/s")
+
+
+def bench_metrics(n: int) -> None:
+    con = duckdb.connect()
+    con.execute(f"""
+        CREATE TABLE feedback AS
+        SELECT 'c' || (i % 500000) AS customer_id,
+               TIMESTAMP '2025-01-01' + to_minutes((i * 7919) % 525600) AS ts,
+               ['payment', 'delivery', 'customer-service', 'checkout'][1 + i % 4] AS step,
+               ['nps', 'csat', 'ces'][1 + (i // 4) % 3] AS metric,
+               CASE (i // 4) % 3 WHEN 0 THEN (i * 31) % 11 WHEN 1 THEN 1 + (i * 17) % 5 ELSE 1 + (i * 13) % 7
+               END::DOUBLE AS score
+        FROM range({n}) t(i)
+    """)
+    fb = ibis.duckdb.from_connection(con).table("feedback")
+    for by, period in ((None, None), ("step", None), ("step", "month")):
+        start = time.perf_counter()
+        rows = compute_metrics(fb, by, period)
+        took = time.perf_counter() - start
+        print(f"metrics by {by or '-'} per {period or '-'}: {n:,} answers → {len(rows)} rows in {took:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--texts", type=int, default=200_000)
+    parser.add_argument("--answers", type=int, default=2_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    bench_sentiment(args.texts, args.workers)
+    bench_metrics(args.answers)
+
+
+if __name__ == "__main__":
+    main()
