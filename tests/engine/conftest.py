@@ -115,7 +115,7 @@ MakeTable = Callable[[Sequence[Row]], ir.Table]
 # --------------------------------------------------------------------------------------------
 # The hand-made shop journey and log every engine test computes its expectations from.
 #
-# Design (``next`` edges):  ad → product,  landing → product,  product → cart,
+# Design (``next`` edges):  ad → product,  landing → product,  product → cart | chat,
 #                           chat → cart,   cart → pay,  pay → (end)
 # Entry steps: ad, landing.  Stages: aware [ad, landing], consider [product, chat], buy [cart, pay].
 # The ``chat`` step is bound to ``chat_started``, which never occurs: assumed, not real.
@@ -129,7 +129,7 @@ SHOP_JOURNEY = {
         {"id": "landing", "name": "Lands from search", "stage": "aware", "channel": "web", "entry": True,
          "binding": {"events": ["landing_*"]}, "next": ["product"]},
         {"id": "product", "name": "Views a product", "stage": "consider", "channel": "web",
-         "binding": {"events": ["product_view"]}, "next": ["cart"]},
+         "binding": {"events": ["product_view"]}, "next": ["cart", "chat"]},
         {"id": "chat", "name": "Asks in chat", "stage": "consider", "channel": "chat",
          "binding": {"events": ["chat_started"]}, "next": ["cart"]},
         {"id": "cart", "name": "Adds to cart", "stage": "buy", "channel": "web",
