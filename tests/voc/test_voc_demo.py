@@ -64,7 +64,7 @@ def test_payment_scores_drop_during_the_incident(demo_ws) -> None:  # type: igno
 
 
 def test_feedback_for_a_given_customer_list(tmp_path: Path) -> None:
-    from conftest import write_workspace
+    from voc_helpers import write_workspace
 
     ws = write_workspace(tmp_path / "shop")
     path = generate_feedback(ws, customers=[f"k{i}" for i in range(300)], seed=1)

@@ -116,7 +116,7 @@ def test_invalid_utf8_line_is_quarantined_not_fatal(ws_events: Workspace, tmp_pa
 
 
 def test_customer_ids_are_stitched_to_the_events(ws: Workspace, tmp_path: Path) -> None:
-    from conftest import write_events
+    from voc_helpers import write_events
 
     # the events know raw id "web-42" as customer "c9"
     write_events(ws, [("c9", "2026-03-01 10:00:00", "checkout_started", "loyal-fan")])
