@@ -107,3 +107,32 @@ def test_metrics_from_the_store_match_the_hand_values(ws_events: Workspace, tmp_
     assert c.top2_share == 0.5 and c.small_sample
     by_stage = {(r.metric, r.group): r.n for r in feedback_metrics(ws_events, by="stage").rows}
     assert by_stage == {("nps", "retention"): 20, ("ces", "retention"): 8}
+
+
+def test_metrics_per_period_channel_and_persona(ws_events: Workspace, tmp_path: Path) -> None:
+    from journeymap.voc.ingest import ingest_feedback
+    from journeymap.voc.report import feedback_metrics
+
+    path = tmp_path / "csat.csv"
+    path.write_text(
+        "customer_id,ts,step,metric,score,channel\n"
+        "c1,2026-01-10 10:00:00,payment,csat,5,web\n"   # c1: bargain-hunter
+        "c1,2026-01-20 10:00:00,payment,csat,2,app\n"
+        "c2,2026-02-03 10:00:00,payment,csat,4,web\n"   # c2: loyal-fan
+        "c3,2026-02-04 10:00:00,payment,csat,1,web\n",  # c3: loyal-fan
+        encoding="utf-8")
+    ingest_feedback(ws_events, [path], quiet=True)
+    monthly = {r.period: (r.n, r.value) for r in feedback_metrics(ws_events, period="month").rows}
+    assert monthly == {"2026-01-01": (2, 0.5), "2026-02-01": (2, 0.5)}  # one of two in the top-2-box each month
+    channels = {r.group: (r.n, r.value) for r in feedback_metrics(ws_events, by="channel").rows}
+    assert channels == {"app": (1, 0.0), "web": (3, pytest.approx(2 / 3))}
+    personas = {r.group: (r.n, r.mean) for r in feedback_metrics(ws_events, by="persona").rows}
+    assert personas == {"bargain-hunter": (2, 3.5), "loyal-fan": (2, 2.5)}
+
+
+def test_metrics_without_feedback_say_how_to_get_some(ws_events: Workspace) -> None:
+    from journeymap.errors import JourneymapError
+    from journeymap.voc.report import feedback_metrics
+
+    with pytest.raises(JourneymapError, match="no feedback yet: run journeymap ingest feedback"):
+        feedback_metrics(ws_events)

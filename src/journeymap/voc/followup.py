@@ -91,20 +91,21 @@ def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None =
     ``limit`` keeps the latest items per customer (None: all).
     """
     backend = _backend(ws, con)
+    ids = ibis.memtable({"cid": list(customer_ids)}, schema={"cid": "string"})
     parts = []
     if feedback_store.has_table(backend, "events"):
         ev = backend.table("events")
-        ev = ev.filter(ev.customer_id.isin(customer_ids))
+        ev = ev.semi_join(ids, ev.customer_id == ids.cid)
         parts.append(ev.select(customer_id=ev.customer_id, ts=ev.ts, kind=ibis.literal("event"), channel=ev.channel,
                                step=ibis.null("string"), what=ev.event, text=ibis.null("string"),
                                sentiment=ibis.null("float64")))
     fb = feedback_store.open_feedback(ws, backend)
-    fb = fb.filter(fb.customer_id.isin(customer_ids))
+    fb = fb.semi_join(ids, fb.customer_id == ids.cid)
     parts.append(fb.select(customer_id=fb.customer_id, ts=fb.ts, kind=ibis.literal("survey"), channel=fb.channel,
                            step=fb.step, what=fb.metric + " " + fb.score.cast("int64").cast("string"),
                            text=fb.comment, sentiment=fb.sentiment))
     it = feedback_store.open_interactions(ws, backend)
-    it = it.filter(it.customer_id.isin(customer_ids))
+    it = it.semi_join(ids, it.customer_id == ids.cid)
     parts.append(it.select(customer_id=it.customer_id, ts=it.ts, kind=ibis.literal("text"), channel=it.channel,
                            step=it.step, what=it.kind, text=it.text, sentiment=it.sentiment))
     t = parts[0]
