@@ -34,6 +34,8 @@ here what which who whom when where why how all any some can could would should 
 does did done have has had having am are i'm it's i've i'd you're we're they're don't didn't doesn't isn't
 wasn't won't can't haven't hasn't about after before again into out up down over only own same such both each
 few more most other off once please thanks thank hi hello hoi dear beste groet groeten regards kind
+one two three four five six ten first second third twice times time een twee drie vier vijf tien eerste tweede
+derde keer keren
 """)
 _NON_WORD = frozenset("!?.,;:")
 
