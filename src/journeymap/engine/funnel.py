@@ -122,16 +122,36 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
         entered_at=ev.entered_at.min(),
         _group=ev._group.min(where=ev.is_entry & (ev.ts == ev.entered_at)),
     )
-    m = grouped.s.re_extract(pattern(codes, strict=mode == "strict"), 0)
-    if len(set(codes)) == len(codes):
-        level = ibis.literal("".join(codes)).find(m.right(1)) + 1
-    else:  # a step repeats in the funnel: count the prefixes that match (one regex each)
-        level = sum((grouped.s.re_search(prefix_pattern(codes[: j + 1], strict=mode == "strict")).cast("int64")
-                     for j in range(len(codes))), ibis.literal(0, "int64"))
+    strict = mode == "strict"
+    grouped = grouped.mutate(m=grouped.s.re_extract(pattern(codes, strict=strict), 0))
+    m = grouped.m
+    level = _level(grouped.s, m.right(1), codes, strict=strict)
     end = grouped.s.find(m) + m.length() - 1
     out = grouped.mutate(level=level.cast("int64"), reached_at=grouped.tss[end])
     return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
+
+
+def _level(s: ir.StringValue, last: ir.StringValue, codes: list[str], *, strict: bool) -> ir.IntegerValue:
+    """The furthest funnel position reached, from the last letter of the greedy match.
+
+    With distinct steps the letter names the position. When a step repeats (positions
+    ``p1 < … < pr`` share a letter) the position is the largest ``p`` whose prefix pattern
+    matches, so at most ``r - 1`` extra regexes run per row, however long the funnel.
+    """
+    positions: dict[str, list[int]] = {}
+    for j, c in enumerate(codes, start=1):
+        positions.setdefault(c, []).append(j)
+    branches = []
+    for c, ps in positions.items():
+        value: ir.IntegerValue = ibis.literal(ps[0], "int64")
+        if len(ps) > 1:
+            anchor = f"^[^{codes[0]}]*"
+            checks = [(s.re_search(anchor + prefix_pattern(codes[:p], strict=strict)), ibis.literal(p, "int64"))
+                      for p in reversed(ps[1:])]
+            value = ibis.cases(*checks, else_=value)
+        branches.append((last == c, value))
+    return ibis.cases(*branches, else_=ibis.literal(0, "int64"))
 
 
 def _any_levels(ev: ir.Table, code_of: dict[str, str], exclude: list[str]) -> ir.Table:
