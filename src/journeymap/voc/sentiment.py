@@ -62,6 +62,7 @@ def raw_valence(tokens: list[str], lex: Lexicon) -> float:
     values: list[float] = []
     contrast_at = -1
     negate_left = 0
+    weak = False
     boost = 0.0
     exclaim = 0
     words, phrases, negators, boosters = lex.words, lex.phrases, lex.negators, lex.boosters
@@ -81,6 +82,7 @@ def raw_valence(tokens: list[str], lex: Lexicon) -> float:
         if value is None:
             if tok in negators or tok.endswith("n't"):
                 negate_left = rules.NEGATION_WINDOW
+                weak = tok in rules.WEAK_NEGATORS
                 i += 1
                 continue
             if tok in boosters:
@@ -99,7 +101,7 @@ def raw_valence(tokens: list[str], lex: Lexicon) -> float:
             elif tok in rules.CLAUSE_BREAKS:
                 if tok == "!":
                     exclaim += 1
-                if negate_left > 0:
+                if negate_left > 0 and not weak:
                     values.append(rules.NEGATED_NEUTRAL)
                 negate_left = 0
                 boost = 0.0
@@ -118,7 +120,7 @@ def raw_valence(tokens: list[str], lex: Lexicon) -> float:
             boost = 0.0
         elif negate_left > 0:
             negate_left -= 1
-            if negate_left == 0 or i + width >= n:
+            if (negate_left == 0 or i + width >= n) and not weak:
                 values.append(rules.NEGATED_NEUTRAL)  # "lukt niet", "doet niets": a problem without a mood word
         i += width
     if contrast_at >= 0:

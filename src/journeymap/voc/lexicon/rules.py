@@ -14,6 +14,8 @@ CONTRAST_AFTER = 1.5
 #: A negation that reaches no sentiment word ("het lukt niet", "the button does nothing") still reports a
 #: problem in service conversations: it counts as this (VADER scale).
 NEGATED_NEUTRAL = -1.0
+#: Negators that negate a mood word but report no problem on their own ("zonder prijskaartje", "without a bag").
+WEAK_NEGATORS = frozenset({"zonder", "without"})
 #: How many tokens after a negator a sentiment word is still negated ("niet echt heel goed").
 NEGATION_WINDOW = 3
 
