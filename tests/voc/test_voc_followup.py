@@ -131,5 +131,7 @@ def test_commands(ws_events: Workspace, tmp_path: Path, monkeypatch: pytest.Monk
     code, out = run_cli(["followup", "--since", "7d", "--as-of", "2026-03-10", "--export",
                          str(tmp_path / "f.csv"), *w], monkeypatch, capsys)
     assert code == 0 and "Wrote 2 customers" in out
+    code, out = run_cli(["followup", "--since", "1d", "--as-of", "2026-06-01", *w], monkeypatch, capsys)
+    assert code == 0 and "Nobody to follow up since 1d. The newest feedback is from 2026-03-09 10:00:00" in out
     code, out = run_cli(["customer", "c1", *w], monkeypatch, capsys)
     assert code == 0 and "c1: 5 moments" in out

@@ -147,16 +147,19 @@ def followup(
     import datetime as dt
 
     from journeymap.model.workspace import load_workspace
-    from journeymap.voc.followup import export_followups, followups, parse_since
+    from journeymap.voc.followup import export_followups, followups, newest_feedback, parse_since
 
+    ws = load_workspace(workspace)
     now = parse_since(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None)) if as_of else None
-    items = followups(load_workspace(workspace), since, now=now, threshold=threshold)
+    items = followups(ws, since, now=now, threshold=threshold)
     if export is not None:
         export_followups(items, export)
         console.print(f"Wrote {len(items):,} customers to follow up to {export}")
         return
     if not items:
-        console.print(f"Nobody to follow up since {since}.")
+        newest = newest_feedback(ws)
+        hint = f" The newest feedback is from {newest}; count back from it with --as-of." if newest else ""
+        console.print(f"Nobody to follow up since {since}.{hint}")
         return
     for f in items:
         console.print(f"[bold]{f.customer_id}[/bold] (latest {f.worst_ts})", soft_wrap=True)

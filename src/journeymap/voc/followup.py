@@ -164,6 +164,16 @@ def followups(ws: Workspace, since: str | dt.datetime = "7d", *, now: dt.datetim
     return items
 
 
+def newest_feedback(ws: Workspace, con: DuckDBBackend | None = None) -> str | None:
+    """The time of the newest answer or message (to suggest ``--as-of`` when a period is empty)."""
+    backend = _backend(ws, con)
+    fb = feedback_store.open_feedback(ws, backend)
+    it = feedback_store.open_interactions(ws, backend)
+    both = fb.select("ts").union(it.select("ts"))
+    value = C.scalar(both.ts.max())
+    return None if value is None else _fmt_ts(value)
+
+
 def export_followups(items: list[FollowUp], target: Path) -> Path:
     """Write follow-ups as JSON (``.json``: nested timelines) or CSV (one row per timeline item)."""
     suffix = target.suffix.lower()
