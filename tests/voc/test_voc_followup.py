@@ -128,6 +128,8 @@ def test_commands(ws_events: Workspace, tmp_path: Path, monkeypatch: pytest.Monk
     _feedback(ws_events, tmp_path)
     code, out = run_cli(["feedback", "--by", "step", *w], monkeypatch, capsys)
     assert code == 0 and "small sample" in out
+    code, out = run_cli(["feedback", "--peak-end", *w], monkeypatch, capsys)
+    assert code == 0 and "Peak-end over 3 customers" in out  # c1, c2 and c3 each have two scored touchpoints
     code, out = run_cli(["followup", "--since", "7d", "--as-of", "2026-03-10", "--export",
                          str(tmp_path / "f.csv"), *w], monkeypatch, capsys)
     assert code == 0 and "Wrote 2 customers" in out

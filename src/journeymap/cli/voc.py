@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -12,6 +13,9 @@ from rich.table import Table
 from journeymap.cli import app, ingest_app
 from journeymap.cli.common import QuietOption, WorkspaceOption, console
 from journeymap.errors import JourneymapError
+
+if TYPE_CHECKING:
+    from journeymap.voc.peakend import PeakEndReport
 
 JourneyOption = typer.Option(None, "--journey", "-j", help="Journey id (default: the workspace's only journey).")
 
@@ -58,20 +62,23 @@ def feedback(
     by: str = typer.Option(None, "--by", "-b", help="Group by step, stage, persona or channel."),
     period: str = typer.Option(None, "--period", "-p", help="Per day, week, month, quarter or year."),
     themes: bool = typer.Option(False, "--themes", help="Also list negative and positive themes per step."),
+    peak_end: bool = typer.Option(False, "--peak-end", help="Also show peak and end moments and their link with NPS."),
     journey: str = JourneyOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     workspace: Path = WorkspaceOption,
 ) -> None:
     """NPS, CSAT (top-2-box) and CES with n and 95 % intervals; small samples (n < 30) are flagged."""
     from journeymap.model.workspace import load_workspace
-    from journeymap.voc.report import feedback_metrics, feedback_themes
+    from journeymap.voc.report import feedback_metrics, feedback_peak_end, feedback_themes
 
     ws = load_workspace(workspace)
     report = feedback_metrics(ws, by=by, period=period, journey=journey)
     found = feedback_themes(ws, journey=journey) if themes else {}
+    pe = feedback_peak_end(ws, journey=journey) if peak_end else None
     if as_json:
         console.print_json(json.dumps({"metrics": [asdict(r) | {"small_sample": r.small_sample} for r in report.rows],
-                                       "themes": {k: asdict(v) for k, v in found.items()}}, ensure_ascii=False))
+                                       "themes": {k: asdict(v) for k, v in found.items()},
+                                       "peak_end": asdict(pe) if pe else None}, ensure_ascii=False))
         return
     table = Table(title=f"Feedback, journey {report.journey}")
     for col in ["metric", *([by] if by else []), *(["period"] if period else []), "n", "score", "95 % interval",
@@ -84,11 +91,26 @@ def feedback(
         table.add_row(r.metric.upper(), *keys, f"{r.n:,}", _fmt(r.metric, r.value), interval, top2,
                       "[yellow]small sample[/yellow]" if r.small_sample else "")
     console.print(table)
+    if pe is not None:
+        _print_peak_end(pe)
     for step, st in found.items():
         for polarity, items in (("negative", st.negative), ("positive", st.positive)):
             if items:
                 console.print(f"[bold]{step}[/bold] {polarity}: " + "; ".join(f"{t.phrase} ({t.count})" for t in items),
                               soft_wrap=True)
+
+
+def _print_peak_end(pe: PeakEndReport) -> None:
+    if not pe.customers:
+        console.print("Peak-end: no customer has two or more scored touchpoints yet.")
+        return
+    console.print(f"Peak-end over {pe.customers:,} customers (scale -2..+2): mean {pe.mean:+.2f}, peak {pe.peak:+.2f}, "
+                  f"end {pe.end:+.2f}, peak-end {pe.peak_end:+.2f}")
+    for s in pe.steps:
+        console.print(f"  {s.step}: peak for {100 * s.peak_share:.0f} %, end for {100 * s.end_share:.0f} %")
+    for c in pe.correlations:
+        r = "–" if c.r is None else f"{c.r:+.2f}"
+        console.print(f"  correlation of the {c.score.replace('_', '-')} score with NPS: r = {r} (n = {c.n:,})")
 
 
 @app.command()

@@ -128,6 +128,9 @@ PERSONA_SHIFT: dict[str, dict[str, float]] = {
 BASE: dict[str, tuple[float, float, int, int]] = {"csat": (4.1, 0.9, 1, 5), "nps": (7.6, 2.2, 0, 10),
                                                   "ces": (5.0, 1.5, 1, 7)}
 INCIDENT_PENALTY = {"csat": 1.8, "nps": 2.5, "ces": 1.5}
+#: How much a customer's own mood (one draw per customer, standard normal) moves all their scores, in spreads;
+#: it makes one customer's answers agree with each other, as real answers do.
+MOOD_WEIGHT = 0.6
 
 
 def _mood(metric: str, score: int) -> str:
@@ -183,6 +186,7 @@ def generate_feedback(ws: Workspace, n_customers: int | None = None, seed: int =
     rng = random.Random(seed)
     survey_of = {e: (step, metric, rate) for e, step, metric, rate in SURVEYS}
     rows: list[dict[str, object]] = []
+    customer_mood: dict[str, float] = {}
     for cust, event, ts, segment in points:
         incident = INCIDENT_START <= ts < INCIDENT_END
         later = ts + dt.timedelta(minutes=rng.randint(20, 60 * 24))
@@ -192,6 +196,9 @@ def generate_feedback(ws: Workspace, n_customers: int | None = None, seed: int =
                 continue
             mean, spread, lo, hi = BASE[metric]
             mean += PERSONA_SHIFT.get(segment, {}).get(step, 0.0)
+            if cust not in customer_mood:
+                customer_mood[cust] = rng.gauss(0.0, 1.0)
+            mean += MOOD_WEIGHT * spread * customer_mood[cust]
             if incident and step == "payment":
                 mean -= INCIDENT_PENALTY[metric]
             score = int(min(hi, max(lo, round(rng.gauss(mean, spread)))))

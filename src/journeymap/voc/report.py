@@ -17,7 +17,9 @@ from journeymap.errors import JourneymapError, suggest
 from journeymap.voc import feedback_store
 from journeymap.voc.ingest import pick_journey
 from journeymap.voc.metrics import GROUPINGS, PERIODS, MetricRow, compute_metrics
+from journeymap.voc.peakend import PeakEndReport, peak_end
 from journeymap.voc.themes import StepThemes, themes_by_step
+from journeymap.voc.touchpoints import touchpoints
 
 if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as DuckDBBackend
@@ -80,3 +82,14 @@ def feedback_themes(ws: Workspace, *, journey: str | None = None, top: int = 5,
     found = themes_by_step(fb.filter(fb.journey == jr.id), it.filter(it.journey == jr.id), top=top)
     order = [s.id for s in jr.steps]
     return {s: found[s] for s in order if s in found}
+
+
+def feedback_peak_end(ws: Workspace, *, journey: str | None = None, con: DuckDBBackend | None = None
+                      ) -> PeakEndReport:
+    """Peak-end figures of a journey: journey scores, peak/end share per step, correlations with NPS."""
+    jr = pick_journey(ws, journey)
+    backend = con if con is not None else feedback_store.connect(ws)
+    fb = feedback_store.open_feedback(ws, backend)
+    fb = fb.filter(fb.journey == jr.id)
+    it = feedback_store.open_interactions(ws, backend)
+    return peak_end(touchpoints(fb, it.filter(it.journey == jr.id)), fb)
