@@ -8,7 +8,7 @@ workspace, and the store's ``customer_id, event, ts`` are exported to one Parque
 for the peers. So every contender sees exactly the same events.
 
 Measured, each in its own child process so its peak memory is its own maximum resident
-set size (``getrusage(RUSAGE_SELF)`` at the end of the child):
+set size (``VmHWM`` of the child; setup also runs in a child so the parent stays small):
 
 * ``journeymap``: the event-level transition graph (pm4py's directly-follows graph, same
   numbers) + all step metrics + a 10-step funnel, on the store through Ibis;
@@ -37,9 +37,13 @@ FUNNEL_10 = ["search-landing", "product-page", "reviews", "add-to-cart", "checko
              "order-confirmation", "delivery", "review-request", "referral"]
 
 PRELUDE = """
-import json, resource, sys, time
+import json, sys, time
 def done(**figures):
-    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM: this process's own peak resident set (ru_maxrss would include the parent's
+    # high-water mark, which Linux carries across fork and exec)
+    with open("/proc/self/status") as f:
+        hwm = next(line for line in f if line.startswith("VmHWM:"))
+    figures["peak_mb"] = int(hwm.split()[1]) / 1024
     print(json.dumps(figures))
 """
 
@@ -148,17 +152,25 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000, help="demo people to generate")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--dir", type=Path, default=None, help="keep data here and reuse it between runs")
+    parser.add_argument("--setup-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", default="journeymap,funnel-5,funnel-30,duckdb-window,pm4py,retentioneering")
     args = parser.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="journeymap-analytics-bench-"))
     root.mkdir(parents=True, exist_ok=True)
+    if args.setup_only:
+        setup(root, args.customers, args.seed)
+        return
+    # setup in a child: the ingest's memory must not stay in this process while peers run
+    subprocess.run([sys.executable, __file__, "--customers", str(args.customers), "--seed", str(args.seed),
+                    "--dir", str(root), "--setup-only"], check=True)
     ws_dir, store, export = setup(root, args.customers, args.seed)
     import duckdb
 
     n_events, n_customers = duckdb.connect(str(store), read_only=True).sql(
         "SELECT count(*), count(DISTINCT customer_id) FROM events").fetchall()[0]
     print(f"\n{n_events:,} events of {n_customers:,} customers; {os.cpu_count()} cores; "
-          f"{platform.platform()}; Python {platform.python_version()}\n", flush=True)
+          f"{platform.platform()}; Python {platform.python_version()}; "
+          f"load average {os.getloadavg()[0]:.1f} (other work on the machine skews timings)\n", flush=True)
     funnels = {"journeymap": FUNNEL_10, "funnel-5": FUNNEL_10[:5], "funnel-30": FUNNEL_10 * 3}
     results: dict[str, dict[str, float]] = {}
     for name in [x.strip() for x in args.only.split(",") if x.strip()]:
@@ -174,6 +186,7 @@ def main() -> None:
             continue
         ratio = f"{r['seconds'] / base:.1f}×" if base else ""
         print(f"| {name} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {ratio} |")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     if "funnel-5" in results and "funnel-30" in results and "seconds" in results["funnel-5"]:
         print(f"\n30-step / 5-step funnel time: {results['funnel-30']['seconds'] / results['funnel-5']['seconds']:.2f}")
 
