@@ -373,12 +373,11 @@ def create_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: st
         written = write_parquet(data_file, customers, seed,
                                 on_chunk=lambda people, _rows: bar.update(task, advance=people))
     report = ingest_events(ws, [data_file], quiet=quiet)
-    map_file: Path | None = ws.root / "webshop.html"
-    note = ""
+    html = ws.root / "webshop.html"
     try:
         from journeymap.render import render_to_file
     except ImportError:
-        map_file, note = None, "the renderer is not available in this installation; map not rendered"
-    else:
-        render_to_file(ws, "webshop", map_file)
-    return DemoResult(root, data_file, written, report, map_file, note)
+        return DemoResult(root, data_file, written, report, None,
+                          "the renderer is not available in this installation; map not rendered")
+    render_to_file(ws, "webshop", html)
+    return DemoResult(root, data_file, written, report, html)
