@@ -114,11 +114,10 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, rejects: str, firs
     """Turn row indexes into physical line numbers, skipping the lines the parser rejected."""
     n_rej = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()
     if not n_rej or not n_rej[0]:
-        con.execute(f"UPDATE {table} SET __line = __n + {first_line - 1}")
-        return
+        return  # the rows were numbered from the first line already
     # Good row n (1-based) sits after rejected line j when fewer than n good rows precede it.
     con.execute(f"""
-        UPDATE {table} SET __line = {table}.__n + {first_line - 1} + coalesce(g.j, 0)
+        UPDATE {table} SET __line = {table}.__n + {first_line - 1} + g.j
         FROM (
             SELECT n.__n, max(r.j) AS j FROM {table} n
             JOIN (SELECT line - {first_line} - (row_number() OVER (ORDER BY line) - 1) AS g,
@@ -126,7 +125,6 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, rejects: str, firs
             GROUP BY n.__n
         ) g WHERE g.__n = {table}.__n
     """)
-    con.execute(f"UPDATE {table} SET __line = __n + {first_line - 1} WHERE __line IS NULL")
 
 
 def _reject_relation(con: duckdb.DuckDBPyConnection, rej_table: str, name: str) -> str:
@@ -149,11 +147,11 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, key: str, *, delimiter
     try:
         con.execute(f"""
             CREATE TEMP TABLE {table} AS
-            SELECT *, row_number() OVER () AS __n, NULL::BIGINT AS __line, NULL::VARCHAR AS __bad,
-                   NULL::VARCHAR AS __raw
-            FROM read_csv({lit(str(path))}, all_varchar = true, delim = {lit(delim)}, header = {str(has_header).lower()},
-                          quote = '"', escape = '"', compression = 'auto', store_rejects = true,
-                          rejects_table = {lit(rej)}, rejects_scan = {lit(scan)}, sample_size = -1)
+            SELECT *, __n + {1 if has_header else 0} AS __line, NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
+            FROM (SELECT *, row_number() OVER () AS __n
+                  FROM read_csv({lit(str(path))}, all_varchar = true, delim = {lit(delim)},
+                                header = {str(has_header).lower()}, quote = '"', escape = '"', compression = 'auto',
+                                store_rejects = true, rejects_table = {lit(rej)}, rejects_scan = {lit(scan)}))
         """)
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read {display_path(path)} as CSV (delimiter {delim!r}): {exc}") from exc
@@ -169,7 +167,7 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:
     try:
         con.execute(f"""
             CREATE TEMP TABLE {lines} AS
-            SELECT line, row_number() OVER () AS __n, NULL::BIGINT AS __line
+            SELECT line, row_number() OVER () AS __n, row_number() OVER () AS __line
             FROM read_csv({lit(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(30),
                           quote = '', escape = '', compression = 'auto', auto_detect = false,
                           store_rejects = true, rejects_table = {lit(rej)}, rejects_scan = {lit(scan)})
