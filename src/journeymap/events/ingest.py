@@ -173,6 +173,9 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
     seq_base = seq_start = int(row[0]) if row else 0
     counts: list[SourceCounts] = []
     with progress(quiet) as bar:
+        repeated = sorted({s for s in sources if sources.count(s) > 1})
+        if repeated:
+            raise JourneymapError(f"{repeated[0]} is given more than once; give each source once")
         for i, ref in enumerate(sources):
             con.execute("SET preserve_insertion_order = true")  # staging numbers rows in source order
             staged = _stage(con, bar, ref, f"s{i}", mapping, table, query, delimiter, header)

@@ -31,6 +31,8 @@ _SUFFIXES = {
 _DELIMITERS = ",;\t|"
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|^\d{9,13}$")
 _REJECT_REASONS = {"INVALID ENCODING": "invalid UTF-8"}
+#: Columns the readers add to every staged relation.
+INTERNAL_COLUMNS = frozenset({"__n", "__line", "__bad", "__raw"})
 
 
 @dataclass
@@ -107,7 +109,7 @@ def sniff_csv(path: Path, delimiter: str | None, header: bool | None, mapped: li
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    return {str(r[0]): str(r[1]) for r in rows if not str(r[0]).startswith("__")}
+    return {str(r[0]): str(r[1]) for r in rows if str(r[0]) not in INTERNAL_COLUMNS}
 
 
 def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, rejects: str, first_line: int) -> None:
