@@ -100,3 +100,12 @@ def test_demo_command_builds_a_stitched_workspace(tmp_path: Path, run_cli) -> No
     assert (target / "journeys" / "webshop.yaml").is_file()
     assert (target / "webshop.html").is_file()
     assert "Map:" in res.stdout
+
+
+def test_demo_refuses_an_existing_workspace(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "journeymap.yaml").write_text("name: mine\n", encoding="utf-8")
+    res = run_cli("demo", str(tmp_path), "--customers", "10", "--quiet")
+    assert res.exit_code == 1
+    assert "already holds a workspace; give the demo a new folder: journeymap demo DIR" in res.stderr
+    assert (tmp_path / "journeymap.yaml").read_text(encoding="utf-8") == "name: mine\n"
+    assert not (tmp_path / "data").exists()

@@ -359,12 +359,15 @@ def create_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: st
     lazily; the demo is the one place that strings the layers together end to end.
     """
     from journeymap.events.ingest import ingest_events
-    from journeymap.model.workspace import load_workspace
+    from journeymap.model.workspace import display_path, load_workspace
     from journeymap.progress import progress
     from journeymap.templates import init_workspace
 
     if customers < 1:
         raise JourneymapError(f"--customers must be at least 1 (got {customers})")
+    if (Path(target) / "journeymap.yaml").exists():
+        raise JourneymapError(f"{display_path(Path(target))} already holds a workspace; "
+                              "give the demo a new folder: journeymap demo DIR")
     root = init_workspace(Path(target), "webshop", lang)
     ws = load_workspace(root)
     data_file = ws.data_dir / DEMO_FILE
