@@ -30,7 +30,7 @@ def test_step_transitions(shop, shop_log) -> None:  # noqa: ANN001
     }
     pc = tr[(tr.source == "product") & (tr.target == "cart")].iloc[0]
     assert pc.probability == pytest.approx(3 / 4)  # product's out-edges: cart 3, ad 1
-    assert pc.median_seconds == 900.0  # a 900, b 18 days, d 60 → middle value
+    assert pc.median_seconds == 840.0  # from leaving product: a 840 (10:06 → 10:20), b 18 days, d 60
     assert bool(pc.designed) and not bool(tr[(tr.source == "ad") & (tr.target == "cart")].iloc[0].designed)
 
 

@@ -45,8 +45,9 @@ def test_step_metrics_by_hand(shop, shop_log) -> None:  # noqa: ANN001
     # a converts in 15 min; b's cart is 18 days later (outside 14 days); d converts on its second visit
     assert product.conversion == pytest.approx(2 / 3)
     assert product.dropoff == pytest.approx(1 / 3)  # b stalls here
-    gaps = [900, 18 * DAY, 60, 60]  # a, b, d (→ ad), d (→ cart)
-    assert product.median_seconds == interp(gaps, 0.5) == 480.0
+    # from leaving each visit to the next: a 10:06 → 10:20, b 18 days, d (→ ad), d (→ cart)
+    gaps = [840, 18 * DAY, 60, 60]
+    assert product.median_seconds == interp(gaps, 0.5) == 450.0
     assert product.p90_seconds == pytest.approx(interp(gaps, 0.9))
     assert (product.revisits, product.revisit_share) == (1, pytest.approx(1 / 3))  # d came back
     assert (product.entries, product.exits) == (1, 0)  # d entered here

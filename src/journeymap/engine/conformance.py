@@ -47,7 +47,7 @@ def _keys(edges: list[tuple[str, str]]) -> list[str]:
 
 
 def _customer_flags(journey: Journey, table: ir.Table) -> ir.Table:
-    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step")
+    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     key = v.step.concat("\u2192", v.next_unit)
     bad = (v.next_unit.notnull() & ~key.isin(_keys(journey.designed_edges()))) | (
         v.is_first & ~v.step.isin(entry_steps(journey)))
@@ -82,7 +82,7 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
     designed = set(journey.designed_edges())
     tr = C.execute(transitions_expr(journey, table, level="step", collapse_repeats=True, timing=False))
     tr["designed"] = [(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)]
-    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step")
+    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     firsts = v.filter(v.is_first)
     entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
     entries["designed"] = entries["step"].isin(entry_steps(journey))
@@ -143,7 +143,7 @@ def deviation_customers(journey: Journey, table: ir.Table, source: str, target: 
     for sid in (source, target):
         if sid != START and sid not in valid:
             raise JourneymapError(f"unknown step {sid!r} in journey {journey.id!r}; {suggest(sid, valid)}")
-    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step")
+    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     if source == START:
         hit = v.filter(v.is_first & (v.step == target))
     else:

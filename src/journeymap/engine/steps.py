@@ -3,15 +3,16 @@
 Definitions (the tests compute them by hand from the same words):
 
 * A **visit** is a run of consecutive matched events of one customer at the same step
-  (or stage); it starts at the run's first event. Repeats inside a run are one visit.
+  (or stage). Repeats inside a run are one visit; time to the next visit runs from the
+  run's last event.
 * **reach**: customers with at least one event at the step; **events**: matched events;
   **share**: reach / all customers in the data.
 * **conversion**: share of reached customers with at least one visit whose next visit is a
   designed next step (the step's ``next`` edges) starting within the window (default 14 days).
 * **drop-off**: share of reached customers with at least one visit that has no next visit
   within the window (the journey ends or stalls there).
-* **median / p90 seconds**: from the start of a visit to the start of the next visit, over
-  all visits that have a next visit (interpolated quantiles).
+* **median / p90 seconds**: from leaving a visit (its last event) to the start of the next
+  visit, over all visits that have a next visit (interpolated quantiles).
 * **revisits**: visits beyond a customer's first at the step (count), and the share of
   reached customers with two or more visits (a loop back).
 * **entries / exits**: customers whose first / last visit is at the step.
@@ -51,26 +52,22 @@ def customer_window(t: ir.Table) -> Any:
     return ibis.window(group_by="customer_id", order_by=[t.ts, t.seq])
 
 
-def visits(t: ir.Table, unit: str) -> ir.Table:
+def visits(t: ir.Table, unit: str, *, with_first: bool = False) -> ir.Table:
     """Collapse runs of the same ``unit`` (step or stage) per customer into visits.
 
-    Adds ``next_unit``, ``next_ts``, ``gap_s`` (seconds to the next visit), ``is_first`` and
-    ``is_last`` (the customer's first / last visit).
+    One row per visit, at the run's last event (``ts``), with ``next_unit`` and ``next_ts``
+    (the next visit's first event), ``gap_s`` (seconds from leaving this visit to the next
+    one) and ``is_last`` (the customer's last visit). One window pass (one sort by customer
+    and time) gives all of it; ``with_first`` adds ``is_first`` (the customer's first visit)
+    at the cost of a second, smaller pass.
     """
     w = customer_window(t)
-    marked = t.mutate(_prev=t[unit].lag().over(w))
-    runs = marked.filter(marked._prev.isnull() | (marked._prev != marked[unit])).drop("_prev")
-    w2 = customer_window(runs)
-    out = runs.mutate(
-        next_unit=runs[unit].lead().over(w2),
-        next_ts=runs.ts.lead().over(w2),
-        prev_unit=runs[unit].lag().over(w2),
-    )
-    return out.mutate(
-        gap_s=C.seconds_between(out.ts, out.next_ts),
-        is_first=out.prev_unit.isnull(),
-        is_last=out.next_unit.isnull(),
-    )
+    marked = t.mutate(next_unit=t[unit].lead().over(w), next_ts=t.ts.lead().over(w))
+    ends = marked.filter(marked.next_unit.isnull() | (marked.next_unit != marked[unit]))
+    out = ends.mutate(gap_s=C.seconds_between(ends.ts, ends.next_ts), is_last=ends.next_unit.isnull())
+    if with_first:
+        out = out.mutate(is_first=ibis.row_number().over(customer_window(out)) == 0)
+    return out
 
 
 def designed_stage_edges(journey: Journey) -> list[tuple[str, str]]:
@@ -86,22 +83,32 @@ def _edge_key(a: ir.StringValue, b: ir.StringValue) -> ir.StringValue:
 
 
 def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]], window_s: float) -> ir.Table:
-    """One expression: per ``unit`` value, every metric of the module docstring (no shares yet)."""
-    v = visits(matched.select("customer_id", "ts", "seq", unit), unit)
+    """One expression: per ``unit`` value, every metric of the module docstring (no shares yet).
+
+    A single window pass flags each event (run start, run end, next unit, gap); everything
+    else is aggregation, so the events are sorted once.
+    """
+    t = matched.select("customer_id", "ts", "seq", unit)
+    w = customer_window(t)
+    rows = t.mutate(_prev=t[unit].lag().over(w), _next=t[unit].lead().over(w), _next_ts=t.ts.lead().over(w))
     designed_keys = [f"{a}\u2192{b}" for a, b in edges] or ["\u2205"]
-    v = v.mutate(
-        _conv=(v.next_unit.notnull() & _edge_key(v[unit], v.next_unit).isin(designed_keys)
-               & (v.gap_s <= window_s)).fill_null(False),
-        _drop=(v.next_unit.isnull() | (v.gap_s > window_s)).fill_null(False),
+    is_end = rows._next.isnull() | (rows._next != rows[unit])
+    gap = C.seconds_between(rows.ts, rows._next_ts)
+    rows = rows.mutate(
+        _start=(rows._prev.isnull() | (rows._prev != rows[unit])).cast("int64"),
+        _gap=ibis.ifelse(is_end & rows._next.notnull(), gap, ibis.null("float64")),
+        _conv=(is_end & rows._next.notnull() & _edge_key(rows[unit], rows._next).isin(designed_keys)
+               & (gap <= window_s)).fill_null(False).cast("int64"),
+        _drop=(is_end & (rows._next.isnull() | (gap > window_s))).fill_null(False).cast("int64"),
+        _entry=rows._prev.isnull().cast("int64"),
+        _exit=rows._next.isnull().cast("int64"),
     )
-    per_customer = v.group_by(["customer_id", unit]).aggregate(
-        n_visits=v.count(),
-        conv=v._conv.cast("int64").max(),
-        dropv=v._drop.cast("int64").max(),
-        entry=v.is_first.cast("int64").max(),
-        exit=v.is_last.cast("int64").max(),
+    per_customer = rows.group_by(["customer_id", unit]).aggregate(
+        n_events=rows.count(), n_visits=rows._start.sum(), conv=rows._conv.max(), dropv=rows._drop.max(),
+        entry=rows._entry.max(), exit=rows._exit.max(),
     )
     cust = per_customer.group_by(unit).aggregate(
+        events=per_customer.n_events.sum(),
         reach=per_customer.count(),
         visits=per_customer.n_visits.sum(),
         converted=per_customer.conv.sum(),
@@ -110,13 +117,8 @@ def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]]
         entries=per_customer.entry.sum(),
         exits=per_customer.exit.sum(),
     )
-    timed = v.filter(v.next_unit.notnull())
-    times = timed.group_by(unit).aggregate(
-        median_seconds=timed.gap_s.median(),
-        p90_seconds=timed.gap_s.quantile(0.9),
-    )
-    events = matched.group_by(unit).aggregate(events=matched.count())
-    joined = events.join(cust, unit, how="left").join(times, unit, how="left")
+    times = rows.group_by(unit).aggregate(median_seconds=rows._gap.median(), p90_seconds=rows._gap.quantile(0.9))
+    joined = cust.join(times, unit, how="left")
     return joined.select(
         unit, "events", "reach", "visits", "converted", "dropped", "revisit_customers", "entries", "exits",
         "median_seconds", "p90_seconds",
