@@ -79,8 +79,8 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
         if _is_usage_error(exc):
-            exc.show()
-            sys.exit(exc.exit_code)
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         err_console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")
         err_console.print("This is a bug in journeymap; please report it with the command you ran.")
         sys.exit(2)

@@ -1,8 +1,20 @@
 """Domain model, YAML load/save and validation."""
 
 from journeymap.model.types import (
-    Condition, DataBinding, Emotion, Journey, Kpi, LaneItem, Opportunity, PainPoint, Persona, SegmentRule,
-    Settings, Stage, Step, Trigger,
+    Condition,
+    DataBinding,
+    Emotion,
+    Journey,
+    Kpi,
+    LaneItem,
+    Opportunity,
+    PainPoint,
+    Persona,
+    SegmentRule,
+    Settings,
+    Stage,
+    Step,
+    Trigger,
 )
 from journeymap.model.workspace import Workspace, find_root, load_workspace
 

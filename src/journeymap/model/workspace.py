@@ -287,7 +287,7 @@ def load_workspace(path: Path | str, *, check: bool = True, strict: bool = True)
                                         f"duplicate {kind[:-1]} id {oid!r} (also defined in {first.display})",
                                         code="duplicate-id"))
                 continue
-            store[oid] = obj
+            store[oid] = obj  # type: ignore[assignment]
             files[oid] = src
     ws.diagnostics = diags
     if check:
