@@ -63,12 +63,11 @@ def scalar(expr: ir.Scalar) -> Any:
 def ordered_collect(value: ir.Value, order_by: Sequence[ir.Value], *, where: ir.BooleanValue | None = None) -> ir.ArrayValue:
     """Collect ``value`` per group as an array ordered by ``order_by``.
 
-    DuckDB supports ordered aggregation natively. Spark does not (``collect_list`` order is
-    undefined), so there the values are collected as structs with the sort keys first,
-    sorted, and projected back: the same result on both.
+    The values are collected as structs with the sort keys first, each group's (short)
+    array is sorted, and the values projected back. Spark has no ordered aggregation, and
+    on DuckDB this is several times faster than ``list(x ORDER BY …)``, which buffers and
+    sorts whole groups inside the aggregate.
     """
-    if backend_name(value) == "duckdb":
-        return value.collect(order_by=list(order_by), where=where)
     fields: dict[str, ir.Value] = {f"k{i}": key for i, key in enumerate(order_by)}
     fields["v"] = value
     packed = ibis.struct(fields).collect(where=where).sort()

@@ -101,6 +101,8 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     ev = matched.select("customer_id", "ts", "seq", "_group",
                         code=matched.step.substitute(mapping, else_=OTHER),
                         is_entry=(matched.step == steps[0]) if mode != "any" else matched.step.isin(distinct))
+    if attempts == "first" and mode != "any":
+        return _first_attempt_levels(ev, codes, seconds, strict=mode == "strict")
     if attempts == "every":
         # a new attempt starts where a run of entry-step events starts (repeats are one visit)
         ordered = ibis.window(group_by="customer_id", order_by=[ev.ts, ev.seq])
@@ -128,6 +130,30 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     level = _level(grouped.s, m.right(1), codes, strict=strict)
     end = grouped.s.find(m) + m.length() - 1
     out = grouped.mutate(level=level.cast("int64"), reached_at=grouped.tss[end])
+    return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
+                      seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
+
+
+def _first_attempt_levels(ev: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
+    """First attempts without a window: one group-by per customer, the window applied to the array.
+
+    Each customer's funnel events are collected once, in journey order, as (time, letter)
+    pairs; the pairs inside the conversion window from the entry are kept, and the regex runs
+    on their letters. One sort inside each customer's group, no window over the whole table.
+    """
+    g = ev.group_by("customer_id").aggregate(
+        items=C.ordered_collect(ibis.struct({"t": ev.ts, "c": ev.code}), [ev.ts, ev.seq]),
+        entered_at=ev.ts.min(where=ev.is_entry),
+        _group=ev._group.argmin(ev.ts, where=ev.is_entry),
+    )
+    g = g.filter(g.entered_at.notnull())
+    limit = g.entered_at + ibis.interval(seconds=int(seconds))
+    inside = g.items.filter(lambda x: (x.t >= g.entered_at) & (x.t <= limit))
+    g = g.mutate(s=inside.map(lambda x: x.c).join(""), tss=inside.map(lambda x: x.t))
+    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=strict), 0))
+    level = _level(g.s, g.m.right(1), codes, strict=strict)
+    end = g.s.find(g.m) + g.m.length() - 1
+    out = g.mutate(level=level.cast("int64"), reached_at=g.tss[end], attempt=ibis.literal(1, "int64"))
     return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
