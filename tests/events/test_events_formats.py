@@ -156,3 +156,27 @@ def test_wrong_delimiter_gives_a_mapping_message_and_no_store_change(ws: Workspa
     assert res.exit_code == 1
     assert "no column for customer_id, ts, event" in res.stderr
     assert "Traceback" not in res.output
+
+
+def test_header_override_keeps_a_first_row_that_looks_like_names(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "e.csv"
+    # The first row has no date in it, so it would be taken for a header; --no-header says otherwise.
+    src.write_text("alice,yesterday,view\nbob,2025-01-01 10:00:00,view\n", encoding="utf-8")
+    report = ingest_events(ws, [src], columns={"customer_id": "column0", "ts": "column1", "event": "column2"},
+                           header=False, quiet=True, now=NOW)
+    assert (report.read, report.stored, report.reasons) == (2, 1, {"unparsable time": 1})
+    assert [(q.line, q.reason) for q in list_quarantine(ws)] == [(1, "unparsable time")]
+
+
+def test_quarantine_export_from_the_cli(ws: Workspace, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "e.csv"
+    src.write_text("customer_id,ts,event\n,2025-01-01 10:00:00,view\nx,2025-01-01 10:00:00,view\n", encoding="utf-8")
+    assert run_cli("ingest", "events", str(src), "-w", str(ws.root), "-q").exit_code == 0
+    out = tmp_path / "q.jsonl"
+    res = run_cli("quarantine", "--export", str(out), "-w", str(ws.root))
+    assert res.exit_code == 0, res.output
+    assert "Wrote 1 quarantined rows" in res.stdout
+    assert '"reason":"missing customer id"' in out.read_text(encoding="utf-8")
+    res = run_cli("quarantine", "--export", str(tmp_path / "q.xlsx"), "-w", str(ws.root))
+    assert res.exit_code == 1
+    assert "use a file ending in .csv, .jsonl, .ndjson" in res.stderr
