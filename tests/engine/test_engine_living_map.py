@@ -113,6 +113,8 @@ def test_cli_funnel_csv_and_customers(shop_ws: Path, tmp_path: Path, run_cli: Ca
     (["funnel", "shop", "product", "cart", "--window-days", "0"], "--window-days must be positive"),
     (["analyze", "shop", "--since", "yesterday"], "--since 'yesterday' is not a date"),
     (["analyze", "shop", "--only", "stepz"], "unknown analysis 'stepz'; did you mean 'steps'"),
+    (["analyze", "shop", "--since", "2030-01-01"],
+     "no events between 2030-01-01 and the end: nothing to analyse (the data runs from 2024-01-01 to 2024-01-20)"),
     (["paths", "shop", "--after", "cartt"], "unknown step 'cartt' in journey 'shop'; did you mean 'cart'"),
 ])
 def test_cli_bad_input(shop_ws: Path, run_cli: Callable[..., object], args: list[str], message: str) -> None:

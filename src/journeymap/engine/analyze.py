@@ -48,6 +48,12 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: d
 
         table = open_events(ws)
     t = filter_period(table, since, until)
+    if (since is not None or until is not None) and not C.scalar(t.count()):
+        span = C.execute(table.aggregate(first=table.ts.min(), last=table.ts.max())).iloc[0]
+        have = (f"the data runs from {span['first']:%Y-%m-%d} to {span['last']:%Y-%m-%d}"
+                if pd.notna(span["first"]) else "there are no events at all")
+        raise JourneymapError(f"no events between {since or 'the start'} and {until or 'the end'}: nothing to "
+                              f"analyse ({have})")
     out: dict[str, pd.DataFrame] = {}
     done = on_done or (lambda name: None)
     steps = step_metrics(journey, t, window=window)

@@ -81,11 +81,12 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
     ``entries`` (first step per customer), ``summary`` (one row) and ``skipped``."""
     designed = set(journey.designed_edges())
     tr = C.execute(transitions_expr(journey, table, level="step", collapse_repeats=True, timing=False))
-    tr["designed"] = [(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)]
+    tr["designed"] = pd.Series([(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)],
+                               index=tr.index, dtype=bool)
     v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     firsts = v.filter(v.is_first)
     entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
-    entries["designed"] = entries["step"].isin(entry_steps(journey))
+    entries["designed"] = entries["step"].isin(entry_steps(journey)).astype(bool)
     flags = _customer_flags(journey, table)
     summary = C.execute(flags.aggregate(customers=flags.count(),
                                         following=(flags.deviations == 0).cast("int64").sum()))

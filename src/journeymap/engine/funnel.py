@@ -210,9 +210,9 @@ def funnel(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     for j in range(1, k + 1):
         aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
         aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
-    aggs["median_s"] = C.quantile(lv.seconds, 0.5, where=lv.level == k)
-    aggs["p90_s"] = C.quantile(lv.seconds, 0.9, where=lv.level == k)
-    wide = C.execute(lv.group_by("_group").aggregate(**aggs))
+    aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)
+    wide_expr = lv.group_by("_group").aggregate(**aggs)
+    wide = C.execute(wide_expr.mutate(median_s=wide_expr._q[0], p90_s=wide_expr._q[1]).drop("_q"))
     names = {s.id: s.name for s in journey.steps}
     rows = []
     for r in wide.rename(columns={"_group": "grp"}).sort_values("grp").itertuples():

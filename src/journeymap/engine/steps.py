@@ -117,7 +117,8 @@ def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]]
         entries=per_customer.entry.sum(),
         exits=per_customer.exit.sum(),
     )
-    times = rows.group_by(unit).aggregate(median_seconds=rows._gap.median(), p90_seconds=rows._gap.quantile(0.9))
+    times = rows.group_by(unit).aggregate(_q=C.quantiles(rows._gap, [0.5, 0.9]))
+    times = times.select(unit, median_seconds=times._q[0], p90_seconds=times._q[1])
     joined = cust.join(times, unit, how="left")
     return joined.select(
         unit, "events", "reach", "visits", "converted", "dropped", "revisit_customers", "entries", "exits",
