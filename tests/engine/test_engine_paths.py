@@ -104,3 +104,11 @@ def test_binding_report(backend) -> None:  # noqa: ANN001
 def test_glob_regex() -> None:
     assert glob_regex("checkout_*") == "^checkout_.*$"
     assert glob_regex("a.b?") == "^a\\.b.$"
+
+
+def test_counts_only_graph_equals_the_detailed_one(shop, shop_log) -> None:  # noqa: ANN001
+    full = transitions(shop, shop_log, level="event", collapse_repeats=False)
+    fast = transitions(shop, shop_log, level="event", collapse_repeats=False, detail=False)
+    assert list(zip(fast.source, fast.target, fast["count"], fast.probability, strict=True)) == \
+        list(zip(full.source, full.target, full["count"], full.probability, strict=True))
+    assert fast.median_seconds.isna().all()
