@@ -99,7 +99,11 @@ def test_demo_command_builds_a_stitched_workspace(tmp_path: Path, run_cli) -> No
     assert all(o == {f"C{p}"} for p, o in owners.items())
     assert (target / "journeys" / "webshop.yaml").is_file()
     assert (target / "webshop.html").is_file()
+    assert (target / "report.html").is_file()
     assert "Map:" in res.stdout
+    # the map is the living one: measured figures and the measured emotion curve are on it
+    html = (target / "webshop.html").read_text(encoding="utf-8")
+    assert "Designed vs observed" in html and "Measured emotion" in html
 
 
 def test_demo_refuses_an_existing_workspace(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -107,13 +107,15 @@ def demo(
     lang: str = typer.Option("en", "--lang", "-l", help="Language of the map: nl or en."),
     quiet: bool = QuietOption,
 ) -> None:
-    """Create a demo webshop workspace with generated multi-channel events, ingest them and render the map."""
-    from journeymap.events.demo import create_demo
+    """The main job: a demo webshop workspace with 100,000 customers' events and feedback, and its living map."""
+    from journeymap.demo import run_demo
 
-    result = create_demo(directory, customers=customers, seed=seed, lang=lang, quiet=quiet)
+    result = run_demo(directory, customers=customers, seed=seed, lang=lang, quiet=quiet)
     _print_ingest(result.ingest)
-    if result.map_file is not None:
-        console.print(f"Map: {result.map_file}")
-    if result.note:
-        err_console.print(result.note)
-    console.print(f"Next: journeymap status -w {result.root}")
+    for f in result.feedback.files:  # type: ignore[attr-defined]
+        console.print(f"{f.source} ({f.kind}): read {f.read:,} = stored {f.stored:,} + quarantined "
+                      f"{f.quarantined:,} + duplicates {f.duplicates:,}", soft_wrap=True)
+    console.print(f"Map: {result.map_file} (the living map: design and measurement side by side)")
+    console.print(f"Report: {result.report_file}")
+    if not quiet:
+        console.print(f"Next: journeymap status -w {result.root} · journeymap analyze webshop -w {result.root}")

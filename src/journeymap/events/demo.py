@@ -341,22 +341,19 @@ DEMO_FILE = "demo-events.parquet"
 
 @dataclass
 class DemoResult:
-    """What ``journeymap demo`` made: the workspace, the data file, the ingest and the rendered map."""
+    """The events part of the demo: the workspace, the data file and the ingest."""
 
     root: Path
     data_file: Path
     events_written: int
     ingest: IngestReport
-    map_file: Path | None
-    note: str = ""
 
 
 def create_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: str = "en",
                 quiet: bool = False) -> DemoResult:
-    """Create a demo workspace: the webshop template, generated events, the store, the rendered map.
+    """A webshop workspace from the template with generated events ingested into its store.
 
-    The template and the renderer sit above the event layer, so they are imported here
-    lazily; the demo is the one place that strings the layers together end to end.
+    ``journeymap.demo.run_demo`` adds feedback and renders the living map on top of this.
     """
     from journeymap.events.ingest import ingest_events
     from journeymap.model.workspace import display_path, load_workspace
@@ -376,11 +373,4 @@ def create_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: st
         written = write_parquet(data_file, customers, seed,
                                 on_chunk=lambda people, _rows: bar.update(task, advance=people))
     report = ingest_events(ws, [data_file], quiet=quiet)
-    html = ws.root / "webshop.html"
-    try:
-        from journeymap.render import render_to_file
-    except ImportError:
-        return DemoResult(root, data_file, written, report, None,
-                          "the renderer is not available in this installation; map not rendered")
-    render_to_file(ws, "webshop", html)
-    return DemoResult(root, data_file, written, report, html)
+    return DemoResult(root, data_file, written, report)
