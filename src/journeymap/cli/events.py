@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from journeymap.cli import app, ingest_app
-from journeymap.cli.common import QuietOption, WorkspaceOption, console, err_console
+from journeymap.cli.common import QuietOption, WorkspaceOption, console
 from journeymap.events.ingest import IngestReport
 
 
