@@ -68,10 +68,18 @@ def ordered_collect(value: ir.Value, order_by: Sequence[ir.Value], *, where: ir.
     on DuckDB this is several times faster than ``list(x ORDER BY …)``, which buffers and
     sorts whole groups inside the aggregate.
     """
+    return sorted_structs(value, order_by, where=where).map(lambda s: s["v"])
+
+
+def sorted_structs(value: ir.Value, order_by: Sequence[ir.Value], *,
+                   where: ir.BooleanValue | None = None) -> ir.ArrayValue:
+    """Per group, an array of ``{k0, k1, …, v}`` structs sorted by the keys (see :func:`ordered_collect`).
+
+    Callers that also need a sort key (the time) read it from ``k0`` instead of collecting it twice.
+    """
     fields: dict[str, ir.Value] = {f"k{i}": key for i, key in enumerate(order_by)}
     fields["v"] = value
-    packed = ibis.struct(fields).collect(where=where).sort()
-    return packed.map(lambda s: s["v"])
+    return ibis.struct(fields).collect(where=where).sort()
 
 
 def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.NumericValue:

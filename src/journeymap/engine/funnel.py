@@ -142,14 +142,14 @@ def _first_attempt_levels(ev: ir.Table, codes: list[str], seconds: float, *, str
     on their letters. One sort inside each customer's group, no window over the whole table.
     """
     g = ev.group_by("customer_id").aggregate(
-        items=C.ordered_collect(ibis.struct({"t": ev.ts, "c": ev.code}), [ev.ts, ev.seq]),
+        items=C.sorted_structs(ev.code, [ev.ts, ev.seq]),
         entered_at=ev.ts.min(where=ev.is_entry),
         _group=ev._group.argmin(ev.ts, where=ev.is_entry),
     )
     g = g.filter(g.entered_at.notnull())
     limit = g.entered_at + ibis.interval(seconds=int(seconds))
-    inside = g.items.filter(lambda x: (x.t >= g.entered_at) & (x.t <= limit))
-    g = g.mutate(s=inside.map(lambda x: x.c).join(""), tss=inside.map(lambda x: x.t))
+    inside = g.items.filter(lambda x: (x.k0 >= g.entered_at) & (x.k0 <= limit))
+    g = g.mutate(s=inside.map(lambda x: x.v).join(""), tss=inside.map(lambda x: x.k0))
     g = g.mutate(m=g.s.re_extract(pattern(codes, strict=strict), 0))
     level = _level(g.s, g.m.right(1), codes, strict=strict)
     end = g.s.find(g.m) + g.m.length() - 1
