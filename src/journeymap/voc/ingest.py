@@ -22,13 +22,14 @@ import datetime as dt
 import fnmatch
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from journeymap.errors import JourneymapError, suggest
+from journeymap.events.ingest import SourceCounts
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import ident, lit
 from journeymap.events.store import duck, has_table
@@ -72,17 +73,10 @@ EMPTY_TEXT = "empty text"
 
 
 @dataclass
-class FileCounts:
-    """What happened to one file's rows: ``read == stored + quarantined + duplicates``."""
+class FileCounts(SourceCounts):
+    """What happened to one file's rows (``read == stored + quarantined + duplicates``), and its kind."""
 
-    source: str
-    kind: str  # survey or interactions
-    read: int = 0
-    stored: int = 0
-    quarantined: int = 0
-    duplicates: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    kind: str = "survey"  # survey, interactions or mixed
 
 
 @dataclass
@@ -364,7 +358,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
                 _normalise(con, staged, survey_cols, "survey", journey, now, f"{has_metric} OR NOT {has_text}")
                 _normalise(con, staged, text_cols, "interactions", journey, now,
                            f"NOT ({has_metric}) AND {has_text}", rejects=False)
-                counts.append(FileCounts(staged.display, kind, notes=staged.notes))
+                counts.append(FileCounts(staged.display, notes=staged.notes, kind=kind))
                 bar.update(task, advance=1)
                 continue
             if survey_cols["metric"] and survey_cols["score"]:
@@ -378,7 +372,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
                     "Map columns with --columns metric=…,score=… or --columns text=…")
             _check_required(staged, cols)
             _normalise(con, staged, cols, kind, journey, now)
-            counts.append(FileCounts(staged.display, kind, notes=staged.notes))
+            counts.append(FileCounts(staged.display, notes=staged.notes, kind=kind))
             bar.update(task, advance=1)
     _score_texts(con, backend, quiet)
     stamp = lit(now.replace(tzinfo=None).isoformat(sep=" "))
