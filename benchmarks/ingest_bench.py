@@ -2,7 +2,7 @@
 
     python benchmarks/ingest_bench.py --customers 1000000 [--memory-limit 2.5GB] [--threads 2]
 
-The ingest runs in a child process, so its peak memory is the child's maximum resident
+The ingest runs in a child process, which logs the duration of each phase (printed too), so its peak memory is the child's maximum resident
 set size (``getrusage(RUSAGE_CHILDREN)``), not this process's. Generation is outside the
 timed part and its memory is not counted. Results go to docs/benchmarks.md by hand,
 with the machine they ran on.
@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 CHILD = """
-import json, sys, time
+import json, logging, sys, time
+logging.basicConfig(stream=sys.stderr, format="  phase %(message)s")
+logging.getLogger("journeymap.events.ingest").setLevel(logging.DEBUG)
 from journeymap.events.ingest import ingest_events
 from journeymap.model.workspace import load_workspace
 ws = load_workspace(sys.argv[1])
@@ -62,13 +64,17 @@ def main() -> None:
         print(proc.stderr, file=sys.stderr)
         sys.exit(proc.returncode)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print("\n".join(ln for ln in proc.stderr.splitlines() if ln.startswith("  phase ")))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu_s = usage.ru_utime + usage.ru_stime  # whole child, imports included: less sensitive to load than wall time
     store_mb = (ws / "data" / "journeymap.duckdb").stat().st_size / 1e6
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"ingest of {result['read']:,} events ({result['customers']:,} journeys after stitching, "
           f"{result['stitched']:,} anonymous ids stitched in {result['rounds']} rounds): "
-          f"{result['seconds']:.1f} s, peak RSS {peak_mb:,.0f} MB, store {store_mb:,.0f} MB "
+          f"{result['seconds']:.1f} s ({cpu_s:.0f} CPU-s), peak RSS {peak_mb:,.0f} MB, store {store_mb:,.0f} MB "
           f"(memory_limit {args.memory_limit})")
+    print(f"load average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if not args.keep:
         import shutil
 

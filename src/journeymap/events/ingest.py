@@ -17,6 +17,8 @@ leaves the store exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,11 +33,13 @@ from journeymap.events.postgres import is_database_url, stage_postgres
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import lit
 from journeymap.events.stitch import resolve_identities
-from journeymap.events.store import duck, ensure_schema, store_path
+from journeymap.events.store import EVENTS_VIEW, ROWS_TABLE, duck, ensure_schema, store_path
 from journeymap.model.workspace import Workspace
 from journeymap.progress import progress
 
-_COLS = "raw_customer_id, anonymous_id, ts, event, channel, source, event_id, seq, properties"
+log = logging.getLogger(__name__)
+
+_COLS = "raw_customer_id, anonymous_id, ts, event, channel, source, event_id, seq, properties_json"
 
 
 @dataclass
@@ -100,8 +104,11 @@ def configure(con: duckdb.DuckDBPyConnection, ws: Workspace, memory_limit: str |
 
 @contextmanager
 def _step(bar: Progress, description: str) -> Iterator[None]:
+    """One phase: a progress line, and its duration logged (``journeymap.events.ingest`` at DEBUG) for profiling."""
     task = bar.add_task(description, total=1)
+    start = time.perf_counter()
     yield
+    log.debug("%s: %.2f s", description, time.perf_counter() - start)
     bar.update(task, completed=1)
 
 
@@ -169,7 +176,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
          now: dt.datetime) -> IngestReport:
     ensure_schema(con)
     con.execute(nz.NORM_DDL)
-    row = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+    row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {ROWS_TABLE}").fetchone()
     seq_base = seq_start = int(row[0]) if row else 0
     counts: list[SourceCounts] = []
     with progress(quiet) as bar:
@@ -183,16 +190,18 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             resolved = nz.resolve_mapping(staged, mapping, origin)
             with _step(bar, f"validating {staged.display}"):
                 nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
-                             max_future_days=ws.settings.events.max_future_days)
+                             max_future_days=ws.settings.events.max_future_days, src=i)
             seq_base += nz.max_seq_of(con, staged.relation)
             counts.append(SourceCounts(staged.display, notes=staged.notes))
+        names = ", ".join(f"({i}, {lit(c.source)})" for i, c in enumerate(counts))
+        con.execute(f"CREATE TEMP TABLE __sources AS SELECT * FROM (VALUES {names}) s(src, file)")
         with _step(bar, "quarantining unusable rows"):
             con.execute(f"""
                 INSERT INTO quarantine
                 SELECT DISTINCT file, line, reason, raw, {lit(now.replace(tzinfo=None).isoformat(sep=' '))}::TIMESTAMP
-                FROM __norm q WHERE reason IS NOT NULL AND NOT EXISTS (
+                FROM __norm q JOIN __sources USING (src) WHERE reason IS NOT NULL AND NOT EXISTS (
                     SELECT 1 FROM quarantine x
-                    WHERE x.source_file = q.file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
+                    WHERE x.source_file = file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
                       AND x.raw IS NOT DISTINCT FROM q.raw)
             """)
         with _step(bar, "removing duplicates"):
@@ -202,26 +211,50 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
         rounds = 0
         if fresh:
             with _step(bar, "stitching identities"):
-                con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM events UNION ALL "
+                con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL "
                             f"SELECT {_COLS} FROM __fresh")
                 rounds = resolve_identities(con, "__all")
             with _step(bar, "ordering journeys"):
-                con.execute("""
-                    CREATE TABLE __events_next AS
-                    SELECT coalesce(m.customer_id, a.raw_customer_id, a.anonymous_id) AS customer_id, a.ts, a.event,
-                           a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id, a.seq, a.properties
-                    FROM __all a LEFT JOIN __idmap m ON m.node = coalesce(a.raw_customer_id, a.anonymous_id)
-                    ORDER BY customer_id, a.ts, a.seq
-                """)
-                con.execute("DROP VIEW __all")
-                con.execute("DROP TABLE events")
-                con.execute("ALTER TABLE __events_next RENAME TO events")
-    totals = con.execute("""
+                _write_ordered(con)
+    totals = con.execute(f"""
         SELECT count(*), count(DISTINCT customer_id),
-               count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id) FROM events
+               count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id) FROM {ROWS_TABLE}
     """).fetchone()
     assert totals is not None
     return IngestReport(counts, int(totals[0]), int(totals[1]), int(totals[2]), rounds)
+
+
+def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``event_rows`` from ``__all`` in journey order (stitched customer, ``ts``, ``seq``) and swap it in.
+
+    The sort carries every column, so its key should be cheap to compare: each source id
+    (raw customer id, or anonymous id when there is none) gets its stitched customer id
+    and that id's rank among all customer ids, an integer in the same order as the text.
+    The ranks come from the distinct ids (about one per 15 events), not from the rows.
+    The sorted rows must reach the table in order, so insertion order is preserved for
+    this one statement (with it off, parallel inserts may interleave the sorted runs).
+    """
+    con.execute("""
+        CREATE TEMP TABLE __order AS
+        SELECT node, customer_id, dense_rank() OVER (ORDER BY customer_id) AS k FROM (
+            SELECT n.node, coalesce(m.customer_id, n.node) AS customer_id
+            FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM __all) n
+            LEFT JOIN __idmap m ON m.node = n.node)
+    """)
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(f"""
+        CREATE TABLE __rows_next AS
+        SELECT o.customer_id, a.ts, a.event, a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id,
+               a.seq, a.properties_json
+        FROM __all a JOIN __order o ON o.node = coalesce(a.raw_customer_id, a.anonymous_id)
+        ORDER BY o.k, a.ts, a.seq
+    """)
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("DROP VIEW __all")
+    con.execute("DROP TABLE __order")
+    con.execute(f"DROP TABLE {ROWS_TABLE}")
+    con.execute(f"ALTER TABLE __rows_next RENAME TO {ROWS_TABLE}")
+    con.execute(EVENTS_VIEW)
 
 
 def _deduplicate(con: duckdb.DuckDBPyConnection, stored_before: bool) -> None:
@@ -244,26 +277,26 @@ def _deduplicate(con: duckdb.DuckDBPyConnection, stored_before: bool) -> None:
     if stored_before:
         con.execute("""
             INSERT INTO __dup
-            SELECT n.seq FROM __norm n SEMI JOIN events e ON e.event_id = n.event_id WHERE n.reason IS NULL
+            SELECT n.seq FROM __norm n SEMI JOIN event_rows e ON e.event_id = n.event_id WHERE n.reason IS NULL
             EXCEPT SELECT seq FROM __dup
         """)
     con.execute(f"""
         CREATE TEMP VIEW __fresh AS
-        SELECT file, {_COLS} FROM __norm n
+        SELECT src, {_COLS} FROM __norm n
         WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM __dup d WHERE d.seq = n.seq)
     """)
 
 
 def _tally(con: duckdb.DuckDBPyConnection, counts: list[SourceCounts]) -> None:
-    by_file = {c.source: c for c in counts}
-    for file, read, quarantined in con.execute(
-            "SELECT file, count(*), count(reason) FROM __norm GROUP BY file").fetchall():
-        by_file[file].read, by_file[file].quarantined = int(read), int(quarantined)
-    for file, reason, n in con.execute(
-            "SELECT file, reason, count(*) FROM __norm WHERE reason IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 2"
+    """Per source: rows read, quarantined (by reason), stored; duplicates are the rest."""
+    for src, read, quarantined in con.execute(
+            "SELECT src, count(*), count(reason) FROM __norm GROUP BY src").fetchall():
+        counts[src].read, counts[src].quarantined = int(read), int(quarantined)
+    for src, reason, n in con.execute(
+            "SELECT src, reason, count(*) FROM __norm WHERE reason IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 2"
     ).fetchall():
-        by_file[file].reasons[reason] = int(n)
-    for file, n in con.execute("SELECT file, count(*) FROM __fresh GROUP BY file").fetchall():
-        by_file[file].stored = int(n)
+        counts[src].reasons[reason] = int(n)
+    for src, n in con.execute("SELECT src, count(*) FROM __fresh GROUP BY src").fetchall():
+        counts[src].stored = int(n)
     for c in counts:
         c.duplicates = c.read - c.stored - c.quarantined

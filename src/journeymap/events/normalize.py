@@ -4,13 +4,14 @@ Phase two of ingest, one SQL statement per source. Every staged row lands in the
 temporary table ``__norm`` exactly once: either with ``reason`` NULL (usable) or with
 one of :data:`REASONS` and the raw row as JSON. Column mapping, time zones (naive
 times take the workspace's zone; everything is stored as naive UTC) and the
-properties map are decided here, with expressions chosen per source column type so
+properties (a JSON object of the source's other columns, as text) are decided here, with expressions chosen per source column type so
 typed Parquet columns skip string parsing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 
@@ -37,8 +38,8 @@ REASONS = (INVALID_UTF8, MALFORMED, INVALID_JSON, MISSING_CUSTOMER, EMPTY_EVENT,
 
 NORM_DDL = """
 CREATE TEMP TABLE __norm (
-    file VARCHAR, line BIGINT, seq BIGINT, raw_customer_id VARCHAR, anonymous_id VARCHAR, ts TIMESTAMP,
-    event VARCHAR, channel VARCHAR, source VARCHAR, event_id VARCHAR, properties MAP(VARCHAR, VARCHAR),
+    src SMALLINT, line BIGINT, seq BIGINT, raw_customer_id VARCHAR, anonymous_id VARCHAR, ts TIMESTAMP,
+    event VARCHAR, channel VARCHAR, source VARCHAR, event_id VARCHAR, properties_json VARCHAR,
     reason VARCHAR, raw VARCHAR
 )"""
 
@@ -102,8 +103,12 @@ def _is(typ: str, kinds: tuple[str, ...]) -> bool:
     return any(k in typ.upper() for k in kinds) if kinds is _NESTED else typ.upper().split("(")[0] in kinds
 
 
-def _text(col: str | None, typ: str | None) -> tuple[str, str]:
-    """(normalised text expression, wrong-type condition) for a text field."""
+def _text(col: str | None, typ: str | None, alias: str) -> tuple[str, str]:
+    """(normalised text expression, wrong-type condition) for a text field.
+
+    The condition is evaluated one level up, on ``alias`` (the trimmed value), so a
+    text column is trimmed once; ``starts_with`` compares bytes, with no UTF-8 decoding.
+    """
     if col is None or typ is None:
         return "NULL::VARCHAR", "false"
     c = ident(col)
@@ -111,7 +116,7 @@ def _text(col: str | None, typ: str | None) -> tuple[str, str]:
         return "NULL::VARCHAR", f"{c} IS NOT NULL"
     if typ.upper() == "VARCHAR":
         expr = f"nullif(trim({c}), '')"
-        return expr, f"left(ltrim({c}), 1) IN ('{{', '[')"
+        return expr, f"(starts_with({alias}, '{{') OR starts_with({alias}, '['))"
     return f"{c}::VARCHAR", "false"
 
 
@@ -119,8 +124,8 @@ def _ts(col: str, typ: str, tz: str) -> tuple[str, str]:
     """(UTC naive timestamp expression, wrong-type condition); the session TimeZone is the workspace's."""
     c = ident(col)
     t = typ.upper()
-    if t == "TIMESTAMP WITH TIME ZONE":
-        return f"timezone('UTC', {c})", "false"
+    if t == "TIMESTAMP WITH TIME ZONE":  # the instant as naive UTC, from its epoch: no calendar arithmetic
+        return f"make_timestamp(epoch_us({c}))", "false"
     if t.startswith("TIMESTAMP") or t == "DATE":
         base = f"{c}::TIMESTAMP"
         return (base if tz == "UTC" else f"timezone('UTC', {base}::TIMESTAMPTZ)"), "false"
@@ -137,15 +142,20 @@ def _ts(col: str, typ: str, tz: str) -> tuple[str, str]:
 
 
 def _properties(staged: Staged, used: set[str]) -> str:
-    entries = []
+    """The unmapped columns as JSON object text, NULL values left out (``{}`` when none).
+
+    Built by string concatenation (``concat_ws`` skips the NULL members): several times
+    cheaper than a MAP, and a flat string is what the journey-ordering sort carries best.
+    """
+    members = []
     for col, typ in staged.columns.items():
         if col in used:
             continue
         val = f"{ident(col)}::VARCHAR" if typ.upper() != "VARCHAR" else ident(col)
-        entries.append(f"struct_pack(k := {lit(col)}, v := {val})")
-    if not entries:
-        return "map_from_entries([])::MAP(VARCHAR, VARCHAR)"
-    return f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.v IS NOT NULL))"
+        members.append(f"CASE WHEN {val} IS NOT NULL THEN {lit(json.dumps(col) + ':')} || to_json({val})::VARCHAR END")
+    if not members:
+        return "'{}'"
+    return f"'{{' || concat_ws(',', {', '.join(members)}) || '}}'"
 
 
 def _raw(staged: Staged) -> str:
@@ -155,11 +165,15 @@ def _raw(staged: Staged) -> str:
     return f"to_json(struct_pack({fields}))::VARCHAR" if fields else "'{}'"
 
 
+_ALIAS = {"customer_id": "__cust", "anonymous_id": "__anon", "event": "__event", "channel": "__channel",
+          "source": "__source", "event_id": "__eid"}
+
+
 def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str, str | None], *, tz: str,
-              seq_base: int, now: dt.datetime, max_future_days: int) -> int:
-    """Insert the staged rows into ``__norm``; returns the number of rows read (rejects included)."""
+              seq_base: int, now: dt.datetime, max_future_days: int, src: int = 0) -> int:
+    """Insert the staged rows into ``__norm`` as source number ``src``; returns the rows read (rejects included)."""
     typ = staged.columns
-    text = {f: _text(mapping[f], typ.get(mapping[f] or "")) for f in TEXT_FIELDS}
+    text = {f: _text(mapping[f], typ.get(mapping[f] or ""), _ALIAS[f]) for f in TEXT_FIELDS}
     ts_col = mapping["ts"]
     assert ts_col is not None
     ts_expr, ts_wrong = _ts(ts_col, typ[ts_col], tz)
@@ -167,45 +181,44 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
                   else f"{ident(ts_col)} IS NULL")
     checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
     if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
-        checks.append(f"TRY_CAST(trim({ident(mapping['event'])}) AS DOUBLE) IS NOT NULL")  # a number is no event name
+        checks.append("TRY_CAST(__event AS DOUBLE) IS NOT NULL")  # a number is no event name
     wrong = " OR ".join(checks) or "false"
     used = {c for c in mapping.values() if c is not None}
     source_expr = text["source"][0] if mapping["source"] else lit(staged.source_label)
     future = now.replace(tzinfo=None) + dt.timedelta(days=max_future_days)
     hash_expr = ("md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__anon, ''), coalesce(__ts::VARCHAR, ''), "
-                 "__event, coalesce(__channel, ''), coalesce(__source, ''), __props::VARCHAR))")
+                 "__event, coalesce(__channel, ''), coalesce(__source, ''), __props))")
     inner = f"""
         SELECT *, {text['customer_id'][0]} AS __cust, {text['anonymous_id'][0]} AS __anon, {ts_expr} AS __ts,
                {ts_missing} AS __ts_missing, {text['event'][0]} AS __event,
                lower({text['channel'][0]}) AS __channel, {source_expr} AS __source, {text['event_id'][0]} AS __eid,
-               {_properties(staged, used)} AS __props, ({wrong}) AS __wrong
+               {_properties(staged, used)} AS __props
         FROM {staged.relation}"""
     reason = f"""CASE
             WHEN __bad IS NOT NULL THEN __bad
             WHEN __cust IS NULL AND __anon IS NULL THEN {lit(MISSING_CUSTOMER)}
             WHEN __event IS NULL THEN {lit(EMPTY_EVENT)}
-            WHEN coalesce(__wrong, false) THEN {lit(WRONG_TYPE)}
+            WHEN coalesce({wrong}, false) THEN {lit(WRONG_TYPE)}
             WHEN __ts_missing THEN {lit(MISSING_TIME)}
             WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
             WHEN __ts > {lit(future.isoformat(sep=' '))}::TIMESTAMP THEN {lit(FUTURE_TIME)}
         END"""
-    file = lit(staged.display)
     try:
         con.execute(f"""
             INSERT INTO __norm
-            SELECT {file}, __line, {seq_base} + __n, __cust, __anon, __ts, __event, __channel, __source,
+            SELECT {int(src)}, __line, {seq_base} + __n, __cust, __anon, __ts, __event, __channel, __source,
                    CASE WHEN __reason IS NOT NULL THEN NULL WHEN __eid IS NOT NULL THEN __eid ELSE {hash_expr} END, __props, __reason,
                    CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
         if staged.rejects:
             con.execute(f"""
-                INSERT INTO __norm (file, line, seq, reason, raw)
-                SELECT {file}, line, NULL, reason, raw FROM {staged.rejects}
+                INSERT INTO __norm (src, line, seq, reason, raw)
+                SELECT {int(src)}, line, NULL, reason, raw FROM {staged.rejects}
             """)
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read the rows of {staged.display}: {exc}") from exc
-    row = con.execute(f"SELECT count(*) FROM __norm WHERE file = {file}").fetchone()
+    row = con.execute(f"SELECT count(*) FROM __norm WHERE src = {int(src)}").fetchone()
     return int(row[0]) if row else 0
 
 

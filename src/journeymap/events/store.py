@@ -2,6 +2,11 @@
 
 The layout is fixed by ``docs/adr/0001-event-store-layout.md``; analyses read it only
 through :func:`open_events`, so they never depend on how ingest builds the table.
+
+Physically the rows live in the table ``event_rows``, with the properties as JSON text
+(cheap to build, sort and store); ``events`` is a view with the ADR's columns that turns
+that text into a ``MAP(VARCHAR, VARCHAR)``. DuckDB pushes projections into views, so a
+query that does not touch ``properties`` never parses a byte of JSON.
 """
 
 from __future__ import annotations
@@ -37,6 +42,14 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("properties", "MAP(VARCHAR, VARCHAR)"),
 )
 
+#: The physical table behind the ``events`` view: the ADR's columns, properties as JSON object text.
+ROWS_TABLE = "event_rows"
+STORED_COLUMNS: tuple[tuple[str, str], ...] = (*EVENT_COLUMNS[:-1], ("properties_json", "VARCHAR"))
+
+#: The ``events`` view: the stored rows with the properties map built on demand.
+EVENTS_VIEW = (f"CREATE OR REPLACE VIEW events AS SELECT {', '.join(c for c, _ in EVENT_COLUMNS[:-1])}, "
+               f"properties_json::JSON::MAP(VARCHAR, VARCHAR) AS properties FROM {ROWS_TABLE}")
+
 #: Rows that could not be used, with the reason and the raw row as JSON text.
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_file", "VARCHAR"),
@@ -58,9 +71,26 @@ def _ddl(table: str, columns: tuple[tuple[str, str], ...]) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``events`` and ``quarantine`` tables when the store is new."""
-    con.execute(_ddl("events", EVENT_COLUMNS))
+    """Create ``event_rows``, the ``events`` view and ``quarantine`` when the store is new.
+
+    A store written before the properties moved to JSON text (``events`` a table with a
+    MAP column) is converted in place, so re-ingesting into it still deduplicates.
+    """
+    if _is_base_table(con, "events"):
+        con.execute(f"CREATE TABLE {ROWS_TABLE} AS SELECT * EXCLUDE (properties), "
+                    "coalesce(to_json(properties)::VARCHAR, '{}') AS properties_json FROM events ORDER BY customer_id, ts, seq")
+        con.execute("DROP TABLE events")
+    con.execute(_ddl(ROWS_TABLE, STORED_COLUMNS))
+    con.execute(EVENTS_VIEW)
     con.execute(_ddl("quarantine", QUARANTINE_COLUMNS))
+
+
+def _is_base_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main' "
+        "AND table_type = 'BASE TABLE'", [name]
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def duck(ws: Workspace, read_only: bool = True) -> duckdb.DuckDBPyConnection:
