@@ -24,7 +24,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.binding import match_steps
+from journeymap.engine.prepared import prepared_steps
 from journeymap.engine.steps import visits
 from journeymap.engine.transitions import transitions_expr
 from journeymap.errors import JourneymapError, suggest
@@ -47,7 +47,7 @@ def _keys(edges: list[tuple[str, str]]) -> list[str]:
 
 
 def _customer_flags(journey: Journey, table: ir.Table) -> ir.Table:
-    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
+    v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     key = v.step.concat("\u2192", v.next_unit)
     bad = (v.next_unit.notnull() & ~key.isin(_keys(journey.designed_edges()))) | (
         v.is_first & ~v.step.isin(entry_steps(journey)))
@@ -83,7 +83,7 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
     tr = C.execute(transitions_expr(journey, table, level="step", collapse_repeats=True, timing=False))
     tr["designed"] = pd.Series([(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)],
                                index=tr.index, dtype=bool)
-    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
+    v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     firsts = v.filter(v.is_first)
     entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
     entries["designed"] = entries["step"].isin(entry_steps(journey)).astype(bool)
@@ -102,7 +102,7 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
         path = _shortest(journey.designed_edges(), str(r.source), str(r.target))
         for sid in (path or [])[1:-1]:
             skipped[sid] = skipped.get(sid, 0) + int(r.count)
-    matched = C.execute(match_steps(journey, table).group_by("step").aggregate(n=ibis._.count()))
+    matched = C.execute(prepared_steps(journey, table).group_by("step").aggregate(n=ibis._.count()))
     seen = set(matched["step"].astype(str))
     summary_df = pd.DataFrame([{
         "customers": customers, "following_design": following,
@@ -144,7 +144,7 @@ def deviation_customers(journey: Journey, table: ir.Table, source: str, target: 
     for sid in (source, target):
         if sid != START and sid not in valid:
             raise JourneymapError(f"unknown step {sid!r} in journey {journey.id!r}; {suggest(sid, valid)}")
-    v = visits(match_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
+    v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
     if source == START:
         hit = v.filter(v.is_first & (v.step == target))
     else:

@@ -32,6 +32,7 @@ import pandas as pd
 from journeymap.engine import compile as C
 from journeymap.engine.binding import match_steps
 from journeymap.engine.breakdown import with_group
+from journeymap.engine.prepared import customer_key, prepared_steps
 from journeymap.engine.steps import visits, window_seconds
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
@@ -91,14 +92,18 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     distinct = list(dict.fromkeys(steps))
     code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
     codes = [code_of[s] for s in steps]
-    matched = with_group(match_steps(journey, table), by, ws=ws, journey=journey)
+    # without a breakdown only the step columns are read: the shared prepared table serves
+    base = prepared_steps(journey, table) if by is None else match_steps(journey, table)
+    matched = with_group(base, by, ws=ws, journey=journey)
     if mode == "strict":
         matched = visits(matched.select("customer_id", "ts", "seq", "step", "_group"), "step")
     keep = set(steps) | set(exclude)
     if mode != "strict":
         matched = matched.filter(matched.step.isin(sorted(keep)))
     mapping = {**{s: EXCLUDED for s in exclude}, **code_of}
-    ev = matched.select("customer_id", "ts", "seq", "_group",
+    # the prepared table's integer customer key, for the first-attempt group-by
+    key = ["cust"] if attempts == "first" and mode == "sequential" and customer_key(matched) == "cust" else []
+    ev = matched.select("customer_id", "ts", "seq", "_group", *key,
                         code=matched.step.substitute(mapping, else_=OTHER),
                         is_entry=(matched.step == steps[0]) if mode != "any" else matched.step.isin(distinct))
     if attempts == "first" and mode != "any":
@@ -141,11 +146,22 @@ def _first_attempt_levels(ev: ir.Table, codes: list[str], seconds: float, *, str
     pairs; the pairs inside the conversion window from the entry are kept, and the regex runs
     on their letters. One sort inside each customer's group, no window over the whole table.
     """
+    if "cust" in ev.columns:  # the prepared table's integer customer key: a cheaper group-by
+        g = ev.group_by("cust").aggregate(customer_id=ev.customer_id.min(),
+                                          items=C.sorted_structs(ev.code, [ev.ts, ev.seq]),
+                                          entered_at=ev.ts.min(where=ev.is_entry),
+                                          _group=ev._group.argmin(ev.ts, where=ev.is_entry))
+        return _first_attempt_finish(g, codes, seconds, strict=strict)
     g = ev.group_by("customer_id").aggregate(
         items=C.sorted_structs(ev.code, [ev.ts, ev.seq]),
         entered_at=ev.ts.min(where=ev.is_entry),
         _group=ev._group.argmin(ev.ts, where=ev.is_entry),
     )
+    return _first_attempt_finish(g, codes, seconds, strict=strict)
+
+
+def _first_attempt_finish(g: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
+    """From each customer's sorted (time, letter) items to the level reached inside the window."""
     g = g.filter(g.entered_at.notnull())
     limit = g.entered_at + ibis.interval(seconds=int(seconds))
     inside = g.items.filter(lambda x: (x.k0 >= g.entered_at) & (x.k0 <= limit))

@@ -23,6 +23,7 @@ from journeymap.engine.binding import match_steps
 from journeymap.engine.conformance import conformance, entry_steps
 from journeymap.engine.funnel import funnel
 from journeymap.engine.personas import check_persona_rules, journey_personas
+from journeymap.engine.prepared import prepared_steps
 from journeymap.engine.steps import as_datetime, filter_period, step_metrics
 from journeymap.engine.transitions import transitions
 from journeymap.render.overlay import Flow, FunnelStep, MapOverlay, StepMetrics
@@ -60,7 +61,7 @@ def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
 def _trend(journey: Any, t: ir.Table, cur: tuple[dt.datetime, dt.datetime],
            prev: tuple[dt.datetime, dt.datetime]) -> dict[str, float | None]:
     """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges)."""
-    m = match_steps(journey, t)
+    m = prepared_steps(journey, t)
     agg = m.group_by("step").aggregate(
         cur=m.customer_id.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
         prev=m.customer_id.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),

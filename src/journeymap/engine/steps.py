@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.binding import match_steps
+from journeymap.engine.prepared import customer_key, prepared_steps
 from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
@@ -61,8 +61,7 @@ def visits(t: ir.Table, unit: str, *, with_first: bool = False) -> ir.Table:
     and time) gives all of it; ``with_first`` adds ``is_first`` (the customer's first visit)
     at the cost of a second, smaller pass.
     """
-    w = customer_window(t)
-    marked = t.mutate(next_unit=t[unit].lead().over(w), next_ts=t.ts.lead().over(w))
+    marked = C.with_next(t, {"next_unit": unit, "next_ts": "ts"})
     ends = marked.filter(marked.next_unit.isnull() | (marked.next_unit != marked[unit]))
     out = ends.mutate(gap_s=C.seconds_between(ends.ts, ends.next_ts), is_last=ends.next_unit.isnull())
     if with_first:
@@ -88,9 +87,9 @@ def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]]
     A single window pass flags each event (run start, run end, next unit, gap); everything
     else is aggregation, so the events are sorted once.
     """
-    t = matched.select("customer_id", "ts", "seq", unit)
-    w = customer_window(t)
-    rows = t.mutate(_prev=t[unit].lag().over(w), _next=t[unit].lead().over(w), _next_ts=t.ts.lead().over(w))
+    key = customer_key(matched)
+    t = matched.select(*dict.fromkeys(["customer_id", "ts", "seq", unit, key]))
+    rows = C.with_next(t, {"_next": unit, "_next_ts": "ts"}, prev={"_prev": unit})
     designed_keys = [f"{a}\u2192{b}" for a, b in edges] or ["\u2205"]
     is_end = rows._next.isnull() | (rows._next != rows[unit])
     gap = C.seconds_between(rows.ts, rows._next_ts)
@@ -103,7 +102,7 @@ def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]]
         _entry=rows._prev.isnull().cast("int64"),
         _exit=rows._next.isnull().cast("int64"),
     )
-    per_customer = rows.group_by(["customer_id", unit]).aggregate(
+    per_customer = rows.group_by([key, unit]).aggregate(
         n_events=rows.count(), n_visits=rows._start.sum(), conv=rows._conv.max(), dropv=rows._drop.max(),
         entry=rows._entry.max(), exit=rows._exit.max(),
     )
@@ -159,7 +158,7 @@ def step_metrics(journey: Journey, table: ir.Table, *, window: dt.timedelta | fl
     Conversion is empty for steps with no designed next step (the end of the journey).
     """
     seconds = window_seconds(window)
-    matched = match_steps(journey, table)
+    matched = prepared_steps(journey, table)
     df = C.execute(unit_metrics_expr(matched, "step", journey.designed_edges(), seconds))
     has_next = {a for a, _b in journey.designed_edges()}
     return _finish(df, "step", [s.id for s in journey.steps], {s.id: s.name for s in journey.steps},
@@ -169,7 +168,7 @@ def step_metrics(journey: Journey, table: ir.Table, *, window: dt.timedelta | fl
 def stage_metrics(journey: Journey, table: ir.Table, *, window: dt.timedelta | float | None = None) -> pd.DataFrame:
     """The same metrics per stage; a stage visit is a run of events in the stage's steps."""
     seconds = window_seconds(window)
-    matched = match_steps(journey, table)
+    matched = prepared_steps(journey, table)
     edges = designed_stage_edges(journey)
     df = C.execute(unit_metrics_expr(matched, "stage", edges, seconds))
     return _finish(df, "stage", [s.id for s in journey.stages], {s.id: s.name for s in journey.stages},

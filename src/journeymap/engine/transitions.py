@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.binding import match_steps
+from journeymap.engine.prepared import prepared_steps
 from journeymap.engine.steps import customer_window, designed_stage_edges, visits
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
@@ -31,7 +31,7 @@ def items(journey: Journey, table: ir.Table, level: Level) -> tuple[ir.Table, st
         return table.select("customer_id", "ts", "seq", unit=table.event), "unit"
     if level not in ("step", "stage"):
         raise JourneymapError(f"unknown level {level!r}; expected one of: step, stage, event")
-    matched = match_steps(journey, table)
+    matched = prepared_steps(journey, table)
     return matched.select("customer_id", "ts", "seq", unit=matched[level]), "unit"
 
 
@@ -42,8 +42,7 @@ def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_
         v = visits(t, unit)
         return v.filter(v.next_unit.notnull()).select(
             "customer_id", source=v[unit], target=v.next_unit, ts=v.ts, seconds=v.gap_s)
-    w = customer_window(t)
-    n = t.mutate(target=t[unit].lead().over(w), next_ts=t.ts.lead().over(w))
+    n = C.with_next(t, {"target": unit, "next_ts": "ts"})
     n = n.filter(n.target.notnull())
     return n.select("customer_id", source=n[unit], target=n.target, ts=n.ts,
                     seconds=C.seconds_between(n.ts, n.next_ts))

@@ -1,0 +1,72 @@
+"""The matched-step table, computed once per connection, events version and journey binding.
+
+Most analyses of a journey (step and stage metrics, step and stage transitions, the funnel,
+conformance, the trend arrows) start from the same thing: the events matched to the map's
+steps (:func:`~journeymap.engine.binding.match_steps`), reduced to ``customer_id, ts, seq,
+step, stage, step_idx, stage_idx``. On DuckDB this module materialises that table once, as a
+temporary table of the connection, so ``analyze`` and ``build_overlay`` match the events
+once instead of once per analysis, and the later analyses scan a narrower table of matched
+events only.
+
+Never stale: the table's name is a hash of the matching query's SQL (which holds the
+bindings and any period filter) and of the events' fingerprint (count and a hash of every
+row), read afresh on every call. Changed events give a new name, so a stale table is never
+read. Journeys whose bindings filter on properties are not prepared (the fingerprint does
+not cover properties); they run on the events directly. Temporary tables live as long as the connection and
+are invisible to other connections. Other backends (PySpark) get the plain expression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import ibis.expr.types as ir
+
+from journeymap.engine import compile as C
+from journeymap.engine.binding import match_steps
+from journeymap.model.types import Journey
+
+#: The columns of the prepared table: all that step-level analyses read.
+COLUMNS = ("customer_id", "ts", "seq", "step", "stage", "step_idx", "stage_idx")
+PREFIX = "jm_prep_"
+
+
+def events_version(table: ir.Table) -> tuple[str, ...]:
+    """A fingerprint of the events behind ``table``: their count and an order-independent hash of
+    every row's customer, time, source order, name and channel (all that matching reads when no
+    binding filters on properties). Any added, removed or changed row changes it."""
+    ts = table.ts.cast("string").fill_null("")
+    row = (table.customer_id.fill_null("") + "|" + ts + "|" + table.seq.cast("string").fill_null("") + "|"
+           + table.event.fill_null("") + "|" + table.channel.fill_null(""))
+    out = C.execute(table.aggregate(n=table.count(), h=row.hash().bit_xor())).iloc[0]
+    return str(out["n"]), str(out["h"])
+
+
+def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
+    """The events matched to ``journey``'s steps, with ``COLUMNS`` only (see the module docstring).
+
+    On DuckDB a temporary table built on first use and reused while the events are unchanged,
+    with one more column, ``cust`` (a dense integer per customer, see :func:`customer_key`);
+    elsewhere the same rows as an expression.
+    """
+    matched = match_steps(journey, table).select(*COLUMNS)
+    filters_properties = any(s.binding is not None and s.binding.where for s in journey.steps)
+    if C.backend_name(matched) != "duckdb" or filters_properties:
+        return matched
+    con: Any = matched.get_backend()
+    sql = C.to_sql(matched)
+    key = hashlib.sha1(repr((sql, events_version(table))).encode()).hexdigest()[:20]
+    name = PREFIX + key
+    C.prepare_backend(matched)
+    # ``cust``: a dense integer per customer, so per-customer group-bys hash an integer, not a string
+    con.raw_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{name}" AS SELECT m.*, k.cust FROM ({sql}) m JOIN '
+                f'(SELECT customer_id, CAST(row_number() OVER () AS INTEGER) AS cust FROM '
+                f'(SELECT DISTINCT customer_id FROM ({sql}))) k USING (customer_id) ORDER BY customer_id, ts, seq')
+    return con.table(name)
+
+
+def customer_key(t: ir.Table) -> str:
+    """The column to group customers by: the prepared table's integer ``cust`` when present
+    (hashing an integer is several times cheaper than a string id), else ``customer_id``."""
+    return "cust" if "cust" in t.columns else "customer_id"
