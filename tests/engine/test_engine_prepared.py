@@ -131,3 +131,23 @@ def test_prepared_table_sees_a_changed_event_name(shop) -> None:  # noqa: ANN001
     after = step_metrics(shop, _table(con, log_frame(renamed))).set_index("step")
     assert (before.loc["cart", "reach"], before.loc["pay", "reach"]) == (1, 0)
     assert (after.loc["cart", "reach"], after.loc["pay", "reach"]) == (0, 1)
+
+
+def test_read_only_store_reopened_after_a_write(shop, tmp_path) -> None:  # noqa: ANN001
+    """A read-only connection memoises the fingerprint; a write needs the reader closed, and the next
+    reader sees the new events."""
+    path = str(tmp_path / "store.duckdb")
+    writer = ibis.duckdb.connect(path)
+    _table(writer, log_frame(SHOP_ROWS))
+    writer.disconnect()
+    reader = ibis.duckdb.connect(path, read_only=True)
+    once = step_metrics(shop, reader.table("ev")).set_index("step")
+    again = step_metrics(shop, reader.table("ev")).set_index("step")
+    assert once.loc["cart", "reach"] == again.loc["cart", "reach"] == 1
+    reader.disconnect()
+    writer = ibis.duckdb.connect(path)
+    _table(writer, log_frame([*SHOP_ROWS, ("u2", "2026-01-01 11:04", "add_to_cart")]))
+    writer.disconnect()
+    reader = ibis.duckdb.connect(path, read_only=True)
+    assert step_metrics(shop, reader.table("ev")).set_index("step").loc["cart", "reach"] == 2
+    reader.disconnect()

@@ -10,7 +10,7 @@ events only.
 
 Never stale: the table's name is a hash of the matching query's SQL (which holds the
 bindings and any period filter) and of the events' fingerprint (count and a hash of every
-row), read afresh on every call. Changed events give a new name, so a stale table is never
+row), read afresh on every call on a writable connection (once per read-only connection). Changed events give a new name, so a stale table is never
 read. Journeys whose bindings filter on properties are not prepared (the fingerprint does
 not cover properties); they run on the events directly. Temporary tables live as long as the connection and
 are invisible to other connections. Other backends (PySpark) get the plain expression.
@@ -19,8 +19,10 @@ are invisible to other connections. Other backends (PySpark) get the plain expre
 from __future__ import annotations
 
 import hashlib
+import weakref
 from typing import Any
 
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from journeymap.engine import compile as C
@@ -35,12 +37,43 @@ PREFIX = "jm_prep_"
 def events_version(table: ir.Table) -> tuple[str, ...]:
     """A fingerprint of the events behind ``table``: their count and an order-independent hash of
     every row's customer, time, source order, name and channel (all that matching reads when no
-    binding filters on properties). Any added, removed or changed row changes it."""
-    ts = table.ts.cast("string").fill_null("")
-    row = (table.customer_id.fill_null("") + "|" + ts + "|" + table.seq.cast("string").fill_null("") + "|"
-           + table.event.fill_null("") + "|" + table.channel.fill_null(""))
-    out = C.execute(table.aggregate(n=table.count(), h=row.hash().bit_xor())).iloc[0]
-    return str(out["n"]), str(out["h"])
+    binding filters on properties). Any added, removed or changed row changes it.
+
+    On a read-only connection (how the analyses open the store) the data cannot change while
+    the connection lives (DuckDB lets no writer in beside a reader), so the fingerprint is
+    computed once per connection and query; on a writable one, on every call.
+    """
+    con: Any = table.get_backend()
+    raw = getattr(con, "con", None)
+    key = C.to_sql(table)
+    names = [r.name for r in table.op().find(ops.DatabaseTable)]
+    frozen = raw is not None and _read_only(raw, names)
+    memo = _MEMO.get(raw) if frozen else None
+    if memo is not None and key in memo:
+        return memo[key]
+    h = table.customer_id.hash()
+    for col in (table.event, table.ts, table.seq, table.channel):
+        h = (h ^ col.hash()).hash()  # hash again after each column: ties the values of one row together
+    out = C.execute(table.aggregate(n=table.count(), h=h.bit_xor())).iloc[0]
+    version = (str(out["n"]), str(out["h"]))
+    if frozen:
+        _MEMO.setdefault(raw, {})[key] = version
+    return version
+
+
+_MEMO: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()
+
+
+def _read_only(raw: Any, names: list[str]) -> bool:
+    """Whether every database of the DuckDB connection is read-only and none of ``names`` is a
+    temporary table or view (those the connection itself may still change)."""
+    rows = raw.execute("SELECT bool_and(readonly) FROM duckdb_databases() WHERE NOT internal").fetchone()
+    if not (rows and rows[0]):
+        return False
+    temp = raw.execute("SELECT count(*) FROM (SELECT table_name AS n FROM duckdb_tables() WHERE temporary "
+                       "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary) WHERE n IN "
+                       "(SELECT unnest(?::VARCHAR[]))", [names]).fetchone()
+    return bool(temp is not None and temp[0] == 0)
 
 
 def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
