@@ -227,12 +227,12 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
 def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild ``event_rows`` from ``__all`` in journey order (stitched customer, ``ts``, ``seq``) and swap it in.
 
-    The sort carries every column, so its key should be cheap to compare: each source id
-    (raw customer id, or anonymous id when there is none) gets its stitched customer id
-    and that id's rank among all customer ids, an integer in the same order as the text.
-    The ranks come from the distinct ids (about one per 15 events), not from the rows.
-    The sorted rows must reach the table in order, so insertion order is preserved for
-    this one statement (with it off, parallel inserts may interleave the sorted runs).
+    Each source id (raw customer id, or anonymous id when there is none) gets its stitched
+    customer id and that id's rank among all customer ids: an integer sort key in the same
+    order as the text, cheaper to compare. The ranks come from the distinct ids (about one
+    per 15 events). One sort, written once with ``CREATE TABLE AS``; DuckDB spills it to
+    the temp directory when it outgrows the memory limit. Insertion order is preserved
+    for this statement (with it off, parallel inserts may interleave the sorted runs).
     """
     con.execute("""
         CREATE TEMP TABLE __order AS
@@ -242,7 +242,7 @@ def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
             LEFT JOIN __idmap m ON m.node = n.node)
     """)
     con.execute("SET preserve_insertion_order = true")
-    con.execute(f"""
+    con.execute("""
         CREATE TABLE __rows_next AS
         SELECT o.customer_id, a.ts, a.event, a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id,
                a.seq, a.properties_json
