@@ -11,6 +11,7 @@ analysis modules stay backend-neutral.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,7 +125,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _stored_in_journey_order(con: Any, sql: str) -> bool:
+def stored_in_journey_order(con: Any, sql: str) -> bool:
     """Whether the rows of ``sql`` come out of a scan sorted by customer, time and source order.
 
     One pass comparing each row with the next (a positional join, no sort). The event store
@@ -137,8 +138,26 @@ def _stored_in_journey_order(con: Any, sql: str) -> bool:
              f"(SELECT {c} AS c2, {t} AS t2, {s} AS s2 FROM ({sql}) OFFSET 1) b "
              f"WHERE b.c2 IS NOT NULL AND NOT coalesce(a.{c} < b.c2 OR (a.{c} = b.c2 AND "
              f"(a.{t} < b.t2 OR (a.{t} = b.t2 AND a.{s} <= b.s2))), false))")
-    row = con.con.execute(check).fetchone()
-    return bool(row is not None and row[0] == 0)
+    rows = con.con.execute(check).fetchall()
+    return bool(rows and rows[0][0] == 0)
+
+
+#: Per DuckDB connection, the tables known to be stored in journey order and unable to change
+#: while the connection lives (see :func:`mark_journey_ordered`).
+_IN_ORDER: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def mark_journey_ordered(con: Any, name: str) -> None:
+    """Record that table ``name`` of DuckDB backend ``con`` is stored in journey order for good, after
+    checking it once: for a table written once, sorted, and never changed (the prepared step table)."""
+    known = _IN_ORDER.setdefault(con.con, set())
+    if name not in known and stored_in_journey_order(con, f"SELECT * FROM {_quote(name)}"):
+        known.add(name)
+
+
+def _known_in_order(con: Any, t: ir.Table) -> bool:
+    names = {r.name for r in t.op().find(ops.DatabaseTable)}
+    return len(names) == 1 and names <= _IN_ORDER.get(con.con, set())
 
 
 def _positional_eligible(t: ir.Table) -> bool:
@@ -163,7 +182,7 @@ def with_next(t: ir.Table, columns: dict[str, str], *, prev: dict[str, str] | No
         prepare_backend(t)
         con: Any = t.get_backend()
         sql = to_sql(t)
-        if _stored_in_journey_order(con, sql):
+        if _known_in_order(con, t) or stored_in_journey_order(con, sql):
             schema = dict(t.schema().items())
             schema.update({name: t.schema()[col] for name, col in {**columns, **prev}.items()})
             query = _positional_sql(sql, list(t.columns), columns, prev)

@@ -67,13 +67,13 @@ _MEMO: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...]]] = weakref.Weak
 def _read_only(raw: Any, names: list[str]) -> bool:
     """Whether every database of the DuckDB connection is read-only and none of ``names`` is a
     temporary table or view (those the connection itself may still change)."""
-    rows = raw.execute("SELECT bool_and(readonly) FROM duckdb_databases() WHERE NOT internal").fetchone()
-    if not (rows and rows[0]):
+    rows = raw.execute("SELECT bool_and(readonly) FROM duckdb_databases() WHERE NOT internal").fetchall()
+    if not (rows and rows[0][0]):
         return False
     temp = raw.execute("SELECT count(*) FROM (SELECT table_name AS n FROM duckdb_tables() WHERE temporary "
                        "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary) WHERE n IN "
-                       "(SELECT unnest(?::VARCHAR[]))", [names]).fetchone()
-    return bool(temp is not None and temp[0] == 0)
+                       "(SELECT unnest(?::VARCHAR[]))", [names]).fetchall()
+    return bool(temp and temp[0][0] == 0)
 
 
 def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
@@ -96,6 +96,7 @@ def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
     con.raw_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{name}" AS SELECT m.*, k.cust FROM ({sql}) m JOIN '
                 f'(SELECT customer_id, CAST(row_number() OVER () AS INTEGER) AS cust FROM '
                 f'(SELECT DISTINCT customer_id FROM ({sql}))) k USING (customer_id) ORDER BY customer_id, ts, seq')
+    C.mark_journey_ordered(con, name)  # written sorted once, never changed: checked once, not per analysis
     return con.table(name)
 
 
