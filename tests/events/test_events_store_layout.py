@@ -101,7 +101,7 @@ def test_physical_order_holds_across_row_groups_and_threads(ws_factory, tmp_path
     ingest_events(ws, [src], quiet=True, now=NOW, threads=2)
     stored = _query(ws, "SELECT customer_id, ts, seq FROM events")
     # Independently: Python's sort of the source rows by (customer, time, position in the file).
-    expected = sorted((c, base + dt.timedelta(seconds=s), i + 1) for i, (c, s) in enumerate(zip(customers, seconds)))
+    expected = sorted((c, base + dt.timedelta(seconds=s), i + 1) for i, (c, s) in enumerate(zip(customers, seconds, strict=True)))
     assert stored == expected
 
 
