@@ -8,7 +8,10 @@ The phases, each one SQL pass in DuckDB (no Python loop over rows):
 3. *deduplicate*: drop rows whose ``event_id`` (or row hash) is already stored or
    appeared earlier in this ingest;
 4. *stitch* (:mod:`.stitch`): connected components over anonymous/customer id links;
-5. *order*: rebuild ``events`` sorted by ``customer_id, ts, seq`` and swap it in.
+5. *order*: rebuild ``event_rows`` (behind the ``events`` view) sorted by ``customer_id, ts, seq``
+   and swap it in.
+
+Each phase's duration is logged at DEBUG on this module's logger (the ingest benchmark prints them).
 
 All of it runs in one DuckDB transaction: an ingest that fails or is killed half-way
 leaves the store exactly as it was.
