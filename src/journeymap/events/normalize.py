@@ -4,8 +4,9 @@ Phase two of ingest, one SQL statement per source. Every staged row lands in the
 temporary table ``__norm`` exactly once: either with ``reason`` NULL (usable) or with
 one of :data:`REASONS` and the raw row as JSON. Column mapping, time zones (naive
 times take the workspace's zone; everything is stored as naive UTC) and the
-properties (a JSON object of the source's other columns, as text) are decided here, with expressions chosen per source column type so
-typed Parquet columns skip string parsing.
+properties (the source's other columns as JSON object text) are decided here, with
+expressions chosen per source column type so typed Parquet columns skip string parsing.
+Rows carry their source's number (``src``), not its name, to keep the table narrow.
 """
 
 from __future__ import annotations
