@@ -22,6 +22,7 @@ import hashlib
 import weakref
 from typing import Any
 
+import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
@@ -92,12 +93,25 @@ def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
     key = hashlib.sha1(repr((sql, events_version(table))).encode()).hexdigest()[:20]
     name = PREFIX + key
     C.prepare_backend(matched)
-    # ``cust``: a dense integer per customer, so per-customer group-bys hash an integer, not a string
-    con.raw_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{name}" AS SELECT m.*, k.cust FROM ({sql}) m JOIN '
+    # stored lean (the step as a small integer, ``cust`` a dense integer per customer, so per-customer
+    # group-bys hash an integer): the table must stay small beside a 1 GB memory limit
+    con.raw_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{name}" AS SELECT m.customer_id, m.ts, m.seq, '
+                f'CAST(m.step_idx AS SMALLINT) AS si, k.cust FROM ({sql}) m JOIN '
                 f'(SELECT customer_id, CAST(row_number() OVER () AS INTEGER) AS cust FROM '
                 f'(SELECT DISTINCT customer_id FROM ({sql}))) k USING (customer_id) ORDER BY customer_id, ts, seq')
     C.mark_journey_ordered(con, name)  # written sorted once, never changed: checked once, not per analysis
-    return con.table(name)
+    stored = con.table(name)
+    steps = {i: s.id for i, s in enumerate(journey.steps)}
+    stage_idx = {st.id: i for i, st in enumerate(journey.stages)}
+    step_stage_idx = {i: stage_idx.get(s.stage) for i, s in enumerate(journey.steps) if s.stage in stage_idx}
+    return stored.select(
+        "customer_id", "ts", "seq",
+        step=stored.si.substitute(steps, else_=ibis.null("string")),
+        stage=stored.si.substitute({i: s.stage for i, s in enumerate(journey.steps)}, else_=ibis.null("string")),
+        step_idx=stored.si.cast("int64"),
+        stage_idx=stored.si.substitute(step_stage_idx, else_=ibis.null("int64")),
+        cust=stored.cust,
+    )
 
 
 def customer_key(t: ir.Table) -> str:
