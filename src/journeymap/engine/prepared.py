@@ -36,9 +36,10 @@ PREFIX = "jm_prep_"
 
 
 def events_version(table: ir.Table) -> tuple[str, ...]:
-    """A fingerprint of the events behind ``table``: their count and an order-independent hash of
+    """A fingerprint of the events behind ``table``: their count, an order-independent hash of
     every row's customer, time, source order, name and channel (all that matching reads when no
-    binding filters on properties). Any added, removed or changed row changes it.
+    binding filters on properties), and the number of customers. Any added, removed or changed
+    row changes it.
 
     On a read-only connection (how the analyses open the store) the data cannot change while
     the connection lives (DuckDB lets no writer in beside a reader), so the fingerprint is
@@ -55,11 +56,16 @@ def events_version(table: ir.Table) -> tuple[str, ...]:
     h = table.customer_id.hash()
     for col in (table.event, table.ts, table.seq, table.channel):
         h = (h ^ col.hash()).hash()  # hash again after each column: ties the values of one row together
-    out = C.execute(table.aggregate(n=table.count(), h=h.bit_xor())).iloc[0]
-    version = (str(out["n"]), str(out["h"]))
+    out = C.execute(table.aggregate(n=table.count(), h=h.bit_xor(), c=table.customer_id.nunique())).iloc[0]
+    version = (str(out["n"]), str(out["h"]), str(int(out["c"] or 0)))
     if frozen:
         _MEMO.setdefault(raw, {})[key] = version
     return version
+
+
+def distinct_customers(table: ir.Table) -> int:
+    """Customers in the events (DuckDB), read with the fingerprint: once per read-only connection."""
+    return int(events_version(table)[2])
 
 
 _MEMO: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, ...]]] = weakref.WeakKeyDictionary()

@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.prepared import customer_key, prepared_steps
+from journeymap.engine.prepared import customer_key, distinct_customers, prepared_steps
 from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
@@ -147,7 +147,9 @@ def _finish(df: pd.DataFrame, unit: str, ids: list[str], names: dict[str, str], 
 
 
 def customers_count(t: ir.Table) -> int:
-    """Distinct customers in the data."""
+    """Distinct customers in the data (on DuckDB with the events' fingerprint, once per read-only connection)."""
+    if C.backend_name(t) == "duckdb":
+        return distinct_customers(t)
     return int(C.scalar(t.customer_id.nunique()) or 0)
 
 

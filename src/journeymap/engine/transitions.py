@@ -35,14 +35,16 @@ def items(journey: Journey, table: ir.Table, level: Level) -> tuple[ir.Table, st
     return matched.select("customer_id", "ts", "seq", unit=matched[level]), "unit"
 
 
-def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True) -> ir.Table:
-    """Every transition: ``customer_id, source, target, ts, seconds``."""
+def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
+          positional: bool = True) -> ir.Table:
+    """Every transition: ``customer_id, source, target, ts, seconds`` (``positional``: see
+    :func:`~journeymap.engine.compile.with_next`)."""
     t, unit = items(journey, table, level)
     if collapse_repeats:
         v = visits(t, unit)
         return v.filter(v.next_unit.notnull()).select(
             "customer_id", source=v[unit], target=v.next_unit, ts=v.ts, seconds=v.gap_s)
-    n = C.with_next(t, {"target": unit, "next_ts": "ts"})
+    n = C.with_next(t, {"target": unit, "next_ts": "ts"}, positional=positional)
     n = n.filter(n.target.notnull())
     return n.select("customer_id", source=n[unit], target=n.target, ts=n.ts,
                     seconds=C.seconds_between(n.ts, n.next_ts))
@@ -51,7 +53,8 @@ def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_
 def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
                      timing: bool = True, detail: bool = True) -> ir.Table:
     """The transition graph as one expression (see :func:`transitions`)."""
-    p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats)
+    # the detailed graph reads the pairs twice (counts and times): windows, which spill (see with_next)
+    p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats, positional=not detail)
     if not detail:  # counts only: the directly-follows graph, as process-mining tools give it
         g = p.group_by(["source", "target"]).aggregate(count=p.count())
         return g.mutate(probability=g["count"].cast("float64") / g["count"].sum().over(ibis.window(group_by="source")))
