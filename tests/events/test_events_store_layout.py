@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from journeymap.events import ingest as ingest_mod
 from journeymap.events.ingest import ingest_events
 from journeymap.events.store import EVENT_COLUMNS, store_path
 from journeymap.model.workspace import Workspace
@@ -128,3 +129,33 @@ def test_a_store_in_the_old_layout_is_converted_and_still_deduplicates(ws: Works
         ("c1", "e2", 2, {}),
     ]
     assert _query(ws, "SELECT table_type FROM information_schema.tables WHERE table_name = 'events'") == [("VIEW",)]
+
+
+def test_journey_order_holds_when_the_sort_is_cut_into_many_ranges(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                   monkeypatch) -> None:
+    ws = ws_factory(timezone="UTC")
+    # Ranges of about 7 events: most customers (about 10 events each) straddle a range boundary of the
+    # running count, stitched cookies join their customer, and a second file merges with the stored rows.
+    monkeypatch.setattr(ingest_mod, "SORT_CHUNK_ROWS", 7)
+    rng = random.Random(11)
+    base = dt.datetime(2025, 1, 1)
+    rows: list[tuple[str, str, int]] = []  # (customer_id or "", anonymous_id or "", seconds)
+    for _ in range(600):
+        c = f"c{rng.randrange(60)}"
+        if rng.random() < 0.3:  # an anonymous visit on the customer's cookie, stitched by a login row below
+            rows.append(("", f"ck-{c}", rng.randrange(86_400)))
+        rows.append((c, f"ck-{c}" if rng.random() < 0.5 else "", rng.randrange(86_400)))
+    lines = ["customer_id,anonymous_id,ts,event"] + [
+        f"{c},{a},{base + dt.timedelta(seconds=s)},e{i}" for i, (c, a, s) in enumerate(rows)]
+    half = len(lines) // 2
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
+    second.write_text("\n".join([lines[0], *lines[half:]]) + "\n", encoding="utf-8")
+    ingest_events(ws, [first], quiet=True, now=NOW)
+    ingest_events(ws, [second], quiet=True, now=NOW)
+    # Independently: every row's customer (a cookie belongs to the customer named in it), sorted in Python.
+    # seq counts the data lines in file order across both files, 1-based.
+    stitched = {a: c for c, a, _ in rows if c and a}
+    expected = sorted((c or stitched.get(a, a), base + dt.timedelta(seconds=s), i + 1)
+                      for i, (c, a, s) in enumerate(rows))
+    assert _query(ws, "SELECT customer_id, ts, seq FROM events") == expected
