@@ -10,7 +10,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from journeymap.events import ingest as ingest_mod
 from journeymap.events.ingest import ingest_events
 from journeymap.events.store import EVENT_COLUMNS, store_path
 from journeymap.model.workspace import Workspace
@@ -131,12 +130,9 @@ def test_a_store_in_the_old_layout_is_converted_and_still_deduplicates(ws: Works
     assert _query(ws, "SELECT table_type FROM information_schema.tables WHERE table_name = 'events'") == [("VIEW",)]
 
 
-def test_journey_order_holds_when_the_sort_is_cut_into_many_ranges(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                   monkeypatch) -> None:
+def test_journey_order_holds_for_stitched_rows_across_two_ingests(ws_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ws = ws_factory(timezone="UTC")
-    # Ranges of about 7 events: most customers (about 10 events each) straddle a range boundary of the
-    # running count, stitched cookies join their customer, and a second file merges with the stored rows.
-    monkeypatch.setattr(ingest_mod, "SORT_CHUNK_ROWS", 7)
+    # Stitched cookies join their customer's journey, and a second file merges with the stored rows.
     rng = random.Random(11)
     base = dt.datetime(2025, 1, 1)
     rows: list[tuple[str, str, int]] = []  # (customer_id or "", anonymous_id or "", seconds)

@@ -36,15 +36,7 @@ from journeymap.events.postgres import is_database_url, stage_postgres
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import lit
 from journeymap.events.stitch import resolve_identities
-from journeymap.events.store import (
-    EVENTS_VIEW,
-    ROWS_TABLE,
-    STORED_COLUMNS,
-    duck,
-    ensure_schema,
-    has_table,
-    store_path,
-)
+from journeymap.events.store import EVENTS_VIEW, ROWS_TABLE, duck, ensure_schema, store_path
 from journeymap.model.workspace import Workspace
 from journeymap.progress import progress
 
@@ -163,17 +155,15 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
     ok = False
     try:
         configure(con, ws, memory_limit, threads)
-        with progress(quiet) as bar:
-            counts, seq_start = _stage_all(con, ws, [str(s) for s in sources], mapping, origin, table, query,
-                                           delimiter, header, bar, now)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                report = _run(con, counts, seq_start, bar, now)
-                con.execute("COMMIT")
-                ok = True
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        con.execute("BEGIN TRANSACTION")
+        try:
+            report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
+                          quiet, now)
+            con.execute("COMMIT")
+            ok = True
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     except duckdb.Error as exc:
         raise JourneymapError(f"ingest failed, the store is unchanged: {exc}") from exc
     finally:
@@ -184,77 +174,51 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
     return report
 
 
-def _stored_max_seq(con: duckdb.DuckDBPyConnection) -> int:
-    """The highest ``seq`` already stored (0 for a new store), in the current or the old layout."""
-    for table in (ROWS_TABLE, "events"):  # the first that exists: a store in the old layout has only ``events``
-        if has_table(con, table):
-            row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {table}").fetchone()
-            return int(row[0]) if row else 0
-    return 0
-
-
-def _stage_all(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapping: dict[str, str],
-               origin: str, table: str | None, query: str | None, delimiter: str | None, header: bool | None,
-               bar: Progress, now: dt.datetime) -> tuple[list[SourceCounts], int]:
-    """Stage and normalise every source into the scratch database, before the store's transaction.
-
-    Nothing here writes to the store (only temp tables and the in-memory scratch database),
-    so an ingest that dies here leaves the store as it was. The scratch database is
-    checkpointed at the end, which compresses the rows about sevenfold: the later phases
-    then have the memory limit almost to themselves (uncompressed, the rows of 17 M
-    events took 2 GB of a 2.5 GB limit and the journey-ordering sort spilled).
-    Returns the sources' counts (read counts follow later) and the highest ``seq`` stored before.
-    """
-    repeated = sorted({s for s in sources if sources.count(s) > 1})
-    if repeated:
-        raise JourneymapError(f"{repeated[0]} is given more than once; give each source once")
-    seq_base = seq_start = _stored_max_seq(con)
-    con.execute(f"ATTACH ':memory:' AS {nz.SCRATCH} (COMPRESS)")
-    con.execute(nz.NORM_DDL)
-    counts: list[SourceCounts] = []
-    for i, ref in enumerate(sources):
-        con.execute("SET preserve_insertion_order = true")  # staging numbers rows in source order
-        staged = _stage(con, bar, ref, f"s{i}", mapping, table, query, delimiter, header)
-        con.execute("SET preserve_insertion_order = false")  # later steps order explicitly, by seq
-        resolved = nz.resolve_mapping(staged, mapping, origin)
-        with _step(bar, f"validating {staged.display}"):
-            nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
-                         max_future_days=ws.settings.events.max_future_days, src=i)
-        seq_base += nz.max_seq_of(con, staged.relation)
-        counts.append(SourceCounts(staged.display, notes=staged.notes))
-    with _step(bar, "compressing the validated rows"):
-        con.execute(f"CHECKPOINT {nz.SCRATCH}")
-    con.execute(f"CREATE TEMP VIEW __norm AS SELECT * FROM {nz.NORM_TABLE}")
-    return counts, seq_start
-
-
-def _run(con: duckdb.DuckDBPyConnection, counts: list[SourceCounts], seq_start: int, bar: Progress,
+def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapping: dict[str, str], origin: str,
+         table: str | None, query: str | None, delimiter: str | None, header: bool | None, quiet: bool,
          now: dt.datetime) -> IngestReport:
-    """Inside the store's transaction: quarantine, deduplicate, stitch, order; the report."""
     ensure_schema(con)
-    names = ", ".join(f"({i}, {lit(c.source)})" for i, c in enumerate(counts))
-    con.execute(f"CREATE TEMP TABLE __sources AS SELECT * FROM (VALUES {names}) s(src, file)")
-    with _step(bar, "quarantining unusable rows"):
-        con.execute(f"""
-            INSERT INTO quarantine
-            SELECT DISTINCT file, line, reason, raw, {lit(now.replace(tzinfo=None).isoformat(sep=' '))}::TIMESTAMP
-            FROM __norm q JOIN __sources USING (src) WHERE reason IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM quarantine x
-                WHERE x.source_file = file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
-                  AND x.raw IS NOT DISTINCT FROM q.raw)
-        """)
-    with _step(bar, "removing duplicates"):
-        _deduplicate(con, stored_before=seq_start > 0)
-    _tally(con, counts)
-    fresh = sum(c.stored for c in counts)
-    rounds = 0
-    if fresh:
-        with _step(bar, "stitching identities"):
-            con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL "
-                        f"SELECT {_COLS} FROM __fresh")
-            rounds = resolve_identities(con, "__all")
-        with _step(bar, "ordering journeys"):
-            _write_ordered(con)
+    con.execute(nz.NORM_DDL)
+    row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {ROWS_TABLE}").fetchone()
+    seq_base = seq_start = int(row[0]) if row else 0
+    counts: list[SourceCounts] = []
+    with progress(quiet) as bar:
+        repeated = sorted({s for s in sources if sources.count(s) > 1})
+        if repeated:
+            raise JourneymapError(f"{repeated[0]} is given more than once; give each source once")
+        for i, ref in enumerate(sources):
+            con.execute("SET preserve_insertion_order = true")  # staging numbers rows in source order
+            staged = _stage(con, bar, ref, f"s{i}", mapping, table, query, delimiter, header)
+            con.execute("SET preserve_insertion_order = false")  # later steps order explicitly, by seq
+            resolved = nz.resolve_mapping(staged, mapping, origin)
+            with _step(bar, f"validating {staged.display}"):
+                nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
+                             max_future_days=ws.settings.events.max_future_days, src=i)
+            seq_base += nz.max_seq_of(con, staged.relation)
+            counts.append(SourceCounts(staged.display, notes=staged.notes))
+        names = ", ".join(f"({i}, {lit(c.source)})" for i, c in enumerate(counts))
+        con.execute(f"CREATE TEMP TABLE __sources AS SELECT * FROM (VALUES {names}) s(src, file)")
+        with _step(bar, "quarantining unusable rows"):
+            con.execute(f"""
+                INSERT INTO quarantine
+                SELECT DISTINCT file, line, reason, raw, {lit(now.replace(tzinfo=None).isoformat(sep=' '))}::TIMESTAMP
+                FROM __norm q JOIN __sources USING (src) WHERE reason IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM quarantine x
+                    WHERE x.source_file = file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
+                      AND x.raw IS NOT DISTINCT FROM q.raw)
+            """)
+        with _step(bar, "removing duplicates"):
+            _deduplicate(con, stored_before=seq_start > 0)
+        _tally(con, counts)
+        fresh = sum(c.stored for c in counts)
+        rounds = 0
+        if fresh:
+            with _step(bar, "stitching identities"):
+                con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL "
+                            f"SELECT {_COLS} FROM __fresh")
+                rounds = resolve_identities(con, "__all")
+            with _step(bar, "ordering journeys"):
+                _write_ordered(con)
     totals = con.execute(f"""
         SELECT count(*), count(DISTINCT customer_id),
                count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id) FROM {ROWS_TABLE}
@@ -263,57 +227,35 @@ def _run(con: duckdb.DuckDBPyConnection, counts: list[SourceCounts], seq_start: 
     return IngestReport(counts, int(totals[0]), int(totals[1]), int(totals[2]), rounds)
 
 
-#: Rows per journey-ordering sort: small enough that one sort's rows (about 200 bytes each before
-#: compression) stay well inside a 2.5 GB memory limit, so it never spills to disk.
-SORT_CHUNK_ROWS = 4_000_000
-
-
 def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild ``event_rows`` from ``__all`` in journey order (stitched customer, ``ts``, ``seq``) and swap it in.
 
     Each source id (raw customer id, or anonymous id when there is none) gets its stitched
     customer id and that id's rank among all customer ids: an integer sort key in the same
     order as the text, cheaper to compare. The ranks come from the distinct ids (about one
-    per 15 events).
-
-    One sort of every row outgrows the memory limit at millions of events and spills to
-    the temp directory, which costs more than the sort itself. So the customers are cut
-    into consecutive rank ranges of about :data:`SORT_CHUNK_ROWS` events each (a customer
-    is never split), and each range is sorted and appended on its own: the ranges follow
-    each other in rank order, so the appended table is in journey order as a whole. The
-    price is one scan of the staged rows per range, much cheaper than spilling. Insertion
-    order is preserved for these statements, so the sorted rows are appended in order (a
-    test checks the physical order over several row groups written by two threads, and
-    one with many ranges).
+    per 15 events). One sort, written once with ``CREATE TABLE AS``; DuckDB spills it to
+    the temp directory when it outgrows the memory limit. Insertion order is preserved
+    for this statement, so the sorted rows are appended in order (a test checks the
+    physical order over several row groups written by two threads).
     """
     con.execute("""
         CREATE TEMP TABLE __order AS
-        SELECT node, customer_id, k, (sum(n) OVER (ORDER BY k, node) - n) // $chunk AS part FROM (
-            SELECT n.node, n.n, coalesce(m.customer_id, n.node) AS customer_id,
-                   dense_rank() OVER (ORDER BY coalesce(m.customer_id, n.node)) AS k
-            FROM (SELECT coalesce(raw_customer_id, anonymous_id) AS node, count(*) AS n FROM __all GROUP BY ALL) n
+        SELECT node, customer_id, dense_rank() OVER (ORDER BY customer_id) AS k FROM (
+            SELECT n.node, coalesce(m.customer_id, n.node) AS customer_id
+            FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM __all) n
             LEFT JOIN __idmap m ON m.node = n.node)
-    """, {"chunk": max(1, SORT_CHUNK_ROWS)})
-    # A customer's ids share k but may straddle a boundary of the running sum: give them all the first id's part.
-    con.execute("CREATE TEMP TABLE __parts AS SELECT k, min(part) AS part FROM __order GROUP BY k")
-    row = con.execute("SELECT coalesce(max(part), -1) FROM __parts").fetchone()
-    parts = int(row[0]) + 1 if row else 0
-    con.execute(f"CREATE TABLE __rows_next AS SELECT {', '.join(c for c, _ in STORED_COLUMNS)} FROM {ROWS_TABLE} "
-                "WITH NO DATA")
+    """)
     con.execute("SET preserve_insertion_order = true")
-    for part in range(parts):
-        con.execute("""
-            INSERT INTO __rows_next
-            SELECT o.customer_id, a.ts, a.event, a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id,
-                   a.seq, a.properties_json
-            FROM __all a JOIN (SELECT o.node, o.customer_id, o.k FROM __order o JOIN __parts p USING (k)
-                               WHERE p.part = $part) o ON o.node = coalesce(a.raw_customer_id, a.anonymous_id)
-            ORDER BY o.k, a.ts, a.seq
-        """, {"part": part})
+    con.execute("""
+        CREATE TABLE __rows_next AS
+        SELECT o.customer_id, a.ts, a.event, a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id,
+               a.seq, a.properties_json
+        FROM __all a JOIN __order o ON o.node = coalesce(a.raw_customer_id, a.anonymous_id)
+        ORDER BY o.k, a.ts, a.seq
+    """)
     con.execute("SET preserve_insertion_order = false")
     con.execute("DROP VIEW __all")
     con.execute("DROP TABLE __order")
-    con.execute("DROP TABLE __parts")
     con.execute(f"DROP TABLE {ROWS_TABLE}")
     con.execute(f"ALTER TABLE __rows_next RENAME TO {ROWS_TABLE}")
     con.execute(EVENTS_VIEW)
