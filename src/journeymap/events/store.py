@@ -116,21 +116,27 @@ def duck(ws: Workspace, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
+def has_table(con: Any, name: str) -> bool:
+    """Whether the store holds table or view ``name`` (a raw DuckDB connection or an Ibis backend)."""
+    raw = getattr(con, "con", con)
+    rows = raw.execute(  # fetchall: a half-read result would block the next query on this connection
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows and rows[0][0])
 
 
-def connect(ws: Workspace, read_only: bool = True) -> DuckDBBackend:
-    """An Ibis DuckDB backend on the workspace's store (what the analyses build on)."""
+def connect(ws: Workspace, read_only: bool = True, *, require: str = "events",
+            missing: str = NO_EVENTS) -> DuckDBBackend:
+    """An Ibis DuckDB backend on the workspace's store (what the analyses build on).
+
+    A read-only store must hold ``require``; else ``missing`` tells the user what to run.
+    """
     import ibis
 
     con = duck(ws, read_only=read_only)
-    if read_only and not has_table(con, "events"):
+    if read_only and not has_table(con, require):
         con.close()
-        raise JourneymapError(NO_EVENTS)
+        raise JourneymapError(missing)
     backend: Any = ibis.duckdb.from_connection(con)
     return backend  # type: ignore[no-any-return]
 

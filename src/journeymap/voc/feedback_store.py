@@ -12,11 +12,11 @@ row that could not be stored, with the reason and the raw row.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from journeymap.errors import JourneymapError
+from journeymap.events.store import has_table as has_table  # re-exported for the voc modules
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -81,27 +81,11 @@ def ensure_feedback_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_ddl("feedback_quarantine", QUARANTINE_COLUMNS))
 
 
-def has_table(con: Any, name: str) -> bool:
-    """Whether the store holds ``name`` (works on a raw DuckDB connection and an Ibis backend)."""
-    raw = getattr(con, "con", con)
-    rows = raw.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
-    ).fetchall()
-    return bool(rows and rows[0][0])
-
-
 def connect(ws: Workspace) -> DuckDBBackend:
     """A read-only Ibis backend on the workspace's store that has feedback tables."""
-    import ibis
+    from journeymap.events import store
 
-    from journeymap.events.store import duck
-
-    con = duck(ws, read_only=True)
-    if not has_table(con, "feedback"):
-        con.close()
-        raise JourneymapError(NO_FEEDBACK)
-    backend: Any = ibis.duckdb.from_connection(con)
-    return backend  # type: ignore[no-any-return]
+    return store.connect(ws, require="feedback", missing=NO_FEEDBACK)
 
 
 def open_feedback(ws: Workspace, con: DuckDBBackend | None = None) -> ir.Table:
