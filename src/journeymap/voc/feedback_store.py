@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from journeymap.events.store import QUARANTINE_COLUMNS as EVENT_QUARANTINE_COLUMNS
 from journeymap.events.store import has_table as has_table  # re-exported for the voc modules
 
 if TYPE_CHECKING:
@@ -61,13 +62,8 @@ INTERACTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("line", "BIGINT"),
 )
 
-QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("source_file", "VARCHAR"),
-    ("line", "BIGINT"),
-    ("reason", "VARCHAR"),
-    ("raw", "VARCHAR"),
-    ("ingested_at", "TIMESTAMP"),
-)
+#: ``feedback_quarantine`` has the same columns as the events' ``quarantine`` table.
+QUARANTINE_COLUMNS = EVENT_QUARANTINE_COLUMNS
 
 
 def _ddl(table: str, columns: tuple[tuple[str, str], ...]) -> str:
