@@ -9,7 +9,8 @@ The phases, each one SQL pass in DuckDB (no Python loop over rows):
    appeared earlier in this ingest;
 4. *stitch* (:mod:`.stitch`): connected components over anonymous/customer id links;
 5. *order*: rebuild ``event_rows`` (behind the ``events`` view) sorted by ``customer_id, ts, seq``
-   and swap it in.
+   and swap it in; ``cust`` numbers the customers 1..N in that order;
+6. *generation*: ``store_meta.generation`` gets a fresh value, so readers see the store changed.
 
 Each phase's duration is logged at DEBUG on this module's logger (the ingest benchmark prints them).
 
@@ -36,7 +37,7 @@ from journeymap.events.postgres import is_database_url, stage_postgres
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import lit
 from journeymap.events.stitch import resolve_identities
-from journeymap.events.store import EVENTS_VIEW, ROWS_TABLE, duck, ensure_schema, store_path
+from journeymap.events.store import EVENTS_VIEW, ROWS_TABLE, duck, ensure_schema, new_generation, store_path
 from journeymap.model.workspace import Workspace
 from journeymap.progress import progress
 
@@ -219,6 +220,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 rounds = resolve_identities(con, "__all")
             with _step(bar, "ordering journeys"):
                 _write_ordered(con)
+    new_generation(con)
     totals = con.execute(f"""
         SELECT count(*), count(DISTINCT customer_id),
                count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id) FROM {ROWS_TABLE}
@@ -240,7 +242,7 @@ def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("""
         CREATE TEMP TABLE __order AS
-        SELECT node, customer_id, dense_rank() OVER (ORDER BY customer_id) AS k FROM (
+        SELECT node, customer_id, dense_rank() OVER (ORDER BY customer_id)::INTEGER AS k FROM (
             SELECT n.node, coalesce(m.customer_id, n.node) AS customer_id
             FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM __all) n
             LEFT JOIN __idmap m ON m.node = n.node)
@@ -249,7 +251,7 @@ def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         CREATE TABLE __rows_next AS
         SELECT o.customer_id, a.ts, a.event, a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id,
-               a.seq, a.properties_json
+               a.seq, a.properties_json, o.k AS cust
         FROM __all a JOIN __order o ON o.node = coalesce(a.raw_customer_id, a.anonymous_id)
         ORDER BY o.k, a.ts, a.seq
     """)

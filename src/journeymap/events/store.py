@@ -11,6 +11,7 @@ query that does not touch ``properties`` never parses a byte of JSON.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +43,16 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("properties", "MAP(VARCHAR, VARCHAR)"),
 )
 
-#: The physical table behind the ``events`` view: the ADR's columns, properties as JSON object text.
+#: The physical table behind the ``events`` view: the ADR's columns, properties as JSON object text, and
+#: ``cust``, the dense customer number (1..N) in journey order, so (cust, ts, seq) is the journey order.
 ROWS_TABLE = "event_rows"
-STORED_COLUMNS: tuple[tuple[str, str], ...] = (*EVENT_COLUMNS[:-1], ("properties_json", "VARCHAR"))
+STORED_COLUMNS: tuple[tuple[str, str], ...] = (
+    *EVENT_COLUMNS[:-1], ("properties_json", "VARCHAR"), ("cust", "INTEGER"),
+)
+
+#: Small key/value facts about the store; ``generation`` changes with every committed ingest.
+META_TABLE = "store_meta"
+META_DDL = f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)"
 
 #: The ``events`` view: the stored rows with the properties map built on demand.
 EVENTS_VIEW = (f"CREATE OR REPLACE VIEW events AS SELECT {', '.join(c for c, _ in EVENT_COLUMNS[:-1])}, "
@@ -74,15 +82,44 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``event_rows``, the ``events`` view and ``quarantine`` when the store is new.
 
     A store written before the properties moved to JSON text (``events`` a table with a
-    MAP column) is converted in place, so re-ingesting into it still deduplicates.
+    MAP column) is converted in place, so re-ingesting into it still deduplicates; one
+    written before ``cust`` existed gets the column, numbered from ``customer_id``.
     """
     if _is_base_table(con, "events"):
         con.execute(f"CREATE TABLE {ROWS_TABLE} AS SELECT * EXCLUDE (properties), "
                     "coalesce(to_json(properties)::VARCHAR, '{}') AS properties_json FROM events ORDER BY customer_id, ts, seq")
         con.execute("DROP TABLE events")
     con.execute(_ddl(ROWS_TABLE, STORED_COLUMNS))
+    if "cust" not in {r[0] for r in con.execute(f"DESCRIBE {ROWS_TABLE}").fetchall()}:
+        cols = ", ".join(c for c, _ in STORED_COLUMNS[:-1])
+        con.execute(f"CREATE TABLE __rows_cust AS SELECT {cols}, "
+                    f"dense_rank() OVER (ORDER BY customer_id)::INTEGER AS cust FROM {ROWS_TABLE} "
+                    "ORDER BY customer_id, ts, seq")
+        con.execute(f"DROP TABLE {ROWS_TABLE}")
+        con.execute(f"ALTER TABLE __rows_cust RENAME TO {ROWS_TABLE}")
     con.execute(EVENTS_VIEW)
     con.execute(_ddl("quarantine", QUARANTINE_COLUMNS))
+    con.execute(META_DDL)
+
+
+def new_generation(con: duckdb.DuckDBPyConnection) -> str:
+    """Record a fresh store generation (call inside the ingest's transaction) and return it."""
+    value = uuid.uuid4().hex
+    con.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('generation', ?)", [value])
+    return value
+
+
+def store_generation(con: Any) -> str | None:
+    """The store's generation, changed by every committed ingest; None when the store has none yet.
+
+    ``con`` is a raw DuckDB connection or an Ibis backend. Readers compare it with the value they
+    saw before to know, cheaply, whether the events changed.
+    """
+    if not has_table(con, META_TABLE):
+        return None
+    raw = getattr(con, "con", con)
+    rows = raw.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'generation'").fetchall()
+    return str(rows[0][0]) if rows else None
 
 
 def _is_base_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
