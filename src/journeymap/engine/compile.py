@@ -125,14 +125,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def stored_in_journey_order(con: Any, sql: str) -> bool:
+def stored_in_journey_order(con: Any, sql: str, key: str = "customer_id") -> bool:
     """Whether the rows of ``sql`` come out of a scan sorted by customer, time and source order.
 
     One pass comparing each row with the next (a positional join, no sort). The event store
     is kept so (ADR 0001), but this is checked on every call rather than trusted, so a store
     written in another order only loses the fast path, never gives wrong numbers.
     """
-    c, t, s = (_quote(x) for x in JOURNEY_ORDER)
+    c, t, s = (_quote(x) for x in (key, "ts", "seq"))
     check = (f"SELECT (SELECT count(*) FROM ({sql}) WHERE {c} IS NULL OR {t} IS NULL OR {s} IS NULL) + "
              f"(SELECT count(*) FROM (SELECT {c}, {t}, {s} FROM ({sql})) a POSITIONAL JOIN "
              f"(SELECT {c} AS c2, {t} AS t2, {s} AS s2 FROM ({sql}) OFFSET 1) b "
@@ -155,13 +155,26 @@ def mark_journey_ordered(con: Any, name: str) -> None:
         known.add(name)
 
 
+def trust_journey_ordered(con: Any, name: str) -> None:
+    """Record, without a check, that table ``name`` is stored in journey order for good: for the
+    journey index (:mod:`.index`), whose files are checked once when written and never changed."""
+    _IN_ORDER.setdefault(con.con, set()).add(name)
+
+
 def _known_in_order(con: Any, t: ir.Table) -> bool:
     names = {r.name for r in t.op().find(ops.DatabaseTable)}
     return len(names) == 1 and names <= _IN_ORDER.get(con.con, set())
 
 
+def journey_key(t: ir.Table) -> str:
+    """The column that tells customers apart: the integer ``cust`` of the store and the journey index
+    when present (comparing and hashing an integer is several times cheaper than a text id), else
+    ``customer_id``. Both give the same journey order (``cust`` is the rank of ``customer_id``)."""
+    return "cust" if "cust" in t.columns else "customer_id"
+
+
 def _positional_eligible(t: ir.Table) -> bool:
-    if backend_name(t) != "duckdb" or not set(JOURNEY_ORDER) <= set(t.columns):
+    if backend_name(t) != "duckdb" or not {journey_key(t), "ts", "seq"} <= set(t.columns):
         return False
     op = t.op()
     return all(isinstance(r, _ORDER_KEEPING) for r in op.find(ops.Relation)) and not op.find(ops.WindowFunction)
@@ -181,34 +194,36 @@ def with_next(t: ir.Table, columns: dict[str, str], *, prev: dict[str, str] | No
     of memory at 17 M events under a 1 GB limit, where the window's result spills).
     """
     prev = prev or {}
+    key = journey_key(t)
     if positional and _positional_eligible(t):
         prepare_backend(t)
         con: Any = t.get_backend()
         sql = to_sql(t)
-        if _known_in_order(con, t) or stored_in_journey_order(con, sql):
+        if _known_in_order(con, t) or stored_in_journey_order(con, sql, key):
             schema = dict(t.schema().items())
             schema.update({name: t.schema()[col] for name, col in {**columns, **prev}.items()})
-            query = _positional_sql(sql, list(t.columns), columns, prev)
+            query = _positional_sql(sql, list(t.columns), columns, prev, key=key)
             return con.sql(query, schema=ibis.schema(schema))  # type: ignore[no-any-return]
-    w = ibis.window(group_by="customer_id", order_by=[t.ts, t.seq])
+    w = ibis.window(group_by=key, order_by=[t.ts, t.seq])
     new: dict[str, ir.Value] = {name: t[col].lead().over(w) for name, col in columns.items()}
     new.update({name: t[col].lag().over(w) for name, col in prev.items()})
     return t.mutate(**new)
 
 
-def _positional_sql(sql: str, cols: list[str], nxt: dict[str, str], prev: dict[str, str]) -> str:
+def _positional_sql(sql: str, cols: list[str], nxt: dict[str, str], prev: dict[str, str], *,
+                    key: str = "customer_id") -> str:
     """Row ``i`` beside rows ``i + 1`` (``n``) and ``i - 1`` (``p``) of the same ordered scan."""
-    cid = _quote("customer_id")
+    cid = _quote(key)
     keep = ", ".join(f"a.{_quote(c)}" for c in cols)
     out = [keep]
     out += [f"CASE WHEN n.{cid} = a.{cid} THEN n.{_quote(col)} END AS {_quote(name)}" for name, col in nxt.items()]
     out += [f"CASE WHEN p.{cid} = a.{cid} THEN p.{_quote(col)} END AS {_quote(name)}" for name, col in prev.items()]
-    n_cols = ", ".join(_quote(c) for c in dict.fromkeys(["customer_id", *nxt.values()]))
+    n_cols = ", ".join(_quote(c) for c in dict.fromkeys([key, *nxt.values()]))
     body = f"FROM ({sql}) a POSITIONAL JOIN (SELECT {n_cols} FROM ({sql}) OFFSET 1) n"
     if not prev:
         return f"SELECT {', '.join(out)} {body}"
     # row i's previous row: the scan shifted the other way; row 0 has none (its own branch)
-    p_cols = ", ".join(_quote(c) for c in dict.fromkeys(["customer_id", *prev.values()]))
+    p_cols = ", ".join(_quote(c) for c in dict.fromkeys([key, *prev.values()]))
     first = [f"a.{_quote(c)}" for c in cols]
     first += [f"CASE WHEN n.{cid} = a.{cid} THEN n.{_quote(col)} END AS {_quote(name)}" for name, col in nxt.items()]
     first += [f"NULL AS {_quote(name)}" for name in prev]

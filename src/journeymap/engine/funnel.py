@@ -32,6 +32,7 @@ import pandas as pd
 from journeymap.engine import compile as C
 from journeymap.engine.binding import match_steps
 from journeymap.engine.breakdown import with_group
+from journeymap.engine.index import JourneyIndex, journey_index
 from journeymap.engine.prepared import customer_key, prepared_steps
 from journeymap.engine.steps import visits, window_seconds
 from journeymap.errors import JourneymapError, suggest
@@ -95,6 +96,12 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     distinct = list(dict.fromkeys(steps))
     code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
     codes = [code_of[s] for s in steps]
+    mapping = {**{s: EXCLUDED for s in exclude}, **code_of}
+    if by is None and attempts == "first" and mode == "sequential":
+        ji = journey_index(journey, table)
+        if ji is not None:
+            return _indexed_first_attempt_levels(ji, [mapping.get(s.id, OTHER) for s in journey.steps], codes,
+                                                 seconds)
     # without a breakdown only the step columns are read: the shared prepared table serves
     base = prepared_steps(journey, table) if by is None else match_steps(journey, table)
     matched = with_group(base, by, ws=ws, journey=journey)
@@ -103,7 +110,6 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     keep = set(steps) | set(exclude)
     if mode != "strict":
         matched = matched.filter(matched.step.isin(sorted(keep)))
-    mapping = {**{s: EXCLUDED for s in exclude}, **code_of}
     # the prepared table's integer customer key, for the first-attempt group-by
     key = ["cust"] if USE_INT_KEY and attempts == "first" and mode == "sequential" \
         and customer_key(matched) == "cust" else []
@@ -141,6 +147,33 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     out = grouped.mutate(level=level.cast("int64"), reached_at=grouped.tss[end])
     return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
+
+
+def _indexed_first_attempt_levels(ji: JourneyIndex, letter_of_step: list[str], codes: list[str],
+                                  seconds: float) -> ir.Table:
+    """Sequential first attempts from the journey index's per-customer step sequences.
+
+    Each customer's steps (already in journey order) become letters (``letter_of_step``: a
+    funnel letter, ``!`` for an exclusion, ``_`` for any other step, which no pattern needs);
+    the letters from the first entry up to the last event inside the window (the times are
+    sorted, so that is a prefix) are matched by the same regex as :func:`_first_attempt_finish`.
+    The same numbers as the pass over the events (the tests compare both).
+    """
+    seqs = ji.seqs
+    lut = ibis.literal(letter_of_step, type="array<string>")
+    letters = seqs.sis.map(lambda x: lut[x])
+    g = seqs.select("customer_id", "tss", letters=letters, e=letters.index(codes[0]))
+    g = g.filter(g.e >= 0)
+    g = g.mutate(entered_at=g.tss[g.e])
+    limit = g.entered_at + ibis.interval(seconds=int(seconds))
+    g = g.mutate(cut=g.tss.filter(lambda x: x <= limit).length())
+    g = g.mutate(s=g.letters[g.e:g.cut].join(""))
+    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=False), 0))
+    level = _level(g.s, g.m.right(1), codes, strict=False)
+    end = g.s.find(g.m) + g.m.length() - 1
+    out = g.mutate(level=level.cast("int64"), reached_at=g.tss[g.e + end], attempt=ibis.literal(1, "int64"))
+    return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
+                      seconds=C.seconds_between(out.entered_at, out.reached_at), _group=ibis.null("string"))
 
 
 def _first_attempt_levels(ev: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
@@ -229,7 +262,8 @@ def funnel(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     aggs: dict[str, ir.Scalar] = {}
     for j in range(1, k + 1):
         aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
-        aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
+        if attempts == "every":  # else one attempt per customer: customers are the attempts
+            aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
     aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)
     wide_expr = lv.group_by("_group").aggregate(**aggs)
     wide = C.execute(wide_expr.mutate(median_s=wide_expr._q[0], p90_s=wide_expr._q[1]).drop("_q"))
@@ -243,7 +277,7 @@ def funnel(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
             nxt = int(getattr(r, f"a{j + 1}") or 0) if j < k else None
             rows.append({
                 "group": r.grp, "position": j, "step": sid, "name": names[sid],
-                "customers": int(getattr(r, f"c{j}") or 0), "attempts": a,
+                "customers": int(getattr(r, f"c{j}") or 0) if attempts == "every" else a, "attempts": a,
                 "conversion_from_start": a / first if first else float("nan"),
                 "conversion_from_previous": a / prev if prev else float("nan"),
                 "dropped": a - nxt if nxt is not None else 0,

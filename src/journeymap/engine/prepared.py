@@ -90,6 +90,11 @@ def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
     with one more column, ``cust`` (a dense integer per customer, see :func:`customer_key`);
     elsewhere the same rows as an expression.
     """
+    from journeymap.engine.index import journey_index
+
+    indexed = journey_index(journey, table)
+    if indexed is not None:
+        return _decode(journey, indexed.prep)
     matched = match_steps(journey, table).select(*COLUMNS)
     filters_properties = any(s.binding is not None and s.binding.where for s in journey.steps)
     if C.backend_name(matched) != "duckdb" or filters_properties:
@@ -103,10 +108,14 @@ def prepared_steps(journey: Journey, table: ir.Table) -> ir.Table:
     # group-bys hash an integer): the table must stay small beside a 1 GB memory limit
     con.raw_sql(f'CREATE TEMP TABLE IF NOT EXISTS "{name}" AS SELECT m.customer_id, m.ts, m.seq, '
                 f'CAST(m.step_idx AS SMALLINT) AS si, k.cust FROM ({sql}) m JOIN '
-                f'(SELECT customer_id, CAST(row_number() OVER () AS INTEGER) AS cust FROM '
+                f'(SELECT customer_id, CAST(row_number() OVER (ORDER BY customer_id) AS INTEGER) AS cust FROM '
                 f'(SELECT DISTINCT customer_id FROM ({sql}))) k USING (customer_id) ORDER BY customer_id, ts, seq')
     C.mark_journey_ordered(con, name)  # written sorted once, never changed: checked once, not per analysis
-    stored = con.table(name)
+    return _decode(journey, con.table(name))
+
+
+def _decode(journey: Journey, stored: ir.Table) -> ir.Table:
+    """``COLUMNS`` and ``cust`` from a stored matched-step table (``customer_id, ts, seq, si, cust``)."""
     steps = {i: s.id for i, s in enumerate(journey.steps)}
     stage_idx = {st.id: i for i, st in enumerate(journey.stages)}
     step_stage_idx = {i: stage_idx.get(s.stage) for i, s in enumerate(journey.steps) if s.stage in stage_idx}

@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
+from journeymap.engine.index import JourneyIndex, journey_index, store_index
 from journeymap.engine.prepared import customer_key, distinct_customers, prepared_steps
 from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
@@ -81,22 +82,24 @@ def _edge_key(a: ir.StringValue, b: ir.StringValue) -> ir.StringValue:
     return a.concat("\u2192", b)
 
 
-def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]], window_s: float) -> ir.Table:
-    """One expression: per ``unit`` value, every metric of the module docstring (no shares yet).
+def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[int, int]], window_s: float) -> ir.Table:
+    """One expression: per ``unit`` value (an integer column: the step's or stage's index in map
+    order), every metric of the module docstring (no shares yet).
 
-    A single window pass flags each event (run start, run end, next unit, gap); everything
-    else is aggregation, so the events are sorted once.
+    A single pass beside the next and previous rows flags each event (run start, run end, next
+    unit, gap); everything else is aggregation, on integers only.
     """
     key = customer_key(matched)
-    t = matched.select(*dict.fromkeys(["customer_id", "ts", "seq", unit, key]))
+    t = matched.filter(matched[unit].notnull()).select(*dict.fromkeys([key, "ts", "seq", unit]))
     rows = C.with_next(t, {"_next": unit, "_next_ts": "ts"}, prev={"_prev": unit})
-    designed_keys = [f"{a}\u2192{b}" for a, b in edges] or ["\u2205"]
+    width = 1 << 16  # unit indices are small: one integer per (unit, next unit) edge
+    designed = [a * width + b for a, b in edges] or [-1]
     is_end = rows._next.isnull() | (rows._next != rows[unit])
     gap = C.seconds_between(rows.ts, rows._next_ts)
     rows = rows.mutate(
         _start=(rows._prev.isnull() | (rows._prev != rows[unit])).cast("int64"),
         _gap=ibis.ifelse(is_end & rows._next.notnull(), gap, ibis.null("float64")),
-        _conv=(is_end & rows._next.notnull() & _edge_key(rows[unit], rows._next).isin(designed_keys)
+        _conv=(is_end & rows._next.notnull() & (rows[unit].cast("int64") * width + rows._next).isin(designed)
                & (gap <= window_s)).fill_null(False).cast("int64"),
         _drop=(is_end & (rows._next.isnull() | (gap > window_s))).fill_null(False).cast("int64"),
         _entry=rows._prev.isnull().cast("int64"),
@@ -125,6 +128,51 @@ def unit_metrics_expr(matched: ir.Table, unit: str, edges: list[tuple[str, str]]
     )
 
 
+def _unit_metrics(matched: ir.Table, unit: str, ids: list[str], edges: list[tuple[str, str]],
+                  window_s: float) -> pd.DataFrame:
+    """``unit_metrics_expr`` on the ``{unit}_idx`` column, run, with the ids of ``ids`` back in ``unit``."""
+    pos = {x: i for i, x in enumerate(ids)}
+    df = C.execute(unit_metrics_expr(matched, f"{unit}_idx", [(pos[a], pos[b]) for a, b in edges], window_s))
+    sql = df.attrs.get(C.SQL_ATTR)
+    df.insert(0, unit, [ids[int(i)] for i in df.pop(f"{unit}_idx")])
+    df.attrs[C.SQL_ATTR] = sql
+    return df
+
+
+def _indexed_step_metrics(ji: JourneyIndex, ids: list[str], window_s: float) -> pd.DataFrame:
+    """The step metrics from the journey index's per-customer summaries: the same numbers as
+    :func:`unit_metrics_expr` (the tests compare both), without a pass over the events.
+
+    A customer converted at a step when its shortest gap to a designed next step is inside the
+    window, and dropped when its journey ends there or its longest gap to a next visit is not.
+    """
+    st = ji.steps
+    per_step = st.group_by("si").aggregate(
+        events=st.n_events.sum(),
+        reach=st.count(),
+        visits=st.n_visits.sum(),
+        converted=(st.min_designed_gap <= window_s).fill_null(False).cast("int64").sum(),
+        dropped=(st.has_last | (st.max_gap > window_s).fill_null(False)).cast("int64").sum(),
+        revisit_customers=(st.n_visits >= 2).cast("int64").sum(),
+    )
+    seqs = ji.seqs
+    entries = seqs.group_by(si=seqs.sis[0]).aggregate(entries=seqs.count())
+    exits = seqs.group_by(si=seqs.sis[-1]).aggregate(exits=seqs.count())
+    gaps = ji.gaps
+    times = gaps.group_by("si").aggregate(_q=C.quantiles(gaps.gap, [0.5, 0.9]))
+    times = times.select("si", median_seconds=times._q[0], p90_seconds=times._q[1])
+    joined = (per_step.join(entries, "si", how="left").join(exits, "si", how="left")
+              .join(times, "si", how="left"))
+    expr = joined.select("si", "events", "reach", "visits", "converted", "dropped", "revisit_customers",
+                         entries=joined.entries.fill_null(0), exits=joined.exits.fill_null(0),
+                         median_seconds=joined.median_seconds, p90_seconds=joined.p90_seconds)
+    df = C.execute(expr)
+    sql = df.attrs.get(C.SQL_ATTR)
+    df.insert(0, "step", [ids[int(i)] for i in df.pop("si")])
+    df.attrs[C.SQL_ATTR] = sql
+    return df
+
+
 def _finish(df: pd.DataFrame, unit: str, ids: list[str], names: dict[str, str], total: int,
             has_next: set[str]) -> pd.DataFrame:
     sql = df.attrs.get(C.SQL_ATTR)
@@ -147,7 +195,11 @@ def _finish(df: pd.DataFrame, unit: str, ids: list[str], names: dict[str, str], 
 
 
 def customers_count(t: ir.Table) -> int:
-    """Distinct customers in the data (on DuckDB with the events' fingerprint, once per read-only connection)."""
+    """Distinct customers in the data (on DuckDB from the journey index, or with the events' fingerprint,
+    once per read-only connection)."""
+    index = store_index(t)
+    if index is not None:
+        return index.customers()
     if C.backend_name(t) == "duckdb":
         return distinct_customers(t)
     return int(C.scalar(t.customer_id.nunique()) or 0)
@@ -160,8 +212,12 @@ def step_metrics(journey: Journey, table: ir.Table, *, window: dt.timedelta | fl
     Conversion is empty for steps with no designed next step (the end of the journey).
     """
     seconds = window_seconds(window)
-    matched = prepared_steps(journey, table)
-    df = C.execute(unit_metrics_expr(matched, "step", journey.designed_edges(), seconds))
+    ji = journey_index(journey, table)
+    if ji is not None:
+        df = _indexed_step_metrics(ji, [s.id for s in journey.steps], seconds)
+    else:
+        matched = prepared_steps(journey, table)
+        df = _unit_metrics(matched, "step", [s.id for s in journey.steps], journey.designed_edges(), seconds)
     has_next = {a for a, _b in journey.designed_edges()}
     return _finish(df, "step", [s.id for s in journey.steps], {s.id: s.name for s in journey.steps},
                    customers_count(table), has_next)
@@ -172,7 +228,7 @@ def stage_metrics(journey: Journey, table: ir.Table, *, window: dt.timedelta | f
     seconds = window_seconds(window)
     matched = prepared_steps(journey, table)
     edges = designed_stage_edges(journey)
-    df = C.execute(unit_metrics_expr(matched, "stage", edges, seconds))
+    df = _unit_metrics(matched, "stage", [s.id for s in journey.stages], edges, seconds)
     return _finish(df, "stage", [s.id for s in journey.stages], {s.id: s.name for s in journey.stages},
                    customers_count(table), {a for a, _b in edges})
 

@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
+from journeymap.engine.index import store_index
 from journeymap.engine.prepared import prepared_steps
 from journeymap.engine.steps import customer_window, designed_stage_edges, visits
 from journeymap.errors import JourneymapError, suggest
@@ -50,17 +51,48 @@ def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_
                     seconds=C.seconds_between(n.ts, n.next_ts))
 
 
+def _coded_pairs(t: ir.Table, *, collapse_repeats: bool, positional: bool) -> ir.Table:
+    """Event-level transitions of the journey index's codes: ``cust, source, target, ts, seconds``
+    with ``source`` and ``target`` the events' integer codes (decoded after aggregation)."""
+    t = t.select("cust", "ts", "seq", unit=t.ev)
+    if collapse_repeats:
+        v = visits(t, "unit")
+        return v.filter(v.next_unit.notnull()).select("cust", source=v.unit, target=v.next_unit, ts=v.ts,
+                                                      seconds=v.gap_s)
+    n = C.with_next(t, {"target": "unit", "next_ts": "ts"}, positional=positional)
+    n = n.filter(n.target.notnull())
+    return n.select("cust", source=n.unit, target=n.target, ts=n.ts, seconds=C.seconds_between(n.ts, n.next_ts))
+
+
+def _decode_events(g: ir.Table, names: ir.Table) -> ir.Table:
+    """Codes back to event names (the dictionary has a few hundred rows at most)."""
+    src = names.select(source=names.ev, _s=names.event)
+    tgt = names.select(target=names.ev, _t=names.event)
+    out = g.join(src, "source").join(tgt, "target")
+    cols = [c for c in g.columns if c not in ("source", "target")]
+    return out.select(*cols, source=out._s, target=out._t)
+
+
 def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
                      timing: bool = True, detail: bool = True) -> ir.Table:
     """The transition graph as one expression (see :func:`transitions`)."""
     # the detailed graph reads the pairs twice (counts and times): windows, which spill (see with_next)
+    index = store_index(table) if level == "event" else None
+    if index is not None:  # the store's events: integer codes and customer numbers (engine.index)
+        p = _coded_pairs(index.codes, collapse_repeats=collapse_repeats, positional=not detail)
+        return _decode_events(_graph(p, "cust", timing=timing, detail=detail), index.names)
     p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats, positional=not detail)
+    return _graph(p, "customer_id", timing=timing, detail=detail)
+
+
+def _graph(p: ir.Table, key: str, *, timing: bool, detail: bool) -> ir.Table:
+    """Counts (and with ``detail`` customers, median and p90 seconds) per edge of transitions ``p``."""
     if not detail:  # counts only: the directly-follows graph, as process-mining tools give it
         g = p.group_by(["source", "target"]).aggregate(count=p.count())
         return g.mutate(probability=g["count"].cast("float64") / g["count"].sum().over(ibis.window(group_by="source")))
     # customers per edge by a two-level count, not COUNT(DISTINCT): DuckDB slows down badly
     # when a distinct aggregate shares a GROUP BY with quantiles
-    per_customer = p.group_by(["customer_id", "source", "target"]).aggregate(n=p.count())
+    per_customer = p.group_by([key, "source", "target"]).aggregate(n=p.count())
     g = per_customer.group_by(["source", "target"]).aggregate(count=per_customer.n.sum(),
                                                                customers=per_customer.count())
     if timing:

@@ -1,0 +1,262 @@
+"""The journey index (engine.index): the same numbers as the pass over the events, never stale.
+
+Each test ingests a log into a real store, then runs the analyses twice on fresh
+connections: once with the index (built on first use, in ``data/cache``) and once with it
+switched off, which runs the Ibis expressions on the events themselves (those are checked
+against hand-computed figures in the other engine tests). Both must agree to the last digit.
+A few figures are also checked by hand here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from journeymap.engine import index as I
+from journeymap.engine.funnel import funnel, funnel_customers
+from journeymap.engine.steps import filter_period, step_metrics
+from journeymap.engine.transitions import transitions
+from journeymap.events.ingest import ingest_events
+from journeymap.events.store import connect, open_events
+from journeymap.model.workspace import load_workspace
+
+from .conftest import SHOP_JOURNEY, SHOP_LOG
+
+EVENTS = ["ad_click", "landing_page", "landing_blog", "product_view", "add_to_cart", "payment",
+          "newsletter_opened", "chat_started"]
+CHANNELS = ["web", "social", "email", "search", ""]
+
+
+def _random_rows(n: int, seed: int) -> list[tuple[str, str, str, str]]:
+    """Many customers with repeats, loops, equal timestamps (source order decides), empty channels."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        customer = f"r{rng.randint(1, 60):03d}"
+        day = rng.choice([1, 2, 3, 9, 20, 21])
+        ts = f"2024-02-{day:02d} 10:{rng.randint(0, 5):02d}:00"
+        rows.append((customer, ts, rng.choice(EVENTS), rng.choice(CHANNELS)))
+    return rows
+
+
+def _write_log(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    lines = ["customer_id,ts,event,channel"] + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _shop_rows() -> list[tuple[str, str, str, str]]:
+    return [(r[0], f"{r[1]}:00", r[2], r[3]) for r in SHOP_LOG]
+
+
+@pytest.fixture
+def store(make_workspace: Callable[..., Path], tmp_path: Path) -> Path:
+    journey = {**SHOP_JOURNEY}
+    # a channel-bound step, so the lookup by (event, channel) pair is exercised
+    journey["steps"] = [*SHOP_JOURNEY["steps"][:-1],
+                        {"id": "mail", "name": "Reads mail", "stage": "buy", "channel": "email",
+                         "binding": {"events": ["newsletter_*"], "channel": "email"}, "next": ["pay"],
+                         "entry": True},
+                        SHOP_JOURNEY["steps"][-1]]
+    root = make_workspace({
+        "journeymap.yaml": "name: Shop\nlanguage: en\ntimezone: UTC\n",
+        "journeys/shop.yaml": yaml.safe_dump(journey, sort_keys=False),
+    })
+    log = _write_log(tmp_path / "events.csv", _shop_rows() + _random_rows(900, seed=5))
+    ingest_events(load_workspace(root), [log], quiet=True)
+    return root
+
+
+@pytest.fixture
+def indexed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(I, "ENABLED", True)
+    yield
+
+
+def _run(root: Path, what: Callable[[Any, Any], pd.DataFrame], *, use_index: bool) -> pd.DataFrame:
+    """``what(journey, events)`` on a fresh read-only connection, with or without the index."""
+    old = I.ENABLED
+    I.ENABLED = use_index
+    try:
+        ws = load_workspace(root)
+        con = connect(ws)
+        try:
+            return what(ws.journey("shop"), open_events(ws, con))
+        finally:
+            con.disconnect()
+    finally:
+        I.ENABLED = old
+
+
+def _both(root: Path, what: Callable[[Any, Any], pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fast = _run(root, what, use_index=True)
+    slow = _run(root, what, use_index=False)
+    return fast, slow
+
+
+def _same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True), check_dtype=False)
+
+
+def test_the_index_is_used_and_written_beside_the_store(store: Path) -> None:
+    ws = load_workspace(store)
+    con = connect(ws)
+    events = open_events(ws, con)
+    ji = I.journey_index(ws.journey("shop"), events)
+    assert ji is not None
+    folders = list((store / "data" / "cache").iterdir())
+    assert len(folders) == 1
+    assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == [
+        "events.duckdb", f"journey-{ji.key}.duckdb"]
+    # every matched event is in it, in journey order
+    prep = ji.prep.execute()
+    # (identical rows are one event: ingest deduplicates them)
+    assert len(prep) == len({r for r in _shop_rows() + _random_rows(900, 5) if _matches(r)})
+    assert list(prep.sort_values(["customer_id", "ts", "seq"], kind="stable").seq) == list(prep.seq)
+    con.disconnect()
+
+
+def _matches(r: tuple[str, str, str, str]) -> bool:
+    """The shop journey's bindings, by hand (first match wins; ``mail`` wants the email channel)."""
+    event, channel = r[2], r[3]
+    return (event in ("ad_click", "product_view", "chat_started", "add_to_cart", "payment")
+            or event.startswith("landing_") or (event == "newsletter_opened" and channel == "email"))
+
+
+@pytest.mark.parametrize("window", [None, dt.timedelta(days=1), 60.0, dt.timedelta(days=18)])
+def test_step_metrics_equal(store: Path, window: Any) -> None:
+    fast, slow = _both(store, lambda j, t: step_metrics(j, t, window=window))
+    _same(fast, slow)
+    assert fast["reach"].sum() > 0 and fast["conversion"].notna().any()
+
+
+def test_step_metrics_by_hand_on_the_shop_log(make_workspace: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_workspace({"journeymap.yaml": "name: Shop\nlanguage: en\n",
+                           "journeys/shop.yaml": yaml.safe_dump(SHOP_JOURNEY, sort_keys=False)})
+    ingest_events(load_workspace(root), [_write_log(tmp_path / "shop.csv", _shop_rows())], quiet=True)
+    fast, slow = _both(root, lambda j, t: step_metrics(j, t))
+    _same(fast, slow)
+    m = fast.set_index("step")
+    # visits: a: ad, product, cart, pay · b: landing, product, cart · d: product, ad, cart, product, cart, pay
+    assert m.loc["product", "reach"] == 3 and m.loc["product", "events"] == 5 and m.loc["product", "visits"] == 4
+    assert m.loc["product", "revisits"] == 1 and m.loc["product", "revisit_share"] == pytest.approx(1 / 3)  # d
+    assert m.loc["product", "conversion"] == pytest.approx(2 / 3)  # a, d to cart in time; b after 18 days
+    assert m.loc["cart", "dropoff"] == pytest.approx(1 / 3)  # b's journey ends at the cart
+    assert m.loc["product", "entries"] == 1 and m.loc["pay", "exits"] == 2
+    assert m.loc["chat", "reach"] == 0  # assumed, not real
+    # a: 10:05→10:20 leaves product at 10:06 → 14 min; b: 09:10→01-20 09:10; d: 09:00→09:01, 09:02→09:03
+    assert m.loc["product", "median_seconds"] == pytest.approx((60 + 840) / 2)
+
+
+@pytest.mark.parametrize(("steps", "kwargs"), [
+    (["landing", "product", "cart", "pay"], {}),
+    (["ad", "product", "cart", "pay"], {"window": dt.timedelta(days=1)}),
+    (["product", "cart", "product", "cart", "pay"], {}),
+    (["product", "cart", "pay"], {"exclude": ["ad"]}),
+    (["ad", "cart"], {"window": 30.0}),
+    (["mail", "pay"], {"window": dt.timedelta(days=30)}),
+])
+def test_funnels_equal(store: Path, steps: list[str], kwargs: dict[str, Any]) -> None:
+    fast, slow = _both(store, lambda j, t: funnel(j, t, steps, **kwargs))
+    _same(fast, slow)
+    people_fast, people_slow = _both(store, lambda j, t: funnel_customers(j, t, steps, **kwargs))
+    _same(people_fast.sort_values("customer_id"), people_slow.sort_values("customer_id"))
+    assert fast["customers"].iloc[0] > 0
+
+
+def test_funnel_by_hand(make_workspace: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_workspace({"journeymap.yaml": "name: Shop\nlanguage: en\n",
+                           "journeys/shop.yaml": yaml.safe_dump(SHOP_JOURNEY, sort_keys=False)})
+    ingest_events(load_workspace(root), [_write_log(tmp_path / "shop.csv", _shop_rows())], quiet=True)
+    # landing → product → cart: only b enters; its cart comes 18 days later (outside 14 days, inside 20)
+    f14 = _run(root, lambda j, t: funnel(j, t, ["landing", "product", "cart"]), use_index=True)
+    assert list(f14["customers"]) == [1, 1, 0]
+    f20 = _run(root, lambda j, t: funnel(j, t, ["landing", "product", "cart"], window=dt.timedelta(days=20)),
+               use_index=True)
+    assert list(f20["customers"]) == [1, 1, 1]
+    assert f20["median_seconds_to_convert"].iloc[-1] == pytest.approx(18 * 86400 + 600)
+
+
+@pytest.mark.parametrize(("detail", "collapse"), [(False, False), (True, False), (True, True), (False, True)])
+def test_event_transitions_equal(store: Path, detail: bool, collapse: bool) -> None:
+    fast, slow = _both(store, lambda j, t: transitions(j, t, level="event", detail=detail,
+                                                       collapse_repeats=collapse))
+    _same(fast, slow)
+    assert fast["count"].sum() > 0
+
+
+def test_a_new_ingest_gives_a_new_index(store: Path, tmp_path: Path) -> None:
+    before = _run(store, lambda j, t: step_metrics(j, t), use_index=True)
+    old = {p.name for p in (store / "data" / "cache").iterdir()}
+    more = _write_log(tmp_path / "more.csv", [("new1", "2024-03-01 10:00:00", "product_view", "web"),
+                                              ("new1", "2024-03-01 10:05:00", "add_to_cart", "web")])
+    ingest_events(load_workspace(store), [more], quiet=True)
+    after, slow = _both(store, lambda j, t: step_metrics(j, t))
+    _same(after, slow)
+    b, a = before.set_index("step"), after.set_index("step")
+    assert a.loc["product", "reach"] == b.loc["product", "reach"] + 1
+    assert a.loc["cart", "reach"] == b.loc["cart", "reach"] + 1
+    new = {p.name for p in (store / "data" / "cache").iterdir()}
+    assert new.isdisjoint(old) and len(new) == 1  # the old generation's folder is gone
+
+
+def test_a_changed_binding_gives_a_new_journey_index(store: Path) -> None:
+    before = _run(store, lambda j, t: step_metrics(j, t), use_index=True)
+    path = store / "journeys" / "shop.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for s in doc["steps"]:
+        if s["id"] == "landing":
+            s["binding"] = {"events": ["landing_page"]}  # no longer landing_blog
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    after, slow = _both(store, lambda j, t: step_metrics(j, t))
+    _same(after, slow)
+    assert after.set_index("step").loc["landing", "events"] < before.set_index("step").loc["landing", "events"]
+    files = [p.name for p in next((store / "data" / "cache").iterdir()).iterdir() if p.name.startswith("journey-")]
+    assert len(files) == 2
+
+
+def test_where_not_to_use_it(store: Path) -> None:
+    ws = load_workspace(store)
+    con = connect(ws)
+    events = open_events(ws, con)
+    journey = ws.journey("shop")
+    # a period filter, and a binding that filters on a property: the events are read directly
+    assert I.store_index(filter_period(events, dt.date(2024, 1, 2), None)) is None
+    where = journey.model_copy(deep=True)
+    assert where.steps[0].binding is not None
+    where.steps[0].binding.where = [yaml_condition()]
+    assert I.journey_index(where, events) is None
+    assert I.journey_index(journey, events) is not None
+    con.disconnect()
+
+
+def yaml_condition() -> Any:
+    from journeymap.model.types import Condition
+
+    return Condition.model_validate({"property": "segment", "op": "eq", "value": "fan"})
+
+
+def test_an_unwritable_cache_falls_back(store: Path) -> None:
+    (store / "data" / "cache").write_text("not a folder", encoding="utf-8")  # mkdir under it fails
+    fast = _run(store, lambda j, t: step_metrics(j, t), use_index=True)
+    slow = _run(store, lambda j, t: step_metrics(j, t), use_index=False)
+    _same(fast, slow)
+
+
+def test_a_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
+    target = tmp_path / "cache" / "x.duckdb"
+    with pytest.raises(RuntimeError), I._writing(target, {}) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+        raise RuntimeError("killed half-way")
+    assert not target.exists()
+    assert list(target.parent.iterdir()) == []
+    with I._writing(target, {}) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    assert target.is_file() and [p.name for p in target.parent.iterdir()] == ["x.duckdb"]
