@@ -52,16 +52,15 @@ def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_
 
 
 def _coded_pairs(t: ir.Table, *, collapse_repeats: bool, positional: bool) -> ir.Table:
-    """Event-level transitions of the journey index's codes: ``cust, source, target, ts, seconds``
+    """Event-level transitions of the journey index's codes: ``cust, source, target, seconds``
     with ``source`` and ``target`` the events' integer codes (decoded after aggregation)."""
     t = t.select("cust", "ts", "seq", unit=t.ev)
     if collapse_repeats:
         v = visits(t, "unit")
-        return v.filter(v.next_unit.notnull()).select("cust", source=v.unit, target=v.next_unit, ts=v.ts,
-                                                      seconds=v.gap_s)
+        return v.filter(v.next_unit.notnull()).select("cust", source=v.unit, target=v.next_unit, seconds=v.gap_s)
     n = C.with_next(t, {"target": "unit", "next_ts": "ts"}, positional=positional)
     n = n.filter(n.target.notnull())
-    return n.select("cust", source=n.unit, target=n.target, ts=n.ts, seconds=C.seconds_between(n.ts, n.next_ts))
+    return n.select("cust", source=n.unit, target=n.target, seconds=C.seconds_between(n.ts, n.next_ts))
 
 
 def _decode_events(g: ir.Table, names: ir.Table) -> ir.Table:
@@ -79,7 +78,7 @@ def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step"
     # the detailed graph reads the pairs twice (counts and times): windows, which spill (see with_next)
     index = store_index(table) if level == "event" else None
     if index is not None:  # the store's events: integer codes and customer numbers (engine.index)
-        p = _coded_pairs(index.codes, collapse_repeats=collapse_repeats, positional=not detail)
+        p = _coded_pairs(index.codes, collapse_repeats=collapse_repeats, positional=True)
         return _decode_events(_graph(p, "cust", timing=timing, detail=detail), index.names)
     p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats, positional=not detail)
     return _graph(p, "customer_id", timing=timing, detail=detail)
@@ -96,11 +95,15 @@ def _graph(p: ir.Table, key: str, *, timing: bool, detail: bool) -> ir.Table:
     g = per_customer.group_by(["source", "target"]).aggregate(count=per_customer.n.sum(),
                                                                customers=per_customer.count())
     if timing:
-        times = p.group_by(["source", "target"]).aggregate(_q=C.quantiles(p.seconds, [0.5, 0.9]))
-        times = times.select("source", "target", median_seconds=times._q[0], p90_seconds=times._q[1])
-        g = g.join(times, ["source", "target"], how="left")
+        g = g.join(_times(p), ["source", "target"], how="left")
     out_w = ibis.window(group_by="source")
     return g.mutate(probability=g["count"].cast("float64") / g["count"].sum().over(out_w))
+
+
+def _times(p: ir.Table) -> ir.Table:
+    """Median and p90 seconds per edge of transitions ``p``."""
+    times = p.group_by(["source", "target"]).aggregate(_q=C.quantiles(p.seconds, [0.5, 0.9]))
+    return times.select("source", "target", median_seconds=times._q[0], p90_seconds=times._q[1])
 
 
 def transitions(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
@@ -112,7 +115,19 @@ def transitions(journey: Journey, table: ir.Table, *, level: Level = "step", col
     Without ``detail`` only counts and probabilities are computed (customers and times stay
     empty): several times faster on a large event-level graph.
     """
-    df = C.execute(transitions_expr(journey, table, level=level, collapse_repeats=collapse_repeats, detail=detail))
+    index = store_index(table) if level == "event" else None
+    if detail and index is not None:
+        # two queries: DuckDB is several times slower when one query reads the pairs twice
+        df = C.execute(transitions_expr(journey, table, level=level, collapse_repeats=collapse_repeats,
+                                        timing=False))
+        p = _coded_pairs(index.codes, collapse_repeats=collapse_repeats, positional=True)
+        times = C.execute(_decode_events(_times(p), index.names))
+        sql = f"{df.attrs.get(C.SQL_ATTR)};\n{times.attrs.get(C.SQL_ATTR)}"
+        df = df.merge(times, on=["source", "target"], how="left")
+        df.attrs[C.SQL_ATTR] = sql
+    else:
+        df = C.execute(transitions_expr(journey, table, level=level, collapse_repeats=collapse_repeats,
+                                        detail=detail))
     for col in ("customers", "median_seconds", "p90_seconds"):
         if col not in df:
             df[col] = pd.NA if col == "customers" else float("nan")
