@@ -12,11 +12,14 @@ journey order, to ``data/cache/<generation>/events.duckdb``:
 * ``names_<g>`` and ``chans_<g>``: the codes' dictionaries; ``pairs_<g>``: every (event,
   channel) pair with its number of events.
 
-Per journey, its first analysis writes the events matched to the journey's steps
-(``prep_<key>``: ``cust, customer_id, ts, seq, si`` with ``si`` the step's index in map
-order) to ``journey-<key>.duckdb`` in the same folder. The step of an event is looked up by
-its (event, channel) pair: the bindings are matched once against the few distinct pairs,
-not against every event.
+Per journey, its first analysis writes ``journey-<key>.duckdb`` in the same folder (see
+:class:`JourneyIndex`): the events matched to the journey's steps (``prep_<key>``: ``cust,
+customer_id, ts, seq, si`` with ``si`` the step's index in map order), per customer and step
+the counts and gap extremes the step metrics need for any window (``steps_<key>``), every
+visit's gap to the next (``gaps_<key>``), and per customer the steps and times in journey
+order (``seqs_<key>``, for funnels). The step of an event is looked up by its (event,
+channel) pair: the bindings are matched once against the few distinct pairs, not against
+every event. Design and measurements: ``docs/adr/0002-journey-index.md``.
 
 **Never stale.** The folder is named after the store's generation (``store_meta``, a new
 value at every ingest that commits), and a journey file after a hash of the journey's
