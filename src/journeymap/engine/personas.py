@@ -80,9 +80,9 @@ def check_persona_rules(personas: list[Persona], t: ir.Table) -> list[str]:
             keys.update(c.property for c in [*p.segment.all, *p.segment.any] if c.property not in COLUMNS)
     if not keys:
         return []
-    counts = C.execute(t.aggregate(**{f"k{i}": t.properties.contains(k).cast("int64").sum()
-                                      for i, k in enumerate(sorted(keys))})).iloc[0]
-    missing = {k for i, k in enumerate(sorted(keys)) if not int(counts[f"k{i}"] or 0)}
+    # one event with the key is enough: the scan stops at the first (a full pass only for a missing key)
+    missing = {k for k in sorted(keys)
+               if C.execute(t.filter(t.properties.contains(k)).select(found=ibis.literal(1)).limit(1)).empty}
     if not missing:
         return []
     known = C.execute(t.select(key=t.properties.keys().unnest()).distinct())["key"].dropna().astype(str).tolist()
