@@ -260,3 +260,39 @@ def test_a_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     with I._writing(target, {}) as con:
         con.execute("CREATE TABLE t AS SELECT 1 AS x")
     assert target.is_file() and [p.name for p in target.parent.iterdir()] == ["x.duckdb"]
+
+
+@pytest.mark.parametrize("level", ["step", "stage"])
+def test_step_and_stage_transitions_equal(store: Path, level: str) -> None:
+    fast, slow = _both(store, lambda j, t: transitions(j, t, level=level))
+    _same(fast, slow)
+    assert fast["designed"].any() and not fast["designed"].all()
+
+
+def test_conformance_equal(store: Path) -> None:
+    from journeymap.engine.conformance import conformance_tables
+
+    def tables(j: Any, t: Any) -> pd.DataFrame:
+        tabs = conformance_tables(j, t)
+        entries = tabs["entries"].sort_values("step").reset_index(drop=True)
+        return pd.concat({"summary": tabs["summary"], "entries": entries, "skipped": tabs["skipped"]}, axis=1)
+
+    fast, slow = _both(store, tables)
+    _same(fast, slow)
+    s = fast["summary"].iloc[0]
+    assert 0 < s["following_design"] < s["customers"]
+
+
+def test_conformance_by_hand(make_workspace: Callable[..., Path], tmp_path: Path) -> None:
+    from journeymap.engine.conformance import conformance_tables
+
+    root = make_workspace({"journeymap.yaml": "name: Shop\nlanguage: en\n",
+                           "journeys/shop.yaml": yaml.safe_dump(SHOP_JOURNEY, sort_keys=False)})
+    ingest_events(load_workspace(root), [_write_log(tmp_path / "shop.csv", _shop_rows())], quiet=True)
+    tabs = _run(root, lambda j, t: conformance_tables(j, t), use_index=True)  # type: ignore[arg-type,return-value]
+    s = tabs["summary"].iloc[0]  # type: ignore[index]
+    # a follows the design; b enters at landing and goes product → cart (designed); d enters at product
+    # (not an entry step) and goes back from cart to product: 3 customers on the map, 2 following
+    assert (s["customers"], s["following_design"]) == (3, 2)
+    entries = tabs["entries"].set_index("step")["customers"].to_dict()  # type: ignore[index]
+    assert entries == {"ad": 1, "landing": 1, "product": 1}

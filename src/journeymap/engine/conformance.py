@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
+from journeymap.engine.index import JourneyIndex, journey_index
 from journeymap.engine.prepared import prepared_steps
 from journeymap.engine.steps import visits
 from journeymap.engine.transitions import transitions_expr
@@ -52,6 +53,26 @@ def _customer_flags(journey: Journey, table: ir.Table) -> ir.Table:
     bad = (v.next_unit.notnull() & ~key.isin(_keys(journey.designed_edges()))) | (
         v.is_first & ~v.step.isin(entry_steps(journey)))
     return v.group_by("customer_id").aggregate(deviations=bad.cast("int64").sum())
+
+
+def _indexed_entries(ji: JourneyIndex, journey: Journey) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Entries per step and the customers following the design, from the journey index: a
+    customer follows it when its first step is an entry step and none of its visits is followed
+    by a step the design does not lead to (the same figures as :func:`_customer_flags`)."""
+    ids = [s.id for s in journey.steps]
+    seqs = ji.seqs.select("cust", first=ji.seqs.sis[0])
+    entries = C.execute(seqs.group_by("first").aggregate(customers=seqs.count()))
+    sql = entries.attrs.get(C.SQL_ATTR)
+    entries = pd.DataFrame({"step": [ids[int(i)] for i in entries["first"]],
+                            "customers": entries["customers"].astype("int64")})
+    entries.attrs[C.SQL_ATTR] = sql
+    st = ji.steps
+    undesigned = st.group_by("cust").aggregate(n=st.n_undesigned.sum())
+    entry_idx = [i for i, s in enumerate(ids) if s in set(entry_steps(journey))] or [-1]
+    j = seqs.join(undesigned, "cust", how="left")
+    ok = (j.n.fill_null(0) == 0) & j["first"].isin(entry_idx)
+    summary = C.execute(j.aggregate(customers=j.count(), following=ok.cast("int64").sum()))
+    return entries, summary
 
 
 def _shortest(edges: list[tuple[str, str]], a: str, b: str) -> list[str] | None:
@@ -83,13 +104,18 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
     tr = C.execute(transitions_expr(journey, table, level="step", collapse_repeats=True, timing=False))
     tr["designed"] = pd.Series([(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)],
                                index=tr.index, dtype=bool)
-    v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
-    firsts = v.filter(v.is_first)
-    entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
+    ji = journey_index(journey, table)
+    if ji is not None:
+        entries, summary = _indexed_entries(ji, journey)
+    else:
+        v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step",
+                   with_first=True)
+        firsts = v.filter(v.is_first)
+        entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
+        flags = _customer_flags(journey, table)
+        summary = C.execute(flags.aggregate(customers=flags.count(),
+                                            following=(flags.deviations == 0).cast("int64").sum()))
     entries["designed"] = entries["step"].isin(entry_steps(journey)).astype(bool)
-    flags = _customer_flags(journey, table)
-    summary = C.execute(flags.aggregate(customers=flags.count(),
-                                        following=(flags.deviations == 0).cast("int64").sum()))
     total_tr = int(tr["count"].sum()) if len(tr) else 0
     ok_tr = int(tr.loc[tr["designed"], "count"].sum()) if len(tr) else 0
     customers = int(summary["customers"].iloc[0] or 0)

@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 CACHE_DIR = "cache"
 #: Event names and channels are stored as SMALLINT codes; a store with more falls back.
 MAX_CODES = 32_000
+#: The layout of the index files: part of the journey key, so a changed layout is written anew.
+FORMAT = 2
 #: Switch the index off (the tests compare both ways; ``JOURNEYMAP_NO_INDEX=1`` does the same).
 ENABLED = os.environ.get("JOURNEYMAP_NO_INDEX", "") in ("", "0")
 #: A designed edge between step indices ``a`` and ``b`` as one integer: ``a * EDGE_WIDTH + b``.
@@ -312,7 +314,8 @@ class JourneyIndex:
     @property
     def steps(self) -> ir.Table:
         """Per customer and step: ``n_events``, ``n_visits``, ``min_designed_gap`` (seconds from leaving a
-        visit to a designed next step), ``max_gap`` (to any next visit), ``has_last`` (the journey ends there)."""
+        visit to a designed next step), ``max_gap`` (to any next visit), ``has_last`` (the journey ends
+        there) and ``n_undesigned`` (visits followed by a step the design does not lead to)."""
         return self.table("steps")
 
     @property
@@ -328,7 +331,8 @@ class JourneyIndex:
 
 def journey_key(journey: Journey) -> str:
     """A hash of all the journey's index depends on: the steps, in order, their bindings and next steps."""
-    parts = [(s.id, s.binding.model_dump() if s.binding is not None else None, list(s.next or [])) for s in journey.steps]
+    parts = [FORMAT, *[(s.id, s.binding.model_dump() if s.binding is not None else None, list(s.next or []))
+                       for s in journey.steps]]
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:20]
 
 
@@ -383,7 +387,8 @@ def _build_journey(journey: Journey, index: StoreIndex, target: Path, key: str) 
         con.execute(f"""CREATE TABLE steps_{key} AS SELECT cust, si, count(*)::INTEGER AS n_events,
                 count_if(is_end)::INTEGER AS n_visits,
                 min(gap) FILTER (WHERE is_end AND designed) AS min_designed_gap,
-                max(gap) FILTER (WHERE is_end) AS max_gap, bool_or(nsi IS NULL) AS has_last
+                max(gap) FILTER (WHERE is_end) AS max_gap, bool_or(nsi IS NULL) AS has_last,
+                count_if(is_end AND nsi IS NOT NULL AND NOT designed)::INTEGER AS n_undesigned
             FROM nexts GROUP BY cust, si""")
         con.execute(f"CREATE TABLE gaps_{key} AS SELECT si, gap FROM nexts WHERE is_end AND nsi IS NOT NULL")
         # per customer the steps and times in journey order: sorting each customer's short list of

@@ -33,21 +33,24 @@ def items(journey: Journey, table: ir.Table, level: Level) -> tuple[ir.Table, st
     if level not in ("step", "stage"):
         raise JourneymapError(f"unknown level {level!r}; expected one of: step, stage, event")
     matched = prepared_steps(journey, table)
-    return matched.select("customer_id", "ts", "seq", unit=matched[level]), "unit"
+    key = [c for c in ("cust",) if c in matched.columns]  # the integer customer key, when prepared
+    return matched.select("customer_id", "ts", "seq", *key, unit=matched[level]), "unit"
 
 
 def pairs(journey: Journey, table: ir.Table, *, level: Level = "step", collapse_repeats: bool = True,
           positional: bool = True) -> ir.Table:
-    """Every transition: ``customer_id, source, target, ts, seconds`` (``positional``: see
+    """Every transition: ``customer_id, source, target, ts, seconds`` (and ``cust`` on a prepared table;
+    ``positional``: see
     :func:`~journeymap.engine.compile.with_next`)."""
     t, unit = items(journey, table, level)
+    key = [c for c in ("cust",) if c in t.columns]
     if collapse_repeats:
         v = visits(t, unit)
         return v.filter(v.next_unit.notnull()).select(
-            "customer_id", source=v[unit], target=v.next_unit, ts=v.ts, seconds=v.gap_s)
+            "customer_id", *key, source=v[unit], target=v.next_unit, ts=v.ts, seconds=v.gap_s)
     n = C.with_next(t, {"target": unit, "next_ts": "ts"}, positional=positional)
     n = n.filter(n.target.notnull())
-    return n.select("customer_id", source=n[unit], target=n.target, ts=n.ts,
+    return n.select("customer_id", *key, source=n[unit], target=n.target, ts=n.ts,
                     seconds=C.seconds_between(n.ts, n.next_ts))
 
 
@@ -81,7 +84,7 @@ def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step"
         p = _coded_pairs(index.codes, collapse_repeats=collapse_repeats, positional=True)
         return _decode_events(_graph(p, "cust", timing=timing, detail=detail), index.names)
     p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats, positional=not detail)
-    return _graph(p, "customer_id", timing=timing, detail=detail)
+    return _graph(p, C.journey_key(p), timing=timing, detail=detail)
 
 
 def _graph(p: ir.Table, key: str, *, timing: bool, detail: bool) -> ir.Table:
