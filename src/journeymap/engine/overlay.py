@@ -23,7 +23,7 @@ from journeymap.engine.binding import match_steps
 from journeymap.engine.conformance import conformance, entry_steps
 from journeymap.engine.funnel import funnel
 from journeymap.engine.personas import check_persona_rules, journey_personas
-from journeymap.engine.prepared import prepared_steps
+from journeymap.engine.prepared import customer_key, prepared_steps
 from journeymap.engine.steps import as_datetime, filter_period, step_metrics
 from journeymap.engine.transitions import transitions
 from journeymap.render.overlay import Flow, FunnelStep, MapOverlay, StepMetrics
@@ -62,9 +62,10 @@ def _trend(journey: Any, t: ir.Table, cur: tuple[dt.datetime, dt.datetime],
            prev: tuple[dt.datetime, dt.datetime]) -> dict[str, float | None]:
     """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges)."""
     m = prepared_steps(journey, t)
+    who = m[customer_key(m)]  # the integer customer key when prepared: cheaper to count distinct
     agg = m.group_by("step").aggregate(
-        cur=m.customer_id.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
-        prev=m.customer_id.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
+        cur=who.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
+        prev=who.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
     )
     df = C.execute(agg)
     out: dict[str, float | None] = {}
