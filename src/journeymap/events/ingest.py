@@ -8,7 +8,7 @@ The phases, each one SQL pass in DuckDB (no Python loop over rows):
 3. *deduplicate*: drop rows whose ``event_id`` (or row hash) is already stored or
    appeared earlier in this ingest;
 4. *stitch* (:mod:`.stitch`): connected components over anonymous/customer id links;
-5. *order*: rebuild ``event_rows`` (behind the ``events`` view) sorted by ``customer_id, ts, seq``
+5. *order* (:mod:`.order`): rebuild ``event_rows`` (behind the ``events`` view) sorted by ``customer_id, ts, seq``
    and swap it in; ``cust`` numbers the customers 1..N in that order;
 6. *generation*: ``store_meta.generation`` gets a fresh value, so readers see the store changed.
 
@@ -33,6 +33,7 @@ from rich.progress import Progress
 
 from journeymap.errors import JourneymapError
 from journeymap.events import normalize as nz
+from journeymap.events.order import write_ordered
 from journeymap.events.postgres import is_database_url, stage_postgres
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import lit
@@ -219,7 +220,9 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                             f"SELECT {_COLS} FROM __fresh")
                 rounds = resolve_identities(con, "__all")
             with _step(bar, "ordering journeys"):
-                _write_ordered(con)
+                write_ordered(con, "__all", ROWS_TABLE, sample="__norm")
+                con.execute("DROP VIEW __all")
+                con.execute(EVENTS_VIEW)
     new_generation(con)
     totals = con.execute(f"""
         SELECT count(*), count(DISTINCT customer_id),
@@ -227,40 +230,6 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
     """).fetchone()
     assert totals is not None
     return IngestReport(counts, int(totals[0]), int(totals[1]), int(totals[2]), rounds)
-
-
-def _write_ordered(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild ``event_rows`` from ``__all`` in journey order (stitched customer, ``ts``, ``seq``) and swap it in.
-
-    Each source id (raw customer id, or anonymous id when there is none) gets its stitched
-    customer id and that id's rank among all customer ids: an integer sort key in the same
-    order as the text, cheaper to compare. The ranks come from the distinct ids (about one
-    per 15 events). One sort, written once with ``CREATE TABLE AS``; DuckDB spills it to
-    the temp directory when it outgrows the memory limit. Insertion order is preserved
-    for this statement, so the sorted rows are appended in order (a test checks the
-    physical order over several row groups written by two threads).
-    """
-    con.execute("""
-        CREATE TEMP TABLE __order AS
-        SELECT node, customer_id, dense_rank() OVER (ORDER BY customer_id)::INTEGER AS k FROM (
-            SELECT n.node, coalesce(m.customer_id, n.node) AS customer_id
-            FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM __all) n
-            LEFT JOIN __idmap m ON m.node = n.node)
-    """)
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("""
-        CREATE TABLE __rows_next AS
-        SELECT o.customer_id, a.ts, a.event, a.channel, a.source, a.anonymous_id, a.raw_customer_id, a.event_id,
-               a.seq, a.properties_json, o.k AS cust
-        FROM __all a JOIN __order o ON o.node = coalesce(a.raw_customer_id, a.anonymous_id)
-        ORDER BY o.k, a.ts, a.seq
-    """)
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("DROP VIEW __all")
-    con.execute("DROP TABLE __order")
-    con.execute(f"DROP TABLE {ROWS_TABLE}")
-    con.execute(f"ALTER TABLE __rows_next RENAME TO {ROWS_TABLE}")
-    con.execute(EVENTS_VIEW)
 
 
 def _deduplicate(con: duckdb.DuckDBPyConnection, stored_before: bool) -> None:

@@ -1,0 +1,88 @@
+"""Journey ordering with text columns carried through the sort as temporary ENUMs (or as text when they do not repeat)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from journeymap.events import order
+from journeymap.events.ingest import ingest_events
+from journeymap.events.store import EVENT_COLUMNS, store_path
+from journeymap.model.workspace import Workspace
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _query(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    con = duckdb.connect(str(store_path(ws)), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _source(tmp_path: Path, n: int, unique_props: bool) -> tuple[Path, list[tuple[str, dt.datetime, int, str, str | None, str]]]:
+    rng = random.Random(5)
+    base = dt.datetime(2025, 3, 1)
+    customers = [f"u{rng.randrange(40)}" for _ in range(n)]
+    times = [base + dt.timedelta(seconds=rng.randrange(86_400)) for _ in range(n)]
+    events = [rng.choice(["View", "view", "a much longer event name ß€", "x"]) for _ in range(n)]
+    channels = [rng.choice(["web", None, "app"]) for _ in range(n)]
+    notes = [f"note {i}" if unique_props else rng.choice(["a", "ß€😀 quite a long property value", ""]) for i in range(n)]
+    src = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"customer_id": customers, "ts": pa.array(times, pa.timestamp("us")), "event": events,
+                             "channel": channels, "note": notes}), src)
+    expected = sorted((c, t, i + 1, e, ch, note)
+                      for i, (c, t, e, ch, note) in enumerate(zip(customers, times, events, channels, notes, strict=True)))
+    return src, expected
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_encoded_columns_come_back_unchanged_and_in_journey_order(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch: pytest.MonkeyPatch, force: bool) -> None:
+    monkeypatch.setattr(order, "FORCE_ENCODING", force)
+    ws = ws_factory(timezone="UTC")
+    src, expected = _source(tmp_path, 3000, unique_props=False)
+    ingest_events(ws, [src], quiet=True, now=NOW)
+    rows = _query(ws, "SELECT customer_id, ts, seq, event, channel, properties['note'] FROM events")
+    assert rows == expected
+    assert [(n, t) for n, t, *_ in _query(ws, "DESCRIBE events")] == list(EVENT_COLUMNS)
+    assert _query(ws, "SELECT DISTINCT typeof(event), typeof(channel), typeof(properties_json) FROM event_rows") == [
+        ("VARCHAR", "VARCHAR", "VARCHAR")]
+
+
+def test_text_that_does_not_repeat_travels_as_text(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(order, "SMALL", 10)  # so 3000 distinct notes in 3000 rows count as "many"
+    chosen: list[list[str]] = []
+    real = order._encode
+    monkeypatch.setattr(order, "_encode", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    ws = ws_factory(timezone="UTC")
+    src, expected = _source(tmp_path, 3000, unique_props=True)
+    ingest_events(ws, [src], quiet=True, now=NOW)
+    assert chosen == [["event"]]  # event has long values and repeats; channel is short; the properties are unique
+    assert _query(ws, "SELECT customer_id, ts, seq, event, channel, properties['note'] FROM events") == expected
+
+
+def test_reingest_merges_encoded_rows_with_stored_ones(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(order, "FORCE_ENCODING", True)
+    ws = ws_factory(timezone="UTC")
+    src, expected = _source(tmp_path, 2000, unique_props=False)
+    ingest_events(ws, [src], quiet=True, now=NOW)
+    more = tmp_path / "more.csv"
+    more.write_text("customer_id,ts,event,channel,note\nu0,2025-03-01 00:00:00,brand new event,sms,new value\n",
+                    encoding="utf-8")
+    report = ingest_events(ws, [more, src], quiet=True, now=NOW)
+    assert (report.stored, report.duplicates) == (1, 2000)
+    rows = _query(ws, "SELECT customer_id, event, channel, properties['note'] FROM events WHERE event = 'brand new event'")
+    assert rows == [("u0", "brand new event", "sms", "new value")]
+    assert _query(ws, "SELECT count(*) FROM events")[0][0] == 2001
+    stored = _query(ws, "SELECT customer_id, ts, seq FROM events")
+    assert stored == sorted(stored)
