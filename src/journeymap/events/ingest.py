@@ -218,9 +218,11 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             with _step(bar, "stitching identities"):
                 con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL "
                             f"SELECT {_COLS} FROM __fresh")
-                rounds = resolve_identities(con, "__all")
+                # One pass over the rows for their id pairs; stitching and ordering read only these.
+                con.execute("CREATE TEMP TABLE __ids AS SELECT DISTINCT raw_customer_id, anonymous_id FROM __all")
+                rounds = resolve_identities(con, "__ids")
             with _step(bar, "ordering journeys"):
-                write_ordered(con, "__all", ROWS_TABLE, sample="__norm")
+                write_ordered(con, "__all", ROWS_TABLE, sample="__norm", ids="__ids")
                 con.execute("DROP VIEW __all")
                 con.execute(EVENTS_VIEW)
     new_generation(con)

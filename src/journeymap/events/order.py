@@ -75,11 +75,13 @@ def _encode(con: duckdb.DuckDBPyConnection, relation: str, sample: str) -> list[
     return encoded
 
 
-def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str, sample: str) -> None:
+def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str, sample: str,
+                  ids: str | None = None) -> None:
     """Replace ``rows_table`` with the rows of ``relation`` in journey order (``__idmap`` holds the stitching).
 
     ``sample`` is a table with the same text columns whose first rows tell which columns are
-    worth encoding (the ingest passes the normalised new rows).
+    worth encoding (the ingest passes the normalised new rows). ``ids``, when given, holds the
+    distinct (``raw_customer_id``, ``anonymous_id``) pairs of ``relation``, read instead of it.
 
     Each source id (raw customer id, or anonymous id when there is none) gets its stitched
     customer id and that id's rank among all customer ids (``cust``): an integer sort key in
@@ -93,7 +95,7 @@ def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str
         CREATE TEMP TABLE __order AS
         SELECT node, customer_id, dense_rank() OVER (ORDER BY customer_id)::INTEGER AS k FROM (
             SELECT n.node, coalesce(m.customer_id, n.node) AS customer_id
-            FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM {relation}) n
+            FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM {ids or relation}) n
             LEFT JOIN __idmap m ON m.node = n.node)
     """)
     encoded = _encode(con, relation, sample)
