@@ -146,9 +146,10 @@ def setup(root: Path, customers: int, seed: int) -> tuple[Path, Path, Path]:
     if not store.exists():
         init_workspace(ws_dir, "webshop", "en")
         raw = root / f"raw-{customers}-{seed}.parquet"
-        t = time.perf_counter()
-        n = write_parquet(raw, customers, seed)
-        print(f"generated {n:,} raw events in {time.perf_counter() - t:.0f} s", flush=True)
+        if not raw.exists():  # a raw file left from an earlier run is reused
+            t = time.perf_counter()
+            n = write_parquet(raw, customers, seed)
+            print(f"generated {n:,} raw events in {time.perf_counter() - t:.0f} s", flush=True)
         t = time.perf_counter()
         report = ingest_events(load_workspace(ws_dir), [raw], quiet=True)
         print(f"ingested {report.events:,} events of {report.customers:,} customers in "

@@ -32,7 +32,7 @@ import pandas as pd
 from journeymap.engine import compile as C
 from journeymap.engine.binding import match_steps
 from journeymap.engine.breakdown import with_group
-from journeymap.engine.index import JourneyIndex, journey_index
+from journeymap.engine.index import STEP_CHARS, JourneyIndex, journey_index
 from journeymap.engine.prepared import customer_key, prepared_steps
 from journeymap.engine.steps import visits, window_seconds
 from journeymap.errors import JourneymapError, suggest
@@ -68,20 +68,20 @@ def _check(journey: Journey, steps: list[str], exclude: list[str], mode: str, at
         raise JourneymapError(f"a funnel can have at most {len(LETTERS)} distinct steps (got {len(set(steps))})")
 
 
-def pattern(codes: list[str], *, strict: bool) -> str:
+def pattern(codes: list[str], *, strict: bool, blocked: str = EXCLUDED) -> str:
     """The nested regex for codes ``[A, B, C]``: ``A(?:[^B!]*B(?:[^C!]*C)?)?`` (strict: no gaps)."""
     out = codes[-1]
     for j in range(len(codes) - 2, -1, -1):
-        gap = "" if strict else f"[^{codes[j + 1]}{EXCLUDED}]*"
+        gap = "" if strict else f"[^{codes[j + 1]}{blocked}]*"
         out = f"{codes[j]}(?:{gap}{out})?"
     return out
 
 
-def prefix_pattern(codes: list[str], *, strict: bool) -> str:
+def prefix_pattern(codes: list[str], *, strict: bool, blocked: str = EXCLUDED) -> str:
     """A regex that matches only when all of ``codes`` are reached in order: ``A[^B!]*B[^C!]*C``."""
     out = codes[0]
     for j in range(1, len(codes)):
-        out += ("" if strict else f"[^{codes[j]}{EXCLUDED}]*") + codes[j]
+        out += ("" if strict else f"[^{codes[j]}{blocked}]*") + codes[j]
     return out
 
 
@@ -97,11 +97,11 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
     codes = [code_of[s] for s in steps]
     mapping = {**{s: EXCLUDED for s in exclude}, **code_of}
-    if by is None and attempts == "first" and mode == "sequential":
+    if by is None and attempts == "first" and mode == "sequential" and len(journey.steps) <= len(STEP_CHARS):
         ji = journey_index(journey, table)
         if ji is not None:
-            return _indexed_first_attempt_levels(ji, [mapping.get(s.id, OTHER) for s in journey.steps], codes,
-                                                 seconds)
+            position = {s.id: i for i, s in enumerate(journey.steps)}
+            return _indexed_first_attempt_levels(ji, steps, exclude, position, seconds)
     # without a breakdown only the step columns are read: the shared prepared table serves
     base = prepared_steps(journey, table) if by is None else match_steps(journey, table)
     matched = with_group(base, by, ws=ws, journey=journey)
@@ -149,27 +149,28 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
 
-def _indexed_first_attempt_levels(ji: JourneyIndex, letter_of_step: list[str], codes: list[str],
+def _indexed_first_attempt_levels(ji: JourneyIndex, steps: list[str], exclude: list[str], position: dict[str, int],
                                   seconds: float) -> ir.Table:
-    """Sequential first attempts from the journey index's per-customer step sequences.
+    """Sequential first attempts from the journey index's per-customer step strings.
 
-    Each customer's steps (already in journey order) become letters (``letter_of_step``: a
-    funnel letter, ``!`` for an exclusion, ``_`` for any other step, which no pattern needs);
-    the letters from the first entry up to the last event inside the window (the times are
-    sorted, so that is a prefix) are matched by the same regex as :func:`_first_attempt_finish`.
-    The same numbers as the pass over the events (the tests compare both).
+    Each customer's steps are stored as a string in journey order, one character per matched
+    event (``STEP_CHARS[step index]``), so the regex of :func:`pattern` runs on it directly with
+    the funnel steps' own characters (an excluded step's character blocks each gap, as ``!``
+    does) from the first entry to the last event inside the window (the times are sorted, so
+    that is a prefix). The same numbers as the pass over the events (the tests compare both).
     """
+    codes = [STEP_CHARS[position[s]] for s in steps]
+    blocked = "".join(STEP_CHARS[position[s]] for s in exclude)
     seqs = ji.seqs
-    lut = ibis.literal(letter_of_step, type="array<string>")
-    letters = seqs.sis.map(lambda x: lut[x])
-    g = seqs.select("customer_id", "tss", letters=letters, e=letters.index(codes[0]))
+    g = seqs.select("customer_id", "tss", "s", e=seqs.s.find(codes[0]))
     g = g.filter(g.e >= 0)
     g = g.mutate(entered_at=g.tss[g.e])
     limit = g.entered_at + ibis.interval(seconds=int(seconds))
-    g = g.mutate(cut=g.tss.filter(lambda x: x <= limit).length())
-    g = g.mutate(s=g.letters[g.e:g.cut].join(""))
-    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=False), 0))
-    level = _level(g.s, g.m.right(1), codes, strict=False)
+    # most journeys end inside the window: the list is filtered only where one does not
+    cut = ibis.ifelse(g.tss[-1] <= limit, g.tss.length(), g.tss.filter(lambda x: x <= limit).length())
+    g = g.mutate(s=g.s.substr(g.e, cut - g.e))
+    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=False, blocked=blocked), 0))
+    level = _level(g.s, g.m.right(1), codes, strict=False, blocked=blocked)
     end = g.s.find(g.m) + g.m.length() - 1
     out = g.mutate(level=level.cast("int64"), reached_at=g.tss[g.e + end], attempt=ibis.literal(1, "int64"))
     return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
@@ -211,7 +212,8 @@ def _first_attempt_finish(g: ir.Table, codes: list[str], seconds: float, *, stri
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
 
-def _level(s: ir.StringValue, last: ir.StringValue, codes: list[str], *, strict: bool) -> ir.IntegerValue:
+def _level(s: ir.StringValue, last: ir.StringValue, codes: list[str], *, strict: bool,
+           blocked: str = EXCLUDED) -> ir.IntegerValue:
     """The furthest funnel position reached, from the last letter of the greedy match.
 
     With distinct steps the letter names the position. When a step repeats (positions
@@ -226,7 +228,7 @@ def _level(s: ir.StringValue, last: ir.StringValue, codes: list[str], *, strict:
         value: ir.IntegerValue = ibis.literal(ps[0], "int64")
         if len(ps) > 1:
             anchor = f"^[^{codes[0]}]*"
-            checks = [(s.re_search(anchor + prefix_pattern(codes[:p], strict=strict)), ibis.literal(p, "int64"))
+            checks = [(s.re_search(anchor + prefix_pattern(codes[:p], strict=strict, blocked=blocked)), ibis.literal(p, "int64"))
                       for p in reversed(ps[1:])]
             value = ibis.cases(*checks, else_=value)
         branches.append((last == c, value))

@@ -63,7 +63,9 @@ CACHE_DIR = "cache"
 #: Event names and channels are stored as SMALLINT codes; a store with more falls back.
 MAX_CODES = 32_000
 #: The layout of the index files: part of the journey key, so a changed layout is written anew.
-FORMAT = 2
+FORMAT = 3
+#: One character per step index in the per-customer step strings (journeys with more steps have none).
+STEP_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #: Switch the index off (the tests compare both ways; ``JOURNEYMAP_NO_INDEX=1`` does the same).
 ENABLED = os.environ.get("JOURNEYMAP_NO_INDEX", "") in ("", "0")
 #: A designed edge between step indices ``a`` and ``b`` as one integer: ``a * EDGE_WIDTH + b``.
@@ -325,7 +327,8 @@ class JourneyIndex:
 
     @property
     def seqs(self) -> ir.Table:
-        """Per customer: ``cust, customer_id, sis`` (step indices) and ``tss`` (times), in journey order."""
+        """Per customer: ``cust, customer_id, sis`` (step indices), ``tss`` (times) and ``s`` (the steps as
+        ``STEP_CHARS``, one character per event), in journey order."""
         return self.table("seqs")
 
 
@@ -393,8 +396,11 @@ def _build_journey(journey: Journey, index: StoreIndex, target: Path, key: str) 
         con.execute(f"CREATE TABLE gaps_{key} AS SELECT si, gap FROM nexts WHERE is_end AND nsi IS NOT NULL")
         # per customer the steps and times in journey order: sorting each customer's short list of
         # (time, source order, step) is several times faster than an ordered aggregate
+        chars = "[" + ", ".join(_lit(c) for c in STEP_CHARS[:len(journey.steps)]) + "]" \
+            if len(journey.steps) <= len(STEP_CHARS) else None
+        text = f"array_to_string([{chars}[x.v + 1] FOR x IN l], '')" if chars else "NULL::VARCHAR"
         con.execute(f"""CREATE TABLE seqs_{key} AS SELECT cust, customer_id, [x.v FOR x IN l] AS sis,
-                [x.k0 FOR x IN l] AS tss FROM (
+                [x.k0 FOR x IN l] AS tss, {text} AS s FROM (
             SELECT cust, min(customer_id) AS customer_id, list_sort(list({{'k0': ts, 'k1': seq, 'v': si}})) AS l
             FROM {prep} GROUP BY cust)""")
         con.execute("DROP TABLE nexts")
