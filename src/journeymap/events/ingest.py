@@ -226,12 +226,28 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 con.execute("DROP VIEW __all")
                 con.execute(EVENTS_VIEW)
     new_generation(con)
-    totals = con.execute(f"""
-        SELECT count(*), count(DISTINCT customer_id),
-               count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id) FROM {ROWS_TABLE}
-    """).fetchone()
-    assert totals is not None
-    return IngestReport(counts, int(totals[0]), int(totals[1]), int(totals[2]), rounds)
+    return IngestReport(counts, *_totals(con, rebuilt=bool(fresh)), rounds)
+
+
+def _totals(con: duckdb.DuckDBPyConnection, rebuilt: bool) -> tuple[int, int, int]:
+    """Events, customers (journeys) and stitched anonymous ids in the store.
+
+    ``cust`` numbers the customers 1..N, so its maximum is their count. A rebuilt store's
+    stitched ids come from the small id-pair table instead of a pass over every row: all
+    rows with one anonymous id belong to one customer, the one its stitched component names.
+    """
+    row = con.execute(f"SELECT count(*), coalesce(max(cust), 0) FROM {ROWS_TABLE}").fetchone()
+    assert row is not None
+    if rebuilt:
+        stitched = con.execute("""
+            SELECT count(DISTINCT i.anonymous_id) FROM __ids i LEFT JOIN __idmap m ON m.node = i.anonymous_id
+            WHERE coalesce(m.customer_id, i.anonymous_id) <> i.anonymous_id
+        """).fetchone()
+    else:
+        stitched = con.execute(f"SELECT count(DISTINCT anonymous_id) FROM {ROWS_TABLE} "
+                               "WHERE customer_id <> anonymous_id").fetchone()
+    assert stitched is not None
+    return int(row[0]), int(row[1]), int(stitched[0])
 
 
 def _deduplicate(con: duckdb.DuckDBPyConnection, stored_before: bool) -> None:
