@@ -170,7 +170,7 @@ def _indexed_first_attempt_levels(ji: JourneyIndex, steps: list[str], exclude: l
     cut = ibis.ifelse(g.tss[-1] <= limit, g.tss.length(), g.tss.filter(lambda x: x <= limit).length())
     g = g.mutate(s=g.s.substr(g.e, cut - g.e))
     g = g.mutate(m=g.s.re_extract(pattern(codes, strict=False, blocked=blocked), 0))
-    level = _level(g.s, g.m.right(1), codes, strict=False, blocked=blocked)
+    level = _level(g.m, g.m.right(1), codes, strict=False, blocked=blocked, anchor="^")
     end = g.s.find(g.m) + g.m.length() - 1
     out = g.mutate(level=level.cast("int64"), reached_at=g.tss[g.e + end], attempt=ibis.literal(1, "int64"))
     return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
@@ -213,13 +213,15 @@ def _first_attempt_finish(g: ir.Table, codes: list[str], seconds: float, *, stri
 
 
 def _level(s: ir.StringValue, last: ir.StringValue, codes: list[str], *, strict: bool,
-           blocked: str = EXCLUDED) -> ir.IntegerValue:
+           blocked: str = EXCLUDED, anchor: str | None = None) -> ir.IntegerValue:
     """The furthest funnel position reached, from the last letter of the greedy match.
 
     With distinct steps the letter names the position. When a step repeats (positions
     ``p1 < … < pr`` share a letter) the position is the largest ``p`` whose prefix pattern
-    matches, so at most ``r - 1`` extra regexes run per row, however long the funnel.
+    matches, so at most ``r - 1`` extra regexes run per row, however long the funnel. ``s`` may
+    be the greedy match itself (short, and starting at the entry: ``anchor="^"``).
     """
+    anchor = f"^[^{codes[0]}]*" if anchor is None else anchor
     positions: dict[str, list[int]] = {}
     for j, c in enumerate(codes, start=1):
         positions.setdefault(c, []).append(j)
@@ -227,7 +229,6 @@ def _level(s: ir.StringValue, last: ir.StringValue, codes: list[str], *, strict:
     for c, ps in positions.items():
         value: ir.IntegerValue = ibis.literal(ps[0], "int64")
         if len(ps) > 1:
-            anchor = f"^[^{codes[0]}]*"
             checks = [(s.re_search(anchor + prefix_pattern(codes[:p], strict=strict, blocked=blocked)), ibis.literal(p, "int64"))
                       for p in reversed(ps[1:])]
             value = ibis.cases(*checks, else_=value)
