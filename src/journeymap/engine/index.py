@@ -16,7 +16,7 @@ Per journey, its first analysis writes ``journey-<key>.duckdb`` in the same fold
 :class:`JourneyIndex`): the events matched to the journey's steps (``prep_<key>``: ``cust,
 customer_id, ts, seq, si`` with ``si`` the step's index in map order), per customer and step
 the counts and gap extremes the step metrics need for any window (``steps_<key>``), every
-visit's gap to the next (``gaps_<key>``), and per customer the steps and times in journey
+visit's next step and gap (``gaps_<key>``), and per customer the steps and times in journey
 order (``seqs_<key>``, for funnels). The step of an event is looked up by its (event,
 channel) pair: the bindings are matched once against the few distinct pairs, not against
 every event. Design and measurements: ``docs/adr/0002-journey-index.md``.
@@ -63,7 +63,7 @@ CACHE_DIR = "cache"
 #: Event names and channels are stored as SMALLINT codes; a store with more falls back.
 MAX_CODES = 32_000
 #: The layout of the index files: part of the journey key, so a changed layout is written anew.
-FORMAT = 3
+FORMAT = 4
 #: One character per step index in the per-customer step strings (journeys with more steps have none).
 STEP_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #: Switch the index off (the tests compare both ways; ``JOURNEYMAP_NO_INDEX=1`` does the same).
@@ -322,7 +322,8 @@ class JourneyIndex:
 
     @property
     def gaps(self) -> ir.Table:
-        """``si, gap``: seconds from leaving each visit to the next visit's start."""
+        """``cust, si, nsi, gap``: every visit followed by another (at step ``nsi``), with the seconds from
+        leaving the visit to the next one's start: the step-level transitions."""
         return self.table("gaps")
 
     @property
@@ -393,7 +394,7 @@ def _build_journey(journey: Journey, index: StoreIndex, target: Path, key: str) 
                 max(gap) FILTER (WHERE is_end) AS max_gap, bool_or(nsi IS NULL) AS has_last,
                 count_if(is_end AND nsi IS NOT NULL AND NOT designed)::INTEGER AS n_undesigned
             FROM nexts GROUP BY cust, si""")
-        con.execute(f"CREATE TABLE gaps_{key} AS SELECT si, gap FROM nexts WHERE is_end AND nsi IS NOT NULL")
+        con.execute(f"CREATE TABLE gaps_{key} AS SELECT cust, si, nsi, gap FROM nexts WHERE is_end AND nsi IS NOT NULL")
         # per customer the steps and times in journey order: sorting each customer's short list of
         # (time, source order, step) is several times faster than an ordered aggregate
         chars = "[" + ", ".join(_lit(c) for c in STEP_CHARS[:len(journey.steps)]) + "]" \

@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.index import store_index
+from journeymap.engine.index import journey_index, store_index
 from journeymap.engine.prepared import prepared_steps
 from journeymap.engine.steps import customer_window, designed_stage_edges, visits
 from journeymap.errors import JourneymapError, suggest
@@ -83,6 +83,14 @@ def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step"
     if index is not None:  # the store's events: integer codes and customer numbers (engine.index)
         p = _coded_pairs(index.codes, collapse_repeats=collapse_repeats, positional=True)
         return _decode_events(_graph(p, "cust", timing=timing, detail=detail), index.names)
+    ji = journey_index(journey, table) if level == "step" and collapse_repeats else None
+    if ji is not None:  # step visits and their next steps, already in the journey's index
+        gaps = ji.gaps
+        p = gaps.select("cust", source=gaps.si, target=gaps.nsi, seconds=gaps.gap)
+        ids = {i: s.id for i, s in enumerate(journey.steps)}
+        g = _graph(p, "cust", timing=timing, detail=detail)
+        null = ibis.null("string")
+        return g.mutate(source=g.source.substitute(ids, else_=null), target=g.target.substitute(ids, else_=null))
     p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats, positional=not detail)
     return _graph(p, C.journey_key(p), timing=timing, detail=detail)
 
