@@ -108,3 +108,21 @@ def test_report_totals_match_a_scan_of_the_store(ws_factory, tmp_path: Path) -> 
                              "FILTER (WHERE customer_id <> anonymous_id) FROM events")[0]
         assert (report.events, report.customers, report.stitched_ids) == scanned
     assert report.stored == 0 and scanned[2] > 0
+
+
+def test_a_small_reingest_looks_at_the_stored_rows_too(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # One new row alone would make its unique property look encodable; the stored rows show otherwise.
+    monkeypatch.setattr(order, "SMALL", 10)
+    chosen: list[list[str]] = []
+    real = order._encode
+    monkeypatch.setattr(order, "_encode", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    ws = ws_factory(timezone="UTC")
+    src, _ = _source(tmp_path, 3000, unique_props=True)
+    ingest_events(ws, [src], quiet=True, now=NOW)
+    more = tmp_path / "more.csv"
+    more.write_text("customer_id,ts,event,note\nu1,2025-03-02 00:00:00,x,a fairly long and new property value\n",
+                    encoding="utf-8")
+    ingest_events(ws, [more], quiet=True, now=NOW)
+    assert chosen == [["event"], ["event"]]
+    assert _query(ws, "SELECT count(*), count(DISTINCT properties_json) FROM event_rows") == [(3001, 3001)]

@@ -222,7 +222,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 con.execute("CREATE TEMP TABLE __ids AS SELECT DISTINCT raw_customer_id, anonymous_id FROM __all")
                 rounds = resolve_identities(con, "__ids")
             with _step(bar, "ordering journeys"):
-                write_ordered(con, "__all", ROWS_TABLE, sample="__norm", ids="__ids")
+                write_ordered(con, "__all", ROWS_TABLE, samples=(ROWS_TABLE, "__norm"), ids="__ids")
                 con.execute("DROP VIEW __all")
                 con.execute(EVENTS_VIEW)
     new_generation(con)

@@ -5,10 +5,11 @@ moves, not the keys it compares: every string column the sort carries costs more
 the three keys together. So the sort carries as few strings as it can:
 
 * the customer key is an integer, the rank of the stitched customer id (``cust``);
-* low-cardinality text columns (``event``, ``channel``, ``source``, and ``properties_json``
-  when it repeats enough) travel as temporary ENUM types, one or a few bytes a row,
-  and are turned back into text by a projection over the sorted rows (a cast, so the
-  order is kept). The ENUMs are temporary and exist only inside the ingest's transaction.
+* text columns that repeat (``event``, ``channel``, ``source``, ``properties_json``: few
+  distinct values) and whose values are too long to be stored inline travel as temporary
+  ENUM types, one to four bytes a row, and are turned back into text by a projection over
+  the sorted rows (a cast, so the order is kept). The ENUMs exist only inside the
+  ingest's transaction.
 
 The stored columns and their types do not change: ``event_rows`` holds text, and DuckDB
 compresses it with dictionaries as before.
@@ -20,9 +21,8 @@ import duckdb
 
 from journeymap.events.sql import ident
 
-#: Text columns that travel through the sort as ENUMs when they have few distinct values.
-_TEXT = ("event", "channel", "source", "properties_json")
-ENCODED = _TEXT
+#: Text columns that may travel through the sort as ENUMs.
+ENCODABLE = ("event", "channel", "source", "properties_json")
 
 #: An ENUM's value count above which the column travels as text (casting to a large ENUM costs more than it saves).
 MAX_ENUM_VALUES = 250_000
@@ -32,7 +32,6 @@ MAX_ENUM_VALUES = 250_000
 SAMPLE_ROWS = 100_000
 SAMPLE_RATIO = 8
 SMALL = 1_000
-
 
 #: Text up to this many bytes is stored inside DuckDB's string header, so the sort moves it cheaply:
 #: a column whose sampled values all fit is left as text (the cast to an ENUM would cost more).
@@ -45,23 +44,22 @@ def _enum_type(col: str) -> str:
     return f"__enum_{col}"
 
 
-def _encode(con: duckdb.DuckDBPyConnection, relation: str, sample: str) -> list[str]:
-    """Create a temporary ENUM type ``__enum_<col>`` for each column of :data:`ENCODED` that repeats enough.
+def _encode(con: duckdb.DuckDBPyConnection, relation: str, samples: tuple[str, ...]) -> list[str]:
+    """Create a temporary ENUM type ``__enum_<col>`` for each column of :data:`ENCODABLE` worth encoding.
 
-    A quick look at the first rows of ``sample`` rules out columns with many distinct values
-    (an event id in disguise); the rest get their distinct values from ``relation``, one pass each
-    (cheap: DuckDB groups dictionary-compressed text per dictionary entry).
+    A quick look at the first rows of each table in ``samples`` rules out columns with many
+    distinct values (an event id in disguise) and columns whose values all fit inline; the
+    rest get their distinct values from ``relation``, one pass each (cheap: DuckDB groups
+    dictionary-compressed text per dictionary entry).
     """
-    if not ENCODED:
-        return []
-    cols = [ident(c) for c in ENCODED]
+    cols = [ident(c) for c in ENCODABLE]
     stats = ", ".join(f"count(DISTINCT {c}), coalesce(max(strlen({c})), 0)" for c in cols)
-    row = con.execute(f"SELECT count(*), {stats} FROM (SELECT {', '.join(cols)} FROM {sample} LIMIT {SAMPLE_ROWS})"
-                      ).fetchone()
+    picked = " UNION ALL ".join(f"(SELECT {', '.join(cols)} FROM {t} LIMIT {SAMPLE_ROWS})" for t in samples)
+    row = con.execute(f"SELECT count(*), {stats} FROM ({picked})").fetchone()
     assert row is not None
     rows, *per_col = (int(v) for v in row)
     limit = max(rows // SAMPLE_RATIO, SMALL)
-    candidates = [col for col, n, longest in zip(ENCODED, per_col[::2], per_col[1::2], strict=True)
+    candidates = [col for col, n, longest in zip(ENCODABLE, per_col[::2], per_col[1::2], strict=True)
                   if n <= limit and (longest > INLINE_BYTES or FORCE_ENCODING)]
     encoded = []
     for col in candidates:
@@ -75,12 +73,12 @@ def _encode(con: duckdb.DuckDBPyConnection, relation: str, sample: str) -> list[
     return encoded
 
 
-def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str, sample: str,
+def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str, samples: tuple[str, ...],
                   ids: str | None = None) -> None:
     """Replace ``rows_table`` with the rows of ``relation`` in journey order (``__idmap`` holds the stitching).
 
-    ``sample`` is a table with the same text columns whose first rows tell which columns are
-    worth encoding (the ingest passes the normalised new rows). ``ids``, when given, holds the
+    ``samples`` are tables with the same text columns whose first rows tell which columns
+    are worth encoding (the ingest passes the stored and the normalised new rows). ``ids``, when given, holds the
     distinct (``raw_customer_id``, ``anonymous_id``) pairs of ``relation``, read instead of it.
 
     Each source id (raw customer id, or anonymous id when there is none) gets its stitched
@@ -98,9 +96,9 @@ def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str
             FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM {ids or relation}) n
             LEFT JOIN __idmap m ON m.node = n.node)
     """)
-    encoded = _encode(con, relation, sample)
-    inner = {col: f"a.{ident(col)}::{_enum_type(col)}" if col in encoded else f"a.{ident(col)}" for col in _TEXT}
-    outer = {col: f"{ident(col)}::VARCHAR" if col in encoded else ident(col) for col in _TEXT}
+    encoded = _encode(con, relation, samples)
+    inner = {col: f"a.{ident(col)}::{_enum_type(col)}" if col in encoded else f"a.{ident(col)}" for col in ENCODABLE}
+    outer = {col: f"{ident(col)}::VARCHAR" if col in encoded else ident(col) for col in ENCODABLE}
     con.execute("SET preserve_insertion_order = true")
     con.execute(f"""
         CREATE TABLE __rows_next AS
