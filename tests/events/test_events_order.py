@@ -6,25 +6,17 @@ import datetime as dt
 import random
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from journeymap.events import order
 from journeymap.events.ingest import ingest_events
-from journeymap.events.store import EVENT_COLUMNS, store_path
-from journeymap.model.workspace import Workspace
+from journeymap.events.store import EVENT_COLUMNS
+
+from .conftest import query_store
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-def _query(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = duckdb.connect(str(store_path(ws)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _source(tmp_path: Path, n: int, unique_props: bool) -> tuple[Path, list[tuple[str, dt.datetime, int, str, str | None, str]]]:
@@ -50,10 +42,10 @@ def test_encoded_columns_come_back_unchanged_and_in_journey_order(ws_factory, tm
     ws = ws_factory(timezone="UTC")
     src, expected = _source(tmp_path, 3000, unique_props=False)
     ingest_events(ws, [src], quiet=True, now=NOW)
-    rows = _query(ws, "SELECT customer_id, ts, seq, event, channel, properties['note'] FROM events")
+    rows = query_store(ws, "SELECT customer_id, ts, seq, event, channel, properties['note'] FROM events")
     assert rows == expected
-    assert [(n, t) for n, t, *_ in _query(ws, "DESCRIBE events")] == list(EVENT_COLUMNS)
-    assert _query(ws, "SELECT DISTINCT typeof(event), typeof(channel), typeof(properties_json) FROM event_rows") == [
+    assert [(n, t) for n, t, *_ in query_store(ws, "DESCRIBE events")] == list(EVENT_COLUMNS)
+    assert query_store(ws, "SELECT DISTINCT typeof(event), typeof(channel), typeof(properties_json) FROM event_rows") == [
         ("VARCHAR", "VARCHAR", "VARCHAR")]
 
 
@@ -67,7 +59,7 @@ def test_text_that_does_not_repeat_travels_as_text(ws_factory, tmp_path: Path,  
     src, expected = _source(tmp_path, 3000, unique_props=True)
     ingest_events(ws, [src], quiet=True, now=NOW)
     assert chosen == [["event"]]  # event has long values and repeats; channel is short; the properties are unique
-    assert _query(ws, "SELECT customer_id, ts, seq, event, channel, properties['note'] FROM events") == expected
+    assert query_store(ws, "SELECT customer_id, ts, seq, event, channel, properties['note'] FROM events") == expected
 
 
 def test_reingest_merges_encoded_rows_with_stored_ones(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -81,10 +73,10 @@ def test_reingest_merges_encoded_rows_with_stored_ones(ws_factory, tmp_path: Pat
                     encoding="utf-8")
     report = ingest_events(ws, [more, src], quiet=True, now=NOW)
     assert (report.stored, report.duplicates) == (1, 2000)
-    rows = _query(ws, "SELECT customer_id, event, channel, properties['note'] FROM events WHERE event = 'brand new event'")
+    rows = query_store(ws, "SELECT customer_id, event, channel, properties['note'] FROM events WHERE event = 'brand new event'")
     assert rows == [("u0", "brand new event", "sms", "new value")]
-    assert _query(ws, "SELECT count(*) FROM events")[0][0] == 2001
-    stored = _query(ws, "SELECT customer_id, ts, seq FROM events")
+    assert query_store(ws, "SELECT count(*) FROM events")[0][0] == 2001
+    stored = query_store(ws, "SELECT customer_id, ts, seq FROM events")
     assert stored == sorted(stored)
 
 
@@ -104,7 +96,7 @@ def test_report_totals_match_a_scan_of_the_store(ws_factory, tmp_path: Path) -> 
     second.write_text("\n".join([lines[0], *lines[800:]]) + "\n", encoding="utf-8")
     for src in (first, second, second):  # the last one adds nothing and rebuilds nothing
         report = ingest_events(ws, [src], quiet=True, now=NOW)
-        scanned = _query(ws, "SELECT count(*), count(DISTINCT customer_id), count(DISTINCT anonymous_id) "
+        scanned = query_store(ws, "SELECT count(*), count(DISTINCT customer_id), count(DISTINCT anonymous_id) "
                              "FILTER (WHERE customer_id <> anonymous_id) FROM events")[0]
         assert (report.events, report.customers, report.stitched_ids) == scanned
     assert report.stored == 0 and scanned[2] > 0
@@ -125,4 +117,4 @@ def test_a_small_reingest_looks_at_the_stored_rows_too(ws_factory, tmp_path: Pat
                     encoding="utf-8")
     ingest_events(ws, [more], quiet=True, now=NOW)
     assert chosen == [["event"], ["event"]]
-    assert _query(ws, "SELECT count(*), count(DISTINCT properties_json) FROM event_rows") == [(3001, 3001)]
+    assert query_store(ws, "SELECT count(*), count(DISTINCT properties_json) FROM event_rows") == [(3001, 3001)]

@@ -14,24 +14,18 @@ from journeymap.events.ingest import ingest_events
 from journeymap.events.store import EVENT_COLUMNS, store_path
 from journeymap.model.workspace import Workspace
 
+from .conftest import STITCH_CSV, query_store
+
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-def _query(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = duckdb.connect(str(store_path(ws)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_events_view_has_the_adr_columns_and_types(ws: Workspace, tmp_path: Path) -> None:
     src = tmp_path / "e.csv"
     src.write_text("customer_id,ts,event,plan\nc1,2025-01-01 10:00:00,view,gold\n", encoding="utf-8")
     ingest_events(ws, [src], quiet=True, now=NOW)
-    described = [(name, typ) for name, typ, *_ in _query(ws, "DESCRIBE events")]
+    described = [(name, typ) for name, typ, *_ in query_store(ws, "DESCRIBE events")]
     assert described == list(EVENT_COLUMNS)
-    assert _query(ws, "SELECT properties_json FROM event_rows") == [('{"plan":"gold"}',)]
+    assert query_store(ws, "SELECT properties_json FROM event_rows") == [('{"plan":"gold"}',)]
 
 
 def test_awkward_property_names_and_values_round_trip(ws: Workspace, tmp_path: Path) -> None:
@@ -47,7 +41,7 @@ def test_awkward_property_names_and_values_round_trip(ws: Workspace, tmp_path: P
         "line": ["two\nlines\ttab", ""],
     }), src)
     ingest_events(ws, [src], quiet=True, now=NOW)
-    props = dict(_query(ws, "SELECT customer_id, properties FROM events"))
+    props = dict(query_store(ws, "SELECT customer_id, properties FROM events"))
     # Expected by hand: NULLs left out, empty strings kept, every value as text.
     assert props == {
         "c1": {'say "hi"': 'a "quoted" \\ value', "größe": "ß€😀", "n": "3", "ok": "true", "line": "two\nlines\ttab"},
@@ -59,7 +53,7 @@ def test_a_query_without_properties_reads_no_json(ws: Workspace, tmp_path: Path)
     src = tmp_path / "e.csv"
     src.write_text("customer_id,ts,event,plan\nc1,2025-01-01 10:00:00,view,gold\n", encoding="utf-8")
     ingest_events(ws, [src], quiet=True, now=NOW)
-    plan = "\n".join(str(r[1]) for r in _query(ws, "EXPLAIN SELECT customer_id, count(*) FROM events GROUP BY 1"))
+    plan = "\n".join(str(r[1]) for r in query_store(ws, "EXPLAIN SELECT customer_id, count(*) FROM events GROUP BY 1"))
     assert "customer_id" in plan
     assert "properties_json" not in plan and "json" not in plan.lower()
 
@@ -68,18 +62,9 @@ def test_stitched_rows_sort_with_their_customer_in_text_order(ws: Workspace, tmp
     # Text order of the ids: a10 < a9 < b (not numeric order). ck-1 is a9's cookie; its anonymous
     # visit (before a9 logged in) must sit inside a9's journey, ck-2 stays its own journey.
     src = tmp_path / "e.csv"
-    src.write_text(
-        "customer_id,anonymous_id,ts,event\n"
-        "b,,2025-01-01 08:00:00,b1\n"
-        ",ck-1,2025-01-01 09:00:00,anon_visit\n"
-        "a9,ck-1,2025-01-01 10:00:00,login\n"
-        "a10,,2025-01-02 10:00:00,a10_late\n"
-        "a10,,2025-01-01 07:00:00,a10_early\n"
-        ",ck-2,2025-01-01 06:00:00,lost\n",
-        encoding="utf-8",
-    )
+    src.write_text(STITCH_CSV, encoding="utf-8")
     ingest_events(ws, [src], quiet=True, now=NOW)
-    assert [(c, e) for c, e in _query(ws, "SELECT customer_id, event FROM events")] == [
+    assert [(c, e) for c, e in query_store(ws, "SELECT customer_id, event FROM events")] == [
         ("a10", "a10_early"), ("a10", "a10_late"), ("a9", "anon_visit"), ("a9", "login"), ("b", "b1"),
         ("ck-2", "lost"),
     ]
@@ -99,7 +84,7 @@ def test_physical_order_holds_across_row_groups_and_threads(ws_factory, tmp_path
         "event": [f"e{i}" for i in range(n)],  # rows without an event id are deduplicated on content
     }), src)
     ingest_events(ws, [src], quiet=True, now=NOW, threads=2)
-    stored = _query(ws, "SELECT customer_id, ts, seq FROM events")
+    stored = query_store(ws, "SELECT customer_id, ts, seq FROM events")
     # Independently: Python's sort of the source rows by (customer, time, position in the file).
     expected = sorted((c, base + dt.timedelta(seconds=s), i + 1) for i, (c, s) in enumerate(zip(customers, seconds, strict=True)))
     assert stored == expected
@@ -122,12 +107,12 @@ def test_a_store_in_the_old_layout_is_converted_and_still_deduplicates(ws: Works
                    encoding="utf-8")
     report = ingest_events(ws, [src], quiet=True, now=NOW)
     assert (report.read, report.stored, report.duplicates, report.events) == (2, 1, 1, 3)
-    assert _query(ws, "SELECT customer_id, event_id, seq, properties FROM events") == [
+    assert query_store(ws, "SELECT customer_id, event_id, seq, properties FROM events") == [
         ("c0", "e3", 4, {}),  # seq continues after the old store's highest (2), from the file's second row
         ("c1", "e1", 1, {"plan": "gold"}),
         ("c1", "e2", 2, {}),
     ]
-    assert _query(ws, "SELECT table_type FROM information_schema.tables WHERE table_name = 'events'") == [("VIEW",)]
+    assert query_store(ws, "SELECT table_type FROM information_schema.tables WHERE table_name = 'events'") == [("VIEW",)]
 
 
 def test_journey_order_holds_for_stitched_rows_across_two_ingests(ws_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -154,4 +139,4 @@ def test_journey_order_holds_for_stitched_rows_across_two_ingests(ws_factory, tm
     stitched = {a: c for c, a, _ in rows if c and a}
     expected = sorted((c or stitched.get(a, a), base + dt.timedelta(seconds=s), i + 1)
                       for i, (c, a, s) in enumerate(rows))
-    assert _query(ws, "SELECT customer_id, ts, seq FROM events") == expected
+    assert query_store(ws, "SELECT customer_id, ts, seq FROM events") == expected

@@ -13,15 +13,9 @@ from journeymap.events.ingest import ingest_events
 from journeymap.events.store import EVENT_COLUMNS, connect, store_generation, store_path
 from journeymap.model.workspace import Workspace
 
+from .conftest import STITCH_CSV, query_store
+
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-def _query(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = duckdb.connect(str(store_path(ws)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _generation(ws: Workspace) -> str | None:
@@ -36,29 +30,20 @@ def test_cust_numbers_customers_in_journey_order(ws_factory, tmp_path: Path) -> 
     ws = ws_factory(timezone="UTC")
     # Text order a10 < a9 < b < ck-2; ck-1 is stitched to a9.
     src = tmp_path / "e.csv"
-    src.write_text(
-        "customer_id,anonymous_id,ts,event\n"
-        "b,,2025-01-01 08:00:00,b1\n"
-        ",ck-1,2025-01-01 09:00:00,anon_visit\n"
-        "a9,ck-1,2025-01-01 10:00:00,login\n"
-        "a10,,2025-01-02 10:00:00,a10_late\n"
-        "a10,,2025-01-01 07:00:00,a10_early\n"
-        ",ck-2,2025-01-01 06:00:00,lost\n",
-        encoding="utf-8",
-    )
+    src.write_text(STITCH_CSV, encoding="utf-8")
     ingest_events(ws, [src], quiet=True, now=NOW)
-    assert _query(ws, "SELECT typeof(cust) FROM event_rows LIMIT 1") == [("INTEGER",)]
-    rows = _query(ws, "SELECT cust, customer_id, event FROM event_rows ORDER BY cust, ts, seq")
+    assert query_store(ws, "SELECT typeof(cust) FROM event_rows LIMIT 1") == [("INTEGER",)]
+    rows = query_store(ws, "SELECT cust, customer_id, event FROM event_rows ORDER BY cust, ts, seq")
     assert rows == [
         (1, "a10", "a10_early"), (1, "a10", "a10_late"), (2, "a9", "anon_visit"), (2, "a9", "login"),
         (3, "b", "b1"), (4, "ck-2", "lost"),
     ]
-    assert rows == _query(ws, "SELECT cust, customer_id, event FROM event_rows")  # the physical order too
+    assert rows == query_store(ws, "SELECT cust, customer_id, event FROM event_rows")  # the physical order too
     # A second ingest with a customer that sorts first renumbers everyone.
     more = tmp_path / "more.csv"
     more.write_text("customer_id,ts,event\na0,2025-01-03 10:00:00,first\n", encoding="utf-8")
     ingest_events(ws, [more], quiet=True, now=NOW)
-    assert _query(ws, "SELECT DISTINCT cust, customer_id FROM event_rows ORDER BY cust") == [
+    assert query_store(ws, "SELECT DISTINCT cust, customer_id FROM event_rows ORDER BY cust") == [
         (1, "a0"), (2, "a10"), (3, "a9"), (4, "b"), (5, "ck-2")]
 
 
@@ -66,7 +51,7 @@ def test_events_view_does_not_show_cust(ws: Workspace, tmp_path: Path) -> None:
     src = tmp_path / "e.csv"
     src.write_text("customer_id,ts,event\nc1,2025-01-01 10:00:00,view\n", encoding="utf-8")
     ingest_events(ws, [src], quiet=True, now=NOW)
-    assert [(n, t) for n, t, *_ in _query(ws, "DESCRIBE events")] == list(EVENT_COLUMNS)
+    assert [(n, t) for n, t, *_ in query_store(ws, "DESCRIBE events")] == list(EVENT_COLUMNS)
 
 
 def test_a_store_without_cust_gets_it_and_still_deduplicates(ws: Workspace, tmp_path: Path) -> None:
@@ -83,7 +68,7 @@ def test_a_store_without_cust_gets_it_and_still_deduplicates(ws: Workspace, tmp_
     src.write_text("customer_id,ts,event,event_id\nc1,2025-01-01 10:00:00,view,e1\n", encoding="utf-8")
     report = ingest_events(ws, [src], quiet=True, now=NOW)  # nothing new: the table is not rebuilt
     assert (report.read, report.stored, report.duplicates, report.events) == (1, 0, 1, 2)
-    assert _query(ws, "SELECT cust, customer_id FROM event_rows") == [(1, "c1"), (2, "c2")]
+    assert query_store(ws, "SELECT cust, customer_id FROM event_rows") == [(1, "c1"), (2, "c2")]
     assert _generation(ws) is not None
 
 
