@@ -19,6 +19,11 @@ The Python API (all return pandas DataFrames; ``journey`` is a
 * :func:`.analyze.analyze` (all of them at once), :func:`.binding.check_bindings`,
   :func:`.overlay.build_overlay`, :func:`.report.write_report`
 
+On the workspace's own store the analyses read the journey index (:mod:`.index`, ADR 0002):
+the events as integer codes and, per journey, per-customer step summaries and step strings,
+written beside the store on first use. Anywhere else the same analyses run as Ibis
+expressions on the events themselves, with the same numbers.
+
 Any scale
 ---------
 The workspace's store is DuckDB (``journeymap.events.store.open_events(ws)``), but every
