@@ -49,12 +49,19 @@ def test_encoded_columns_come_back_unchanged_and_in_journey_order(ws_factory, tm
         ("VARCHAR", "VARCHAR", "VARCHAR")]
 
 
-def test_text_that_does_not_repeat_travels_as_text(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(order, "SMALL", 10)  # so 3000 distinct notes in 3000 rows count as "many"
+
+def _spy_on_encoding(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The columns each ingest chooses to encode, with ``SMALL`` lowered to 10 (so 3000 distinct
+    values in 3000 rows count as many)."""
+    monkeypatch.setattr(order, "SMALL", 10)
     chosen: list[list[str]] = []
     real = order._encode
     monkeypatch.setattr(order, "_encode", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    return chosen
+
+def test_text_that_does_not_repeat_travels_as_text(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen = _spy_on_encoding(monkeypatch)
     ws = ws_factory(timezone="UTC")
     src, expected = _source(tmp_path, 3000, unique_props=True)
     ingest_events(ws, [src], quiet=True, now=NOW)
@@ -105,10 +112,7 @@ def test_report_totals_match_a_scan_of_the_store(ws_factory, tmp_path: Path) -> 
 def test_a_small_reingest_looks_at_the_stored_rows_too(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # One new row alone would make its unique property look encodable; the stored rows show otherwise.
-    monkeypatch.setattr(order, "SMALL", 10)
-    chosen: list[list[str]] = []
-    real = order._encode
-    monkeypatch.setattr(order, "_encode", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    chosen = _spy_on_encoding(monkeypatch)
     ws = ws_factory(timezone="UTC")
     src, _ = _source(tmp_path, 3000, unique_props=True)
     ingest_events(ws, [src], quiet=True, now=NOW)
