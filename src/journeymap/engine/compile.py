@@ -192,7 +192,7 @@ def _known_in_order(con: Any, t: ir.Table) -> bool:
     return len(names) == 1 and names <= _IN_ORDER.get(con.con, set())
 
 
-def journey_key(t: ir.Table) -> str:
+def customer_key(t: ir.Table) -> str:
     """The column that tells customers apart: the integer ``cust`` of the store and the journey index
     when present (comparing and hashing an integer is several times cheaper than a text id), else
     ``customer_id``. Both give the same journey order (``cust`` is the rank of ``customer_id``)."""
@@ -200,7 +200,7 @@ def journey_key(t: ir.Table) -> str:
 
 
 def _positional_eligible(t: ir.Table) -> bool:
-    if backend_name(t) != "duckdb" or not {journey_key(t), "ts", "seq"} <= set(t.columns):
+    if backend_name(t) != "duckdb" or not {customer_key(t), "ts", "seq"} <= set(t.columns):
         return False
     op = t.op()
     return all(isinstance(r, _ORDER_KEEPING) for r in op.find(ops.Relation)) and not op.find(ops.WindowFunction)
@@ -220,7 +220,7 @@ def with_next(t: ir.Table, columns: dict[str, str], *, prev: dict[str, str] | No
     of memory at 17 M events under a 1 GB limit, where the window's result spills).
     """
     prev = prev or {}
-    key = journey_key(t)
+    key = customer_key(t)
     if positional and _positional_eligible(t):
         prepare_backend(t)
         con: Any = t.get_backend()

@@ -130,6 +130,5 @@ def _decode(journey: Journey, stored: ir.Table) -> ir.Table:
 
 
 def customer_key(t: ir.Table) -> str:
-    """The column to group customers by: the prepared table's integer ``cust`` when present
-    (hashing an integer is several times cheaper than a string id), else ``customer_id``."""
-    return "cust" if "cust" in t.columns else "customer_id"
+    """The column to group customers by (see :func:`journeymap.engine.compile.customer_key`)."""
+    return C.customer_key(t)

@@ -92,7 +92,7 @@ def transitions_expr(journey: Journey, table: ir.Table, *, level: Level = "step"
         null = ibis.null("string")
         return g.mutate(source=g.source.substitute(ids, else_=null), target=g.target.substitute(ids, else_=null))
     p = pairs(journey, table, level=level, collapse_repeats=collapse_repeats, positional=not detail)
-    return _graph(p, C.journey_key(p), timing=timing, detail=detail)
+    return _graph(p, C.customer_key(p), timing=timing, detail=detail)
 
 
 def _graph(p: ir.Table, key: str, *, timing: bool, detail: bool) -> ir.Table:
