@@ -296,3 +296,14 @@ def test_conformance_by_hand(make_workspace: Callable[..., Path], tmp_path: Path
     assert (s["customers"], s["following_design"]) == (3, 2)
     entries = tabs["entries"].set_index("step")["customers"].to_dict()  # type: ignore[index]
     assert entries == {"ad": 1, "landing": 1, "product": 1}
+
+
+def test_a_store_without_channels(make_workspace: Callable[..., Path], tmp_path: Path) -> None:
+    """No channel anywhere: one lookup position per event name (``ch`` is NULL on every row)."""
+    root = make_workspace({"journeymap.yaml": "name: Shop\nlanguage: en\n",
+                           "journeys/shop.yaml": yaml.safe_dump(SHOP_JOURNEY, sort_keys=False)})
+    rows = [(c, ts, event, "") for c, ts, event, _ch in _shop_rows() + _random_rows(300, seed=9)]
+    ingest_events(load_workspace(root), [_write_log(tmp_path / "plain.csv", rows)], quiet=True)
+    fast, slow = _both(root, lambda j, t: step_metrics(j, t))
+    _same(fast, slow)
+    assert fast.set_index("step").loc["product", "reach"] > 0

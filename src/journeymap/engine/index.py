@@ -53,6 +53,7 @@ import duckdb
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pandas as pd
 
 from journeymap.engine import compile as C
 from journeymap.model.types import Journey
@@ -288,11 +289,11 @@ def _step_lookup(journey: Journey, index: StoreIndex) -> tuple[list[int | None],
     matched = C.execute(match_steps(journey, pairs.mutate(properties=ibis.null("map<string, string>")))
                         .select("ev", "ch", "step_idx"))
     bounds = C.execute(pairs.aggregate(e=pairs.ev.max(), c=pairs.ch.max())).iloc[0]
-    width = int(bounds["c"]) + 2 if bounds["c"] is not None and str(bounds["c"]) != "<NA>" else 1
-    n_ev = int(bounds["e"]) + 1 if bounds["e"] is not None and str(bounds["e"]) != "<NA>" else 0
+    width = 1 if pd.isna(bounds["c"]) else int(bounds["c"]) + 2  # no channel at all: one position per event
+    n_ev = 0 if pd.isna(bounds["e"]) else int(bounds["e"]) + 1
     lut: list[int | None] = [None] * (n_ev * width)
     for r in matched.itertuples():
-        ch = 0 if r.ch is None or r.ch != r.ch else int(r.ch) + 1
+        ch = 0 if pd.isna(r.ch) else int(r.ch) + 1
         lut[int(r.ev) * width + ch] = int(r.step_idx)
     return lut, width
 
