@@ -59,6 +59,7 @@ def _spy_on_encoding(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     monkeypatch.setattr(order, "_encode", lambda *a: chosen.append(real(*a)) or chosen[-1])
     return chosen
 
+
 def test_text_that_does_not_repeat_travels_as_text(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     chosen = _spy_on_encoding(monkeypatch)

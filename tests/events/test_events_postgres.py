@@ -7,7 +7,6 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from journeymap.errors import JourneymapError
@@ -16,6 +15,8 @@ from journeymap.events.ingest import ingest_events
 from journeymap.events.quarantine import list_quarantine
 from journeymap.events.store import store_path
 from journeymap.model.workspace import Workspace
+
+from .conftest import query_store
 
 pytestmark = pytest.mark.postgres
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -42,14 +43,6 @@ def pg_table(pg_url: str) -> Iterator[str]:
     yield "shop_events"
 
 
-def _rows(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = duckdb.connect(str(store_path(ws)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_table_ingest_in_batches(ws: Workspace, pg_url: str, pg_table: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(postgres, "BATCH_ROWS", 4)  # 25 rows → 7 batches through the server-side cursor
     report = ingest_events(ws, [pg_url], table=pg_table, columns={"customer_id": "user_id", "ts": "occurred_at",
@@ -57,9 +50,9 @@ def test_table_ingest_in_batches(ws: Workspace, pg_url: str, pg_table: str, monk
                            quiet=True, now=NOW)
     assert (report.read, report.stored, report.duplicates) == (N_GOOD + 2, N_GOOD, 0)
     assert report.reasons == {"missing customer id": 1, "empty event name": 1}
-    assert _rows(ws, "SELECT count(DISTINCT customer_id), min(ts), max(ts) FROM events") == [
+    assert query_store(ws, "SELECT count(DISTINCT customer_id), min(ts), max(ts) FROM events") == [
         (5, dt.datetime(2025, 1, 1, 12, 0), dt.datetime(2025, 1, 1, 12, N_GOOD - 1))]
-    props = dict(_rows(ws, "SELECT event_id, properties FROM events WHERE event_id IN ('1', '2')"))
+    props = dict(query_store(ws, "SELECT event_id, properties FROM events WHERE event_id IN ('1', '2')"))
     assert props["1"]["amount"] == "0.50" and "amount" not in props["2"]
     assert {q.line for q in list_quarantine(ws)} == {N_GOOD + 1, N_GOOD + 2}
     again = ingest_events(ws, [pg_url], table=pg_table, columns={"customer_id": "user_id", "ts": "occurred_at",
@@ -74,7 +67,7 @@ def test_query_ingest_with_naive_local_times(ws: Workspace, pg_url: str, pg_tabl
     n_buy = sum(1 for i in range(N_GOOD) if i % 2 == 0)
     assert (report.read, report.stored) == (n_buy, n_buy)
     # 13:00 in Amsterdam (winter) is 12:00 UTC.
-    assert _rows(ws, "SELECT min(ts) FROM events") == [(dt.datetime(2025, 1, 1, 12, 0),)]
+    assert query_store(ws, "SELECT min(ts) FROM events") == [(dt.datetime(2025, 1, 1, 12, 0),)]
 
 
 def test_unknown_table_is_a_clear_error(ws: Workspace, pg_url: str) -> None:
