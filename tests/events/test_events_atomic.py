@@ -39,15 +39,21 @@ def _files(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-def test_error_inside_the_ingest_rolls_back(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("where", ["resolve_identities", "write_ordered", "new_generation"])
+def test_error_inside_the_ingest_rolls_back(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            where: str) -> None:
+    # Stitching runs before the store's transaction; the ordering and the new generation inside it,
+    # after the quarantined rows were inserted and (for the generation) the rows rebuilt.
     first, second = _files(tmp_path)
     ingest_events(ws, [first], quiet=True, now=NOW)
     before = _snapshot(ws)
+    real = getattr(ingest_mod, where)
 
-    def boom(*_args: object) -> int:
+    def boom(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ingest_mod, "resolve_identities", boom)
+    monkeypatch.setattr(ingest_mod, where, boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         ingest_events(ws, [second], quiet=True, now=NOW)
     assert _snapshot(ws) == before
@@ -65,11 +71,11 @@ def test_killed_ingest_leaves_the_store_as_it_was(ws: Workspace, tmp_path: Path)
         from journeymap.events import ingest
         from journeymap.model.workspace import load_workspace
 
-        real = ingest.resolve_identities
-        def kill_midway(con, relation):
-            real(con, relation)          # the new rows and links are written in the open transaction …
+        real = ingest.write_ordered
+        def kill_midway(con, *args, **kwargs):
+            real(con, *args, **kwargs)  # the rebuilt rows and the quarantined ones are in the open transaction …
             os.kill(os.getpid(), signal.SIGKILL)  # … and then the process dies
-        ingest.resolve_identities = kill_midway
+        ingest.write_ordered = kill_midway
         ingest.ingest_events(load_workspace({str(ws.root)!r}), [{str(second)!r}], quiet=True)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

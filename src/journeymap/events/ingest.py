@@ -3,19 +3,22 @@
 The phases, each one SQL pass in DuckDB (no Python loop over rows):
 
 1. *stage* (:mod:`.readers`, :mod:`.postgres`): the source's rows as they are, numbered;
-2. *normalise* (:mod:`.normalize`): map columns, parse times, build properties, give
-   each unusable row a quarantine reason;
+2. *check* (:mod:`.normalize`): map columns, parse times, give each unusable row a
+   quarantine reason; the narrow check rows (ids, event id) are materialised, the
+   canonical rows (with properties) stay a view over the staged source;
 3. *deduplicate*: drop rows whose ``event_id`` (or row hash) is already stored or
    appeared earlier in this ingest;
 4. *stitch* (:mod:`.stitch`): connected components over anonymous/customer id links;
 5. *order* (:mod:`.order`): rebuild ``event_rows`` (behind the ``events`` view) sorted by ``customer_id, ts, seq``
-   and swap it in; ``cust`` numbers the customers 1..N in that order;
+   and swap it in; ``cust`` numbers the customers 1..N in that order. This is the one pass
+   that builds the new events' canonical rows, straight into the sort;
 6. *generation*: ``store_meta.generation`` gets a fresh value, so readers see the store changed.
 
 Each phase's duration is logged at DEBUG on this module's logger (the ingest benchmark prints them).
 
-All of it runs in one DuckDB transaction: an ingest that fails or is killed half-way
-leaves the store exactly as it was.
+Phases 1 to 4 write only temporary tables. The store itself changes in one DuckDB
+transaction at the end (quarantined rows, the rebuilt rows, the generation): an ingest
+that fails or is killed half-way leaves the store exactly as it was.
 """
 
 from __future__ import annotations
@@ -157,15 +160,9 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
     ok = False
     try:
         configure(con, ws, memory_limit, threads)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
-                          quiet, now)
-            con.execute("COMMIT")
-            ok = True
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
+                      quiet, now)
+        ok = True
     except duckdb.Error as exc:
         raise JourneymapError(f"ingest failed, the store is unchanged: {exc}") from exc
     finally:
@@ -176,11 +173,28 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
     return report
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed when the block ends, rolled back when it raises (or is interrupted)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapping: dict[str, str], origin: str,
          table: str | None, query: str | None, delimiter: str | None, header: bool | None, quiet: bool,
          now: dt.datetime) -> IngestReport:
-    ensure_schema(con)
-    con.execute(nz.NORM_DDL)
+    """The phases. Everything before the final transaction writes only temporary tables, which die with the
+    connection; the store changes (quarantined rows, the rebuilt ``event_rows``, a new generation) in one
+    transaction at the end. The narrow check rows are dropped before that, so the journey-ordering sort has
+    the memory to itself."""
+    with _transaction(con):
+        ensure_schema(con)  # creates a new store's tables, or converts an old layout in place (data unchanged)
+    con.execute(nz.CHECK_DDL)
     row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {ROWS_TABLE}").fetchone()
     seq_base = seq_start = int(row[0]) if row else 0
     counts: list[SourceCounts] = []
@@ -194,21 +208,13 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             con.execute("SET preserve_insertion_order = false")  # later steps order explicitly, by seq
             resolved = nz.resolve_mapping(staged, mapping, origin)
             with _step(bar, f"validating {staged.display}"):
-                nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
-                             max_future_days=ws.settings.events.max_future_days, src=i)
-            seq_base += nz.max_seq_of(con, staged.relation)
+                seq_base = nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
+                                        max_future_days=ws.settings.events.max_future_days, src=i)
             counts.append(SourceCounts(staged.display, notes=staged.notes))
         names = ", ".join(f"({i}, {lit(c.source)})" for i, c in enumerate(counts))
         con.execute(f"CREATE TEMP TABLE __sources AS SELECT * FROM (VALUES {names}) s(src, file)")
-        with _step(bar, "quarantining unusable rows"):
-            con.execute(f"""
-                INSERT INTO quarantine
-                SELECT DISTINCT file, line, reason, raw, {lit(now.replace(tzinfo=None).isoformat(sep=' '))}::TIMESTAMP
-                FROM __norm q JOIN __sources USING (src) WHERE reason IS NOT NULL AND NOT EXISTS (
-                    SELECT 1 FROM quarantine x
-                    WHERE x.source_file = file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
-                      AND x.raw IS NOT DISTINCT FROM q.raw)
-            """)
+        con.execute(f"CREATE TEMP TABLE __bad AS SELECT src, seq, line, reason, raw FROM {nz.CHECK_TABLE} "
+                    "WHERE reason IS NOT NULL")
         with _step(bar, "removing duplicates"):
             _deduplicate(con, stored_before=seq_start > 0)
         _tally(con, counts)
@@ -216,17 +222,48 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
         rounds = 0
         if fresh:
             with _step(bar, "stitching identities"):
-                con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL "
-                            f"SELECT {_COLS} FROM __fresh")
-                # One pass over the rows for their id pairs; stitching and ordering read only these.
-                con.execute("CREATE TEMP TABLE __ids AS SELECT DISTINCT raw_customer_id, anonymous_id FROM __all")
+                # One pass over the ids of the stored and the new rows; stitching and ordering read only these.
+                con.execute(f"""
+                    CREATE TEMP TABLE __ids AS
+                    SELECT DISTINCT raw_customer_id, anonymous_id FROM (
+                        SELECT raw_customer_id, anonymous_id FROM {ROWS_TABLE} UNION ALL
+                        SELECT raw_customer_id, anonymous_id FROM {nz.CHECK_TABLE} c
+                        WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM __dup d WHERE d.seq = c.seq))
+                """)
+                con.execute(f"DROP TABLE {nz.CHECK_TABLE}")
                 rounds = resolve_identities(con, "__ids")
-            with _step(bar, "ordering journeys"):
-                write_ordered(con, "__all", ROWS_TABLE, samples=(ROWS_TABLE, "__norm"), ids="__ids")
-                con.execute("DROP VIEW __all")
-                con.execute(EVENTS_VIEW)
-    new_generation(con)
-    return IngestReport(counts, *_totals(con, rebuilt=bool(fresh)), rounds)
+            # The rows to sort: the stored ones and each source's new rows less the unusable and the duplicates.
+            con.execute("CREATE TEMP TABLE __drop AS SELECT seq FROM __dup UNION ALL "
+                        "SELECT seq FROM __bad WHERE seq IS NOT NULL")
+            new_rows = " UNION ALL ".join(
+                f"SELECT {_COLS} FROM {nz.norm_view(i)} n WHERE NOT EXISTS (SELECT 1 FROM __drop d WHERE d.seq = n.seq)"
+                for i in range(len(counts)))
+            con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL {new_rows}")
+        else:
+            con.execute(f"DROP TABLE {nz.CHECK_TABLE}")
+        with _transaction(con):
+            with _step(bar, "quarantining unusable rows"):
+                con.execute(f"""
+                    INSERT INTO quarantine
+                    SELECT DISTINCT file, line, reason, raw,
+                           {lit(now.replace(tzinfo=None).isoformat(sep=' '))}::TIMESTAMP
+                    FROM __bad q JOIN __sources USING (src) WHERE NOT EXISTS (
+                        SELECT 1 FROM quarantine x
+                        WHERE x.source_file = file AND x.line IS NOT DISTINCT FROM q.line AND x.reason = q.reason
+                          AND x.raw IS NOT DISTINCT FROM q.raw)
+                """)
+            if fresh:
+                with _step(bar, "ordering journeys"):
+                    props = " UNION ALL ".join([f"SELECT properties_json FROM {ROWS_TABLE} WHERE properties_json IS NOT NULL",
+                                                *(f"SELECT properties_json FROM {nz.props_view(i)}"
+                                                  for i in range(len(counts)))])
+                    write_ordered(con, "__all", ROWS_TABLE, samples=(ROWS_TABLE, nz.norm_view(0)), ids="__ids",
+                                  values={"properties_json": props})
+                    con.execute("DROP VIEW __all")
+                    con.execute(EVENTS_VIEW)
+            new_generation(con)
+            totals = _totals(con, rebuilt=bool(fresh))
+    return IngestReport(counts, *totals, rounds)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, rebuilt: bool) -> tuple[int, int, int]:
@@ -251,48 +288,47 @@ def _totals(con: duckdb.DuckDBPyConnection, rebuilt: bool) -> tuple[int, int, in
 
 
 def _deduplicate(con: duckdb.DuckDBPyConnection, stored_before: bool) -> None:
-    """Create view ``__fresh``: usable rows whose event id is neither stored nor seen earlier in this ingest.
+    """Create table ``__dup(seq, src)``: usable rows whose event id is already stored or appeared earlier in this ingest.
 
-    Duplicates are rare, so they are found cheaply first: ids whose 64-bit hash occurs twice
-    are candidates, and only those rows are ranked. The result is a small table of the
-    ``seq`` numbers (and sources) to drop, not a copy of the rows.
+    Duplicates are rare, so they are found cheaply first: the 64-bit hashes of the event ids
+    are sorted (a radix sort of integers, cheaper than grouping millions of distinct values)
+    and a hash equal to its predecessor marks a candidate; only the candidates' rows are
+    ranked by their event ids. The result is a small table of the ``seq`` numbers (and sources)
+    to drop, not a copy of the rows.
     """
-    con.execute("""
+    con.execute(f"""
         CREATE TEMP TABLE __dup AS
-        WITH cand AS (
-            SELECT hash(event_id) AS h FROM __norm WHERE reason IS NULL GROUP BY h HAVING count(*) > 1
+        WITH hashes AS (
+            SELECT hash(event_id) AS h FROM {nz.CHECK_TABLE} WHERE reason IS NULL
+        ), cand AS (
+            SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS prev FROM hashes) WHERE h = prev
         )
         SELECT seq, src FROM (
-            SELECT seq, src, row_number() OVER (PARTITION BY event_id ORDER BY seq) AS rn FROM __norm
+            SELECT seq, src, row_number() OVER (PARTITION BY event_id ORDER BY seq) AS rn FROM {nz.CHECK_TABLE}
             WHERE reason IS NULL AND hash(event_id) IN (SELECT h FROM cand)
         ) WHERE rn > 1
     """)
     if stored_before:
-        con.execute("""
+        con.execute(f"""
             INSERT INTO __dup
-            SELECT n.seq, n.src FROM __norm n SEMI JOIN event_rows e ON e.event_id = n.event_id WHERE n.reason IS NULL
+            SELECT n.seq, n.src FROM {nz.CHECK_TABLE} n SEMI JOIN {ROWS_TABLE} e ON e.event_id = n.event_id
+            WHERE n.reason IS NULL
             EXCEPT SELECT seq, src FROM __dup
         """)
-    con.execute(f"""
-        CREATE TEMP VIEW __fresh AS
-        SELECT src, {_COLS} FROM __norm n
-        WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM __dup d WHERE d.seq = n.seq)
-    """)
 
 
 def _tally(con: duckdb.DuckDBPyConnection, counts: list[SourceCounts]) -> None:
     """Per source: rows read, quarantined (by reason), duplicates; stored are the rest.
 
-    Counted from ``__norm`` and the small ``__dup`` table, without scanning ``__fresh``
-    (whose anti-join would cost a pass over every row).
+    Counted from the narrow check rows and the small ``__bad`` and ``__dup`` tables.
     """
     for src, read, quarantined in con.execute(
-            "SELECT src, count(*), count(reason) FROM __norm GROUP BY src").fetchall():
+            f"SELECT src, count(*), count(reason) FROM {nz.CHECK_TABLE} GROUP BY src").fetchall():
         counts[src].read, counts[src].quarantined = int(read), int(quarantined)
     for src, n in con.execute("SELECT src, count(*) FROM __dup GROUP BY src").fetchall():
         counts[src].duplicates = int(n)
     for src, reason, n in con.execute(
-            "SELECT src, reason, count(*) FROM __norm WHERE reason IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 2"
+            "SELECT src, reason, count(*) FROM __bad GROUP BY ALL ORDER BY 3 DESC, 2"
     ).fetchall():
         counts[src].reasons[reason] = int(n)
     for c in counts:

@@ -1,12 +1,21 @@
 """Normalise and validate: source columns → the canonical event, or a quarantine reason.
 
-Phase two of ingest, one SQL statement per source. Every staged row lands in the
-temporary table ``__norm`` exactly once: either with ``reason`` NULL (usable) or with
-one of :data:`REASONS` and the raw row as JSON. Column mapping, time zones (naive
-times take the workspace's zone; everything is stored as naive UTC) and the
-properties (the source's other columns as JSON object text) are decided here, with
-expressions chosen per source column type so typed Parquet columns skip string parsing.
-Rows carry their source's number (``src``), not its name, to keep the table narrow.
+Phase two of ingest. Per source, :func:`normalize` writes two things, both from the same
+expressions:
+
+* the *check* rows, in the temporary table ``__chk``: every staged row exactly once, narrow
+  (ids, event id, sequence number), with ``reason`` NULL (usable) or one of :data:`REASONS`
+  and then its line and raw row as JSON. Counting, quarantining, deduplication and
+  stitching read only this table.
+* the view ``__norm_<src>``: the canonical rows (properties included), computed from the
+  staged source again when the journey-ordering sort reads it. The wide rows are never
+  materialised before that sort, so the sort has the memory to itself. The view
+  ``__props_<src>`` lists the distinct property values, for the sort's encoding.
+
+Column mapping, time zones (naive times take the workspace's zone; everything is stored as
+naive UTC) and the properties (the source's other columns as JSON object text) are decided
+here, with expressions chosen per source column type so typed Parquet columns skip string
+parsing. Rows carry their source's number (``src``), not its name, to keep the table narrow.
 """
 
 from __future__ import annotations
@@ -37,12 +46,26 @@ INVALID_JSON = "invalid JSON"
 REASONS = (INVALID_UTF8, MALFORMED, INVALID_JSON, MISSING_CUSTOMER, EMPTY_EVENT, WRONG_TYPE, MISSING_TIME,
            UNPARSABLE_TIME, FUTURE_TIME)
 
-NORM_DDL = """
-CREATE TEMP TABLE __norm (
-    src SMALLINT, line BIGINT, seq BIGINT, raw_customer_id VARCHAR, anonymous_id VARCHAR, ts TIMESTAMP,
-    event VARCHAR, channel VARCHAR, source VARCHAR, event_id VARCHAR, properties_json VARCHAR,
-    reason VARCHAR, raw VARCHAR
+CHECK_TABLE = "__chk"
+CHECK_DDL = f"""
+CREATE TEMP TABLE {CHECK_TABLE} (
+    src SMALLINT, seq BIGINT, raw_customer_id VARCHAR, anonymous_id VARCHAR, event_id VARCHAR,
+    reason VARCHAR, line BIGINT, raw VARCHAR
 )"""
+
+#: The columns of a source's ``__norm_<src>`` view, the canonical rows (usable or not; the check rows tell).
+NORM_COLUMNS = ("src", "seq", "raw_customer_id", "anonymous_id", "ts", "event", "channel", "source", "event_id",
+                "properties_json")
+
+
+def norm_view(src: int) -> str:
+    """The name of source ``src``'s view of canonical rows."""
+    return f"__norm_{int(src)}"
+
+
+def props_view(src: int) -> str:
+    """The name of source ``src``'s view of its distinct ``properties_json`` values (rows of any kind)."""
+    return f"__props_{int(src)}"
 
 _NESTED = ("STRUCT", "MAP", "[]", "UNION", "LIST")
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
@@ -104,6 +127,12 @@ def _is(typ: str, kinds: tuple[str, ...]) -> bool:
     return any(k in typ.upper() for k in kinds) if kinds is _NESTED else typ.upper().split("(")[0] in kinds
 
 
+def _trimmed(c: str) -> str:
+    """``nullif(trim(c), '')``, trimming only values that start or end with a space: most do not, and
+    ``trim`` copies every value it sees (a simple ``LIKE`` pattern is a byte comparison)."""
+    return f"CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN nullif(trim({c}), '') WHEN {c} = '' THEN NULL ELSE {c} END"
+
+
 def _text(col: str | None, typ: str | None, alias: str) -> tuple[str, str]:
     """(normalised text expression, wrong-type condition) for a text field.
 
@@ -116,8 +145,7 @@ def _text(col: str | None, typ: str | None, alias: str) -> tuple[str, str]:
     if _is(typ, _NESTED):
         return "NULL::VARCHAR", f"{c} IS NOT NULL"
     if typ.upper() == "VARCHAR":
-        expr = f"nullif(trim({c}), '')"
-        return expr, f"(starts_with({alias}, '{{') OR starts_with({alias}, '['))"
+        return _trimmed(c), f"(starts_with({alias}, '{{') OR starts_with({alias}, '['))"
     return f"{c}::VARCHAR", "false"
 
 
@@ -172,13 +200,18 @@ _ALIAS = {"customer_id": "__cust", "anonymous_id": "__anon", "event": "__event",
 
 def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str, str | None], *, tz: str,
               seq_base: int, now: dt.datetime, max_future_days: int, src: int = 0) -> int:
-    """Insert the staged rows into ``__norm`` as source number ``src``; returns the rows read (rejects included)."""
+    """Check source ``src``'s staged rows into ``__chk`` and create its view ``__norm_<src>``; returns the last ``seq``.
+
+    ``seq`` numbers the rows from ``seq_base + 1`` in source order. The check rows hold a
+    row's event id (the source's, or an MD5 of the row when it has none), so duplicates are
+    found without the properties; those are built only where the row hash needs them.
+    """
     typ = staged.columns
     text = {f: _text(mapping[f], typ.get(mapping[f] or ""), _ALIAS[f]) for f in TEXT_FIELDS}
     ts_col = mapping["ts"]
     assert ts_col is not None
     ts_expr, ts_wrong = _ts(ts_col, typ[ts_col], tz)
-    ts_missing = (f"nullif(trim({ident(ts_col)}), '') IS NULL" if typ[ts_col].upper() == "VARCHAR"
+    ts_missing = (f"{_trimmed(ident(ts_col))} IS NULL" if typ[ts_col].upper() == "VARCHAR"
                   else f"{ident(ts_col)} IS NULL")
     checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
     if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
@@ -187,43 +220,53 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
     used = {c for c in mapping.values() if c is not None}
     source_expr = text["source"][0] if mapping["source"] else lit(staged.source_label)
     future = now.replace(tzinfo=None) + dt.timedelta(days=max_future_days)
-    hash_expr = ("md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__anon, ''), coalesce(__ts::VARCHAR, ''), "
-                 "__event, coalesce(__channel, ''), coalesce(__source, ''), __props))")
+    props = _properties(staged, used)
+    # The row hash spells the properties out rather than naming a column, so a row with an event id never builds them.
+    event_id = ("coalesce(__eid, md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__anon, ''), "
+                "coalesce(__ts::VARCHAR, ''), __event, coalesce(__channel, ''), coalesce(__source, ''), "
+                f"{props})))")
     inner = f"""
         SELECT *, {text['customer_id'][0]} AS __cust, {text['anonymous_id'][0]} AS __anon, {ts_expr} AS __ts,
-               {ts_missing} AS __ts_missing, {text['event'][0]} AS __event,
-               lower({text['channel'][0]}) AS __channel, {source_expr} AS __source, {text['event_id'][0]} AS __eid,
-               {_properties(staged, used)} AS __props
+               {text['event'][0]} AS __event, lower({text['channel'][0]}) AS __channel, {source_expr} AS __source,
+               {text['event_id'][0]} AS __eid
         FROM {staged.relation}"""
     reason = f"""CASE
             WHEN __bad IS NOT NULL THEN __bad
             WHEN __cust IS NULL AND __anon IS NULL THEN {lit(MISSING_CUSTOMER)}
             WHEN __event IS NULL THEN {lit(EMPTY_EVENT)}
             WHEN coalesce({wrong}, false) THEN {lit(WRONG_TYPE)}
-            WHEN __ts_missing THEN {lit(MISSING_TIME)}
+            WHEN {ts_missing} THEN {lit(MISSING_TIME)}
             WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
             WHEN __ts > {lit(future.isoformat(sep=' '))}::TIMESTAMP THEN {lit(FUTURE_TIME)}
         END"""
+    # Distinct property values come from the distinct combinations of the columns they are built of: far
+    # fewer strings to build than one per row.
+    unmapped = ", ".join(ident(c) for c in staged.columns if c not in used)
+    props_source = f"(SELECT DISTINCT {unmapped} FROM {staged.relation})" if unmapped else "(SELECT 1)"
     try:
+        con.execute(f"CREATE TEMP VIEW {props_view(src)} AS SELECT DISTINCT {props} AS properties_json "
+                    f"FROM {props_source}")
         con.execute(f"""
-            INSERT INTO __norm
-            SELECT {int(src)}, __line, {seq_base} + __n, __cust, __anon, __ts, __event, __channel, __source,
-                   CASE WHEN __reason IS NOT NULL THEN NULL WHEN __eid IS NOT NULL THEN __eid ELSE {hash_expr} END, __props, __reason,
+            CREATE TEMP VIEW {norm_view(src)} AS
+            SELECT {int(src)}::SMALLINT AS src, {seq_base} + __n AS seq, __cust AS raw_customer_id,
+                   __anon AS anonymous_id, __ts AS ts, __event AS event, __channel AS channel, __source AS source,
+                   {event_id} AS event_id, {props} AS properties_json
+            FROM ({inner})
+        """)
+        con.execute(f"""
+            INSERT INTO {CHECK_TABLE}
+            SELECT {int(src)}, {seq_base} + __n, __cust, __anon,
+                   CASE WHEN __reason IS NULL THEN {event_id} END, __reason,
+                   CASE WHEN __reason IS NOT NULL THEN __line END,
                    CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
         if staged.rejects:
             con.execute(f"""
-                INSERT INTO __norm (src, line, seq, reason, raw)
-                SELECT {int(src)}, line, NULL, reason, raw FROM {staged.rejects}
+                INSERT INTO {CHECK_TABLE} (src, seq, reason, line, raw)
+                SELECT {int(src)}, NULL, reason, line, raw FROM {staged.rejects}
             """)
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read the rows of {staged.display}: {exc}") from exc
-    row = con.execute(f"SELECT count(*) FROM __norm WHERE src = {int(src)}").fetchone()
-    return int(row[0]) if row else 0
-
-
-def max_seq_of(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    """The highest ``__n`` of a staged relation (so the next source's seq continues after it)."""
-    row = con.execute(f"SELECT coalesce(max(__n), 0) FROM {relation}").fetchone()
-    return int(row[0]) if row else 0
+    row = con.execute(f"SELECT coalesce(max(seq), {seq_base}) FROM {CHECK_TABLE} WHERE src = {int(src)}").fetchone()
+    return int(row[0]) if row else seq_base

@@ -44,13 +44,15 @@ def _enum_type(col: str) -> str:
     return f"__enum_{col}"
 
 
-def _encode(con: duckdb.DuckDBPyConnection, relation: str, samples: tuple[str, ...]) -> list[str]:
+def _encode(con: duckdb.DuckDBPyConnection, relation: str, samples: tuple[str, ...],
+            values: dict[str, str] | None = None) -> list[str]:
     """Create a temporary ENUM type ``__enum_<col>`` for each column of :data:`ENCODABLE` worth encoding.
 
     A quick look at the first rows of each table in ``samples`` rules out columns with many
     distinct values (an event id in disguise) and columns whose values all fit inline; the
     rest get their distinct values from ``relation``, one pass each (cheap: DuckDB groups
-    dictionary-compressed text per dictionary entry).
+    dictionary-compressed text per dictionary entry), or from ``values[col]``, a cheaper
+    query that yields every value of the column but no NULL (more values do no harm).
     """
     cols = [ident(c) for c in ENCODABLE]
     stats = ", ".join(f"count(DISTINCT {c}), coalesce(max(strlen({c})), 0)" for c in cols)
@@ -64,7 +66,10 @@ def _encode(con: duckdb.DuckDBPyConnection, relation: str, samples: tuple[str, .
     encoded = []
     for col in candidates:
         c, typ = ident(col), _enum_type(col)
-        con.execute(f"CREATE TEMP TYPE {typ} AS ENUM (SELECT DISTINCT {c} FROM {relation} WHERE {c} IS NOT NULL)")
+        # ``values`` queries yield no NULL; a filter on them could be pushed below their own DISTINCT.
+        distinct = (f"SELECT DISTINCT {c} FROM ({values[col]})" if values and col in values
+                    else f"SELECT DISTINCT {c} FROM {relation} WHERE {c} IS NOT NULL")
+        con.execute(f"CREATE TEMP TYPE {typ} AS ENUM ({distinct})")
         size = con.execute(f"SELECT len(enum_range(NULL::{typ}))").fetchone()
         if size is not None and 0 < int(size[0]) <= MAX_ENUM_VALUES:
             encoded.append(col)
@@ -74,12 +79,13 @@ def _encode(con: duckdb.DuckDBPyConnection, relation: str, samples: tuple[str, .
 
 
 def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str, samples: tuple[str, ...],
-                  ids: str | None = None) -> None:
+                  ids: str | None = None, values: dict[str, str] | None = None) -> None:
     """Replace ``rows_table`` with the rows of ``relation`` in journey order (``__idmap`` holds the stitching).
 
     ``samples`` are tables with the same text columns whose first rows tell which columns
     are worth encoding (the ingest passes the stored and the normalised new rows). ``ids``, when given, holds the
-    distinct (``raw_customer_id``, ``anonymous_id``) pairs of ``relation``, read instead of it.
+    distinct (``raw_customer_id``, ``anonymous_id``) pairs of ``relation``, read instead of it; ``values``
+    maps a column to a query yielding its values, read instead of ``relation`` to encode it.
 
     Each source id (raw customer id, or anonymous id when there is none) gets its stitched
     customer id and that id's rank among all customer ids (``cust``): an integer sort key in
@@ -96,7 +102,7 @@ def write_ordered(con: duckdb.DuckDBPyConnection, relation: str, rows_table: str
             FROM (SELECT DISTINCT coalesce(raw_customer_id, anonymous_id) AS node FROM {ids or relation}) n
             LEFT JOIN __idmap m ON m.node = n.node)
     """)
-    encoded = _encode(con, relation, samples)
+    encoded = _encode(con, relation, samples, values)
     inner = {col: f"a.{ident(col)}::{_enum_type(col)}" if col in encoded else f"a.{ident(col)}" for col in ENCODABLE}
     outer = {col: f"{ident(col)}::VARCHAR" if col in encoded else ident(col) for col in ENCODABLE}
     con.execute("SET preserve_insertion_order = true")
