@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from journeymap.errors import JourneymapError
 from journeymap.events import ingest as ingest_mod
 from journeymap.events import order
 from journeymap.events.ingest import ingest_events
@@ -100,3 +101,33 @@ def test_the_check_rows_are_gone_before_the_sort(ws_factory, tmp_path: Path,  # 
     names = [name for name, _ in tables]
     assert "__chk" not in names and "__ids" in names
     assert max(size for _, size in tables) <= 350  # the id pairs (350 here), the stitching, the dropped rows
+
+
+def test_a_parquet_file_that_changes_between_the_passes_is_not_stored(ws_factory, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Parquet is read in place, once to check and once to sort: a file rewritten in between could put
+    # unchecked rows in the store, so the ingest is undone and says why.
+    ws = ws_factory(timezone="UTC")
+    first, src = tmp_path / "first.csv", tmp_path / "e.parquet"
+    first.write_text("customer_id,ts,event\nc0,2025-01-01 09:00:00,view\n", encoding="utf-8")
+    ingest_events(ws, [first], quiet=True, now=NOW)
+    before = query_store(ws, "SELECT * FROM event_rows"), query_store(ws, "SELECT value FROM store_meta")
+
+    def table(customers: list[str | None]) -> pa.Table:
+        return pa.table({"customer_id": customers, "ts": pa.array([dt.datetime(2025, 1, 1)] * len(customers),
+                                                                  pa.timestamp("us")),
+                         "event": ["view"] * len(customers)})
+
+    pq.write_table(table(["c1", "c2"]), src)
+    real = ingest_mod.write_ordered
+
+    def rewrite_then_sort(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pq.write_table(table(["c1", None, "c3"]), src)  # a row without ids would now be stored
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "write_ordered", rewrite_then_sort)
+    with pytest.raises(JourneymapError, match=r"e\.parquet changed while it was being ingested; the store is unchanged"):
+        ingest_events(ws, [src], quiet=True, now=NOW)
+    assert (query_store(ws, "SELECT * FROM event_rows"), query_store(ws, "SELECT value FROM store_meta")) == before
+    monkeypatch.undo()
+    assert ingest_events(ws, [src], quiet=True, now=NOW).quarantined == 1

@@ -198,6 +198,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
     row = con.execute(f"SELECT coalesce(max(seq), 0) FROM {ROWS_TABLE}").fetchone()
     seq_base = seq_start = int(row[0]) if row else 0
     counts: list[SourceCounts] = []
+    stages: list[Staged] = []
     with progress(quiet) as bar:
         repeated = sorted({s for s in sources if sources.count(s) > 1})
         if repeated:
@@ -211,6 +212,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 seq_base = nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
                                         max_future_days=ws.settings.events.max_future_days, src=i)
             counts.append(SourceCounts(staged.display, notes=staged.notes))
+            stages.append(staged)
         names = ", ".join(f"({i}, {lit(c.source)})" for i, c in enumerate(counts))
         con.execute(f"CREATE TEMP TABLE __sources AS SELECT * FROM (VALUES {names}) s(src, file)")
         con.execute(f"CREATE TEMP TABLE __bad AS SELECT src, seq, line, reason, raw FROM {nz.CHECK_TABLE} "
@@ -261,6 +263,10 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                                   values={"properties_json": props})
                     con.execute("DROP VIEW __all")
                     con.execute(EVENTS_VIEW)
+            changed = [st.display for st in stages if st.changed()]
+            if changed:  # the rows just sorted may not be the ones checked: undo, do not store them
+                raise JourneymapError(f"{changed[0]} changed while it was being ingested; the store is unchanged: "
+                                      "ingest it again once it is complete")
             new_generation(con)
             totals = _totals(con, rebuilt=bool(fresh))
     return IngestReport(counts, *totals, rounds)

@@ -46,6 +46,20 @@ class Staged:
     rejects: str | None = None
     raw_is_line: bool = False
     notes: list[str] = field(default_factory=list)
+    #: A file the relation reads in place (a view), with its size and modification time when staged: the
+    #: ingest reads it twice and checks that it did not change in between.
+    read_in_place: tuple[Path, int, int] | None = None
+
+    def changed(self) -> bool:
+        """Whether a file read in place is no longer the one staged (its size or modification time differ)."""
+        if self.read_in_place is None:
+            return False
+        path, size, mtime = self.read_in_place
+        try:
+            st = path.stat()
+        except OSError:
+            return True
+        return (st.st_size, st.st_mtime_ns) != (size, mtime)
 
 
 def detect_format(path: Path) -> str:
@@ -211,7 +225,9 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Stage
                    NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
             FROM read_parquet({lit(str(path))}, file_row_number = true)
         """)
-        staged = Staged(display_path(path), view, _describe(con, view), path.name)
+        st = path.stat()
+        staged = Staged(display_path(path), view, _describe(con, view), path.name,
+                        read_in_place=(path, st.st_size, st.st_mtime_ns))
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read {display_path(path)} as Parquet: {exc}") from exc
     return staged
