@@ -63,3 +63,51 @@ def test_a_later_link_restitches_earlier_events(ws: Workspace, tmp_path: Path) -
     rows = con.execute("SELECT customer_id, event, raw_customer_id FROM events").fetchall()
     con.close()
     assert rows == [("C9", "early_visit", None), ("C9", "signup", "C9")]  # journey-ordered, raw ids kept
+
+
+def _union_find_owner(rows: list[tuple[str | None, str | None]]) -> list[str]:
+    """The stitched customer of each (customer id, anonymous id) row, by union-find in Python.
+
+    A component is named after its smallest customer id; an id counts as an anonymous one when it
+    appears as one in a link, and a component of anonymous ids only is named after the smallest.
+    """
+    links = {(a, c) for c, a in rows if a is not None and c is not None and a != c}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, c in links:
+        parent[find(a)] = find(c)
+    anonymous = {a for a, _ in links}
+    name: dict[str, tuple[bool, str]] = {}
+    for node in list(parent):
+        root, key = find(node), (node in anonymous, node)
+        name[root] = min(name.get(root, key), key)
+    return [name[find(k)][1] if k in parent else k for k in (c if c is not None else a for c, a in rows)]
+
+
+def test_random_link_graphs_match_a_union_find(ws_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Long chains, ids that are a customer id in one row and an anonymous id in another, equal pairs.
+    import random
+
+    rng = random.Random(11)
+    ids = [f"u{i}" for i in range(60)] + [f"k{i}" for i in range(90)]
+    rows: list[tuple[str | None, str | None]] = []
+    for _ in range(700):
+        c = rng.choice(ids) if rng.random() < 0.6 else None
+        a = rng.choice(ids[40:]) if (c is None or rng.random() < 0.3) else None
+        rows.append((c, a))
+    chain = [f"x{i:02d}" for i in range(40)]  # a chain of 40 anonymous ids ending at a customer
+    rows += [(None, chain[0])] + [(chain[i + 1], chain[i]) for i in range(len(chain) - 1)] + [("z0", chain[-1])]
+    ws = ws_factory(timezone="UTC")
+    src = tmp_path / "links.csv"
+    src.write_text(HEADER + "".join(f"{c or ''},{a or ''},2025-01-01 00:00:00,e{i}\n" for i, (c, a) in enumerate(rows)),
+                   encoding="utf-8")
+    report = ingest_events(ws, [src], quiet=True, now=NOW)
+    assert report.stored == len(rows)
+    owners = _owners(ws)
+    assert [owners[f"e{i}"] for i in range(len(rows))] == _union_find_owner(rows)
+    assert report.stitch_rounds >= len(chain)  # the customer's label travels the chain one link per round

@@ -23,6 +23,10 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
     ``relation`` needs the columns ``anonymous_id`` and ``raw_customer_id``. Ids that take
     part in no link are absent from ``__idmap`` (they resolve to themselves).
+
+    The rounds work on integers: every linked id gets its rank in label order (customer ids
+    before anonymous ids, then by text), so the smallest label is the smallest number and
+    the text is looked up once, at the end.
     """
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE __links AS
@@ -30,14 +34,18 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, relation: str) -> int:
         WHERE anonymous_id IS NOT NULL AND raw_customer_id IS NOT NULL AND anonymous_id <> raw_customer_id
     """)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE __edges AS
-        SELECT a AS src, c AS dst FROM __links UNION SELECT c AS src, a AS dst FROM __links
+        CREATE OR REPLACE TEMP TABLE __nodes AS
+        SELECT id, (dense_rank() OVER (ORDER BY is_anon, id))::INTEGER AS n FROM (
+            SELECT c.id, an.a IS NOT NULL AS is_anon
+            FROM (SELECT a AS id FROM __links UNION SELECT c FROM __links) c
+            LEFT JOIN (SELECT DISTINCT a FROM __links) an ON an.a = c.id)
     """)
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE __lbl AS
-        SELECT e.src AS node, CASE WHEN an.a IS NULL THEN '0' ELSE '1' END || e.src AS label
-        FROM (SELECT DISTINCT src FROM __edges) e LEFT JOIN (SELECT DISTINCT a FROM __links) an ON an.a = e.src
+        CREATE OR REPLACE TEMP TABLE __edges AS
+        SELECT na.n AS src, nc.n AS dst FROM __links l JOIN __nodes na ON na.id = l.a JOIN __nodes nc ON nc.id = l.c
     """)
+    con.execute("CREATE OR REPLACE TEMP TABLE __edges AS SELECT src, dst FROM __edges UNION SELECT dst, src FROM __edges")
+    con.execute("CREATE OR REPLACE TEMP TABLE __lbl AS SELECT n AS node, n AS label FROM __nodes")
     rounds = 0
     while True:
         rounds += 1
@@ -54,7 +62,11 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, relation: str) -> int:
         con.execute("ALTER TABLE __lbl_next RENAME TO __lbl")
         if not row or not row[0]:
             break
-    con.execute("CREATE OR REPLACE TEMP TABLE __idmap AS SELECT node, substr(label, 2) AS customer_id FROM __lbl")
-    for t in ("__lbl", "__edges", "__links"):
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE __idmap AS
+        SELECT node.id AS node, name.id AS customer_id
+        FROM __lbl l JOIN __nodes node ON node.n = l.node JOIN __nodes name ON name.n = l.label
+    """)
+    for t in ("__lbl", "__edges", "__nodes", "__links"):
         con.execute(f"DROP TABLE {t}")
     return rounds
