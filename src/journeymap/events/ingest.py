@@ -259,7 +259,10 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                     props = " UNION ALL ".join([f"SELECT properties_json FROM {ROWS_TABLE} WHERE properties_json IS NOT NULL",
                                                 *(f"SELECT properties_json FROM {nz.props_view(i)}"
                                                   for i in range(len(counts)))])
-                    write_ordered(con, "__all", ROWS_TABLE, samples=(ROWS_TABLE, nz.norm_view(0)), ids="__ids",
+                    # The encoding looks at the first stored and the first new rows, as one sample each.
+                    con.execute("CREATE TEMP VIEW __new AS " + " UNION ALL ".join(
+                        f"SELECT {_COLS} FROM {nz.norm_view(i)}" for i in range(len(counts))))
+                    write_ordered(con, "__all", ROWS_TABLE, samples=(ROWS_TABLE, "__new"), ids="__ids",
                                   values={"properties_json": props})
                     con.execute("DROP VIEW __all")
                     con.execute(EVENTS_VIEW)
