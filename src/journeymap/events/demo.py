@@ -7,7 +7,8 @@ drop between cart and checkout, reminder e-mails, payment, delivery, service cal
 repeat orders that loop back to the product page, reviews and referrals. Around that:
 events that are on no step (newsletter, wishlist, login, store visits), a seasonal
 peak in November and December, and an incident (:data:`INCIDENT_START` to
-:data:`INCIDENT_END`) when payments fail far more often.
+:data:`INCIDENT_END`) when payments fail far more often. People start during one year and
+the log ends with it (:data:`EXPORT_END`), like an export taken on New Year's Day.
 
 Identities are realistic too: web events before login carry only a cookie
 (anonymous id); logging in or checking out links the cookie to the customer id; people
@@ -105,7 +106,7 @@ RETURN_VISIT = 0.45
 #: Mean minutes before such a revisit.
 RETURN_GAP_MINUTES = 60 * 24 * 4
 #: Mean number of events on no step, for people who logged in.
-OFF_MAP_EVENTS: dict[str, float] = {"newsletter_opened": 5.8, "wishlist_added": 1.2, "account_login": 2.0,
+OFF_MAP_EVENTS: dict[str, float] = {"newsletter_opened": 9.6, "wishlist_added": 1.2, "account_login": 2.0,
                                     "store_visit": 0.6}
 OFF_MAP_CHANNELS = {"newsletter_opened": "email", "wishlist_added": "web", "account_login": "web",
                     "store_visit": "store", "payment_failed": "web", "cart_synced": "app"}
@@ -123,6 +124,9 @@ SOURCES = {"web": "webshop", "app": "app", "email": "email-tool", "social": "ads
 #: Relative traffic per month (Jan … Dec): the November/December peak.
 MONTH_WEIGHTS = (0.8, 0.75, 0.85, 0.9, 0.9, 0.85, 0.8, 0.8, 0.95, 1.0, 1.8, 2.1)
 YEAR = 2025
+#: The log is an export taken at the end of the year: what people would do after it has not happened yet
+#: (journeys that started in December are cut off, as in any real export).
+EXPORT_END = dt.datetime(YEAR + 1, 1, 1)
 MAX_WALK = 80
 CHUNK_CUSTOMERS = 200_000
 
@@ -241,6 +245,7 @@ def generate_chunk(rng: np.random.Generator, first: int, n: int, event_offset: i
     names = np.concatenate([names, *[x.astype(np.int16) for x in extra_n]])
     minute = np.concatenate([minute, *extra_t])
     order = np.argsort(minute, kind="stable")
+    order = order[minute[order] < (EXPORT_END - dt.datetime(YEAR, 1, 1)).total_seconds() / 60]
     person, names, minute = person[order], names[order], minute[order]
     rows = len(person)
 
