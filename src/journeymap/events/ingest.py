@@ -234,13 +234,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 """)
                 con.execute(f"DROP TABLE {nz.CHECK_TABLE}")
                 rounds = resolve_identities(con, "__ids")
-            # The rows to sort: the stored ones and each source's new rows less the unusable and the duplicates.
-            con.execute("CREATE TEMP TABLE __drop AS SELECT seq FROM __dup UNION ALL "
-                        "SELECT seq FROM __bad WHERE seq IS NOT NULL")
-            new_rows = " UNION ALL ".join(
-                f"SELECT {_COLS} FROM {nz.norm_view(i)} n WHERE NOT EXISTS (SELECT 1 FROM __drop d WHERE d.seq = n.seq)"
-                for i in range(len(counts)))
-            con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL {new_rows}")
+            values = _rows_to_sort(con, len(counts))
         else:
             con.execute(f"DROP TABLE {nz.CHECK_TABLE}")
         with _transaction(con):
@@ -256,14 +250,8 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 """)
             if fresh:
                 with _step(bar, "ordering journeys"):
-                    props = " UNION ALL ".join([f"SELECT properties_json FROM {ROWS_TABLE} WHERE properties_json IS NOT NULL",
-                                                *(f"SELECT properties_json FROM {nz.props_view(i)}"
-                                                  for i in range(len(counts)))])
-                    # The encoding looks at the first stored and the first new rows, as one sample each.
-                    con.execute("CREATE TEMP VIEW __new AS " + " UNION ALL ".join(
-                        f"SELECT {_COLS} FROM {nz.norm_view(i)}" for i in range(len(counts))))
                     write_ordered(con, "__all", ROWS_TABLE, samples=(ROWS_TABLE, "__new"), ids="__ids",
-                                  values={"properties_json": props})
+                                  values=values)
                     con.execute("DROP VIEW __all")
                     con.execute(EVENTS_VIEW)
             changed = [st.display for st in stages if st.changed()]
@@ -273,6 +261,24 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             new_generation(con)
             totals = _totals(con, rebuilt=bool(fresh))
     return IngestReport(counts, *totals, rounds)
+
+
+def _rows_to_sort(con: duckdb.DuckDBPyConnection, sources: int) -> dict[str, str]:
+    """Create the views the journey-ordering sort reads; returns its ``values`` queries.
+
+    ``__new`` holds every source's canonical rows (the sort's encoding samples its first rows);
+    ``__all`` the stored rows and the new ones less the unusable and the duplicates (their
+    sequence numbers in the small table ``__drop``). The property values come from the stored
+    rows and each source's distinct column combinations, far cheaper than reading ``__all``.
+    """
+    con.execute("CREATE TEMP TABLE __drop AS SELECT seq FROM __dup UNION ALL SELECT seq FROM __bad WHERE seq IS NOT NULL")
+    con.execute("CREATE TEMP VIEW __new AS " + " UNION ALL ".join(
+        f"SELECT {_COLS} FROM {nz.norm_view(i)}" for i in range(sources)))
+    con.execute(f"CREATE TEMP VIEW __all AS SELECT {_COLS} FROM {ROWS_TABLE} UNION ALL "
+                "SELECT * FROM __new n WHERE NOT EXISTS (SELECT 1 FROM __drop d WHERE d.seq = n.seq)")
+    props = [f"SELECT properties_json FROM {ROWS_TABLE} WHERE properties_json IS NOT NULL",
+             *(f"SELECT properties_json FROM {nz.props_view(i)}" for i in range(sources))]
+    return {"properties_json": " UNION ALL ".join(props)}
 
 
 def _totals(con: duckdb.DuckDBPyConnection, rebuilt: bool) -> tuple[int, int, int]:

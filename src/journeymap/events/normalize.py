@@ -53,11 +53,6 @@ CREATE TEMP TABLE {CHECK_TABLE} (
     reason VARCHAR, line BIGINT, raw VARCHAR
 )"""
 
-#: The columns of a source's ``__norm_<src>`` view, the canonical rows (usable or not; the check rows tell).
-NORM_COLUMNS = ("src", "seq", "raw_customer_id", "anonymous_id", "ts", "event", "channel", "source", "event_id",
-                "properties_json")
-
-
 def norm_view(src: int) -> str:
     """The name of source ``src``'s view of canonical rows."""
     return f"__norm_{int(src)}"
