@@ -221,7 +221,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             _deduplicate(con, stored_before=seq_start > 0)
         _tally(con, counts)
         fresh = sum(c.stored for c in counts)
-        rounds = 0
+        rounds, values = 0, {}
         if fresh:
             with _step(bar, "stitching identities"):
                 # One pass over the ids of the stored and the new rows; stitching and ordering read only these.
