@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from collections.abc import Callable
@@ -9,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# The CLI's consoles are made when journeymap.cli is first imported, and take their width then: wide, so
+# that a long temporary path never wraps a line a test looks for.
+os.environ["COLUMNS"] = "200"
 
 
 def write_workspace(root: Path, files: dict[str, str]) -> Path:

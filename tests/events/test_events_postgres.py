@@ -86,3 +86,29 @@ def test_refused_connection(ws: Workspace, tmp_path: Path, run_cli) -> None:  # 
     assert f"cannot connect to PostgreSQL at postgresql://someone:***@127.0.0.1:{port}/shop" in res.stderr
     assert "refused" in res.stderr.lower()
     assert "secret" not in res.output and "Traceback" not in res.output
+
+
+def test_credentials_in_the_url_are_never_printed_or_stored(ws: Workspace, pg_url: str, pg_table: str,
+                                                             run_cli) -> None:  # type: ignore[no-untyped-def]
+    # the server trusts local connections, so the password is accepted and ignored: it must still not leak
+    sep = "&" if "?" in pg_url else "?"
+    url = pg_url.replace("postgresql://postgres@", "postgresql://postgres:S3CRET@") + f"{sep}password=S3CRET"
+    res = run_cli("ingest", "events", url, "--table", pg_table, "-c", "customer_id=user_id,ts=occurred_at,event=name",
+                  "-w", str(ws.root))
+    assert res.exit_code == 0, res.output
+    assert "2 quarantined" in res.output or "quarantined" in res.output
+    shown = run_cli("quarantine", "-w", str(ws.root))
+    assert shown.exit_code == 0, shown.output
+    stored = query_store(ws, "SELECT DISTINCT source_file FROM quarantine")
+    assert len(stored) == 1 and "password=***" in stored[0][0]
+    for text in (res.output, shown.output, stored[0][0]):
+        assert "S3CRET" not in text
+
+
+def test_database_columns_named_like_ours_are_only_data(ws: Workspace, pg_url: str) -> None:
+    query = ("SELECT 'c1' AS customer_id, timestamptz '2025-01-01 10:00+00' AS ts, 'view' AS event, "
+             "'x' AS __cust, 7 AS __line, 'y' AS __eid, 'z' AS customer_id")
+    report = ingest_events(ws, [pg_url], query=query, quiet=True, now=NOW)
+    assert (report.read, report.stored) == (1, 1)
+    assert query_store(ws, "SELECT customer_id, event_id <> 'y', properties FROM events") == [
+        ("c1", True, {"__cust": "x", "__line": "7", "__eid": "y", "customer_id_1": "z"})]

@@ -36,6 +36,9 @@ def ingest_events_cmd(
     delimiter: str = typer.Option(None, "--delimiter", help="CSV delimiter (default: detected)."),
     header: bool = typer.Option(None, "--header/--no-header", help="Whether CSV files have a header line "
                                 "(default: detected)."),
+    keep_duplicates: bool = typer.Option(False, "--keep-duplicates",
+                                         help="Keep identical rows of one source as real repeats (for logs "
+                                         "without event ids where the same click twice is two clicks)."),
     workspace: Path = WorkspaceOption,
     quiet: bool = QuietOption,
 ) -> None:
@@ -50,7 +53,7 @@ def ingest_events_cmd(
 
     ws = load_workspace(workspace)
     report = ingest_events(ws, sources, columns=parse_columns(columns) or None, table=table, query=query,
-                           delimiter=delimiter, header=header, quiet=quiet)
+                           delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
     _print_ingest(report)
 
 

@@ -37,7 +37,7 @@ from rich.progress import Progress
 from journeymap.errors import JourneymapError
 from journeymap.events import normalize as nz
 from journeymap.events.order import write_ordered
-from journeymap.events.postgres import is_database_url, stage_postgres
+from journeymap.events.postgres import is_database_url, redact, stage_postgres
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import lit
 from journeymap.events.stitch import resolve_identities
@@ -144,8 +144,13 @@ def _stage(con: duckdb.DuckDBPyConnection, bar: Progress, ref: str, key: str, ma
 def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict[str, str] | None = None,
                   table: str | None = None, query: str | None = None, delimiter: str | None = None,
                   header: bool | None = None, quiet: bool = False, memory_limit: str | None = None,
-                  threads: int | None = None, now: dt.datetime | None = None) -> IngestReport:
+                  threads: int | None = None, now: dt.datetime | None = None,
+                  keep_duplicates: bool = False) -> IngestReport:
     """Ingest files or database sources into the workspace's event store, all or nothing.
+
+    Without an event id a row is identified by its content (customer, anonymous id, time, event,
+    channel, properties), whatever file it came from; ``keep_duplicates`` keeps identical rows of
+    one source as real repeats (the same source ingested again still adds nothing).
 
     ``columns`` maps canonical fields to source columns and overrides ``events.columns``
     from journeymap.yaml. ``now`` fixes the clock for the "time in the future" check.
@@ -161,7 +166,7 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
     try:
         configure(con, ws, memory_limit, threads)
         report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
-                      quiet, now)
+                      quiet, now, keep_duplicates)
         ok = True
     except duckdb.Error as exc:
         raise JourneymapError(f"ingest failed, the store is unchanged: {exc}") from exc
@@ -187,7 +192,7 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapping: dict[str, str], origin: str,
          table: str | None, query: str | None, delimiter: str | None, header: bool | None, quiet: bool,
-         now: dt.datetime) -> IngestReport:
+         now: dt.datetime, keep_duplicates: bool = False) -> IngestReport:
     """The phases. Everything before the final transaction writes only temporary tables, which die with the
     connection; the store changes (quarantined rows, the rebuilt ``event_rows``, a new generation) in one
     transaction at the end. The narrow check rows are dropped before that, so the journey-ordering sort has
@@ -202,7 +207,8 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
     with progress(quiet) as bar:
         repeated = sorted({s for s in sources if sources.count(s) > 1})
         if repeated:
-            raise JourneymapError(f"{repeated[0]} is given more than once; give each source once")
+            shown = redact(repeated[0]) if is_database_url(repeated[0]) else repeated[0]
+            raise JourneymapError(f"{shown} is given more than once; give each source once")
         for i, ref in enumerate(sources):
             con.execute("SET preserve_insertion_order = true")  # staging numbers rows in source order
             staged = _stage(con, bar, ref, f"s{i}", mapping, table, query, delimiter, header)
@@ -210,10 +216,14 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             resolved = nz.resolve_mapping(staged, mapping, origin)
             with _step(bar, f"validating {staged.display}"):
                 seq_base = nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
-                                        max_future_days=ws.settings.events.max_future_days, src=i)
+                                        max_future_days=ws.settings.events.max_future_days, src=i,
+                                        earliest=ws.settings.events.earliest_time,
+                                        keep_duplicates=keep_duplicates)
             counts.append(SourceCounts(staged.display, notes=staged.notes))
             stages.append(staged)
-        names = ", ".join(f"({i}, {lit(c.source)})" for i, c in enumerate(counts))
+        # The quarantine names a file the same way whatever the working directory of the ingest was.
+        names = ", ".join(f"({i}, {lit(_stored_name(ws, ref, st))})"
+                          for i, (ref, st) in enumerate(zip(sources, stages, strict=True)))
         con.execute(f"CREATE TEMP TABLE __sources AS SELECT * FROM (VALUES {names}) s(src, file)")
         con.execute(f"CREATE TEMP TABLE __bad AS SELECT src, seq, line, reason, raw FROM {nz.CHECK_TABLE} "
                     "WHERE reason IS NOT NULL")
@@ -261,6 +271,18 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
             new_generation(con)
             totals = _totals(con, rebuilt=bool(fresh))
     return IngestReport(counts, *totals, rounds)
+
+
+def _stored_name(ws: Workspace, ref: str, staged: Staged) -> str:
+    """How the quarantine names a source: a file by its path from the workspace (absolute when outside it), a
+    database by its redacted URL; never relative to the working directory, which changes between runs."""
+    if is_database_url(ref):
+        return staged.display
+    path = Path(ref).resolve()
+    try:
+        return path.relative_to(ws.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _rows_to_sort(con: duckdb.DuckDBPyConnection, sources: int) -> dict[str, str]:

@@ -27,7 +27,8 @@ import duckdb
 
 from journeymap.errors import JourneymapError, suggest
 from journeymap.events.readers import Staged
-from journeymap.events.sql import ident, lit
+from journeymap.events.sql import lit
+from journeymap.model.types import EventSettings
 
 CANONICAL = ("customer_id", "ts", "event", "channel", "source", "anonymous_id", "event_id")
 TEXT_FIELDS = ("customer_id", "event", "channel", "source", "anonymous_id", "event_id")
@@ -38,19 +39,25 @@ WRONG_TYPE = "wrong type"
 MISSING_TIME = "missing time"
 UNPARSABLE_TIME = "unparsable time"
 FUTURE_TIME = "time in the future"
+OUT_OF_RANGE_TIME = "time out of range"
 INVALID_UTF8 = "invalid UTF-8"
 MALFORMED = "malformed row"
 INVALID_JSON = "invalid JSON"
 
-#: Every reason a row can be quarantined for, in the order they are checked.
-REASONS = (INVALID_UTF8, MALFORMED, INVALID_JSON, MISSING_CUSTOMER, EMPTY_EVENT, WRONG_TYPE, MISSING_TIME,
-           UNPARSABLE_TIME, FUTURE_TIME)
+#: Every reason a row can be quarantined for, in the order they are checked (a nested value where an id or
+#: name belongs is a wrong type, not a missing value, so that check comes before the missing ones).
+REASONS = (INVALID_UTF8, MALFORMED, INVALID_JSON, WRONG_TYPE, MISSING_CUSTOMER, EMPTY_EVENT, MISSING_TIME,
+           UNPARSABLE_TIME, OUT_OF_RANGE_TIME, FUTURE_TIME)
+
+#: The earliest time an event may carry unless the workspace says otherwise (``events.earliest``): earlier
+#: times (``epoch``, ``0001-01-01``, ``-infinity``) are placeholders in exports, and break date arithmetic later.
+EARLIEST = EventSettings().earliest_time
 
 CHECK_TABLE = "__chk"
 CHECK_DDL = f"""
 CREATE TEMP TABLE {CHECK_TABLE} (
     src SMALLINT, seq BIGINT, raw_customer_id VARCHAR, anonymous_id VARCHAR, event_id VARCHAR,
-    reason VARCHAR, line BIGINT, raw VARCHAR
+    reason VARCHAR, line BIGINT, raw VARCHAR, own_id BOOLEAN
 )"""
 
 def norm_view(src: int) -> str:
@@ -128,25 +135,37 @@ def _trimmed(c: str) -> str:
     return f"CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN nullif(trim({c}), '') WHEN {c} = '' THEN NULL ELSE {c} END"
 
 
-def _text(col: str | None, typ: str | None, alias: str) -> tuple[str, str]:
-    """(normalised text expression, wrong-type condition) for a text field.
+def _text(c: str | None, typ: str | None, alias: str) -> tuple[str, str]:
+    """(normalised text expression, wrong-type condition) for a text field; ``c`` is the column's SQL reference.
 
     The condition is evaluated one level up, on ``alias`` (the trimmed value), so a
     text column is trimmed once; ``starts_with`` compares bytes, with no UTF-8 decoding.
+    A floating-point NaN or infinity (how pandas writes a missing id) is a missing value.
     """
-    if col is None or typ is None:
+    if c is None or typ is None:
         return "NULL::VARCHAR", "false"
-    c = ident(col)
     if _is(typ, _NESTED):
         return "NULL::VARCHAR", f"{c} IS NOT NULL"
     if typ.upper() == "VARCHAR":
         return _trimmed(c), f"(starts_with({alias}, '{{') OR starts_with({alias}, '['))"
+    if typ.upper().split("(")[0] in ("FLOAT", "DOUBLE"):
+        return f"CASE WHEN isfinite({c}) THEN {c}::VARCHAR END", "false"
     return f"{c}::VARCHAR", "false"
 
 
-def _ts(col: str, typ: str, tz: str) -> tuple[str, str]:
-    """(UTC naive timestamp expression, wrong-type condition); the session TimeZone is the workspace's."""
-    c = ident(col)
+def _epoch(x: str) -> str:
+    """A number of seconds, milliseconds, microseconds or nanoseconds since 1970 (told apart by size) as a
+    timestamp; NULL for NaN, infinities and numbers no clock gives."""
+    return (f"CASE WHEN NOT isfinite({x}) OR abs({x}) >= 1e20 THEN NULL "
+            f"WHEN abs({x}) < 1e11 THEN to_timestamp({x}) "
+            f"WHEN abs({x}) < 1e14 THEN to_timestamp({x} / 1e3) "
+            f"WHEN abs({x}) < 1e17 THEN to_timestamp({x} / 1e6) "
+            f"ELSE to_timestamp({x} / 1e9) END")
+
+
+def _ts(c: str, typ: str, tz: str) -> tuple[str, str]:
+    """(UTC naive timestamp expression, wrong-type condition); ``c`` is the column's SQL reference, the session
+    TimeZone is the workspace's."""
     t = typ.upper()
     if t == "TIMESTAMP WITH TIME ZONE":  # the instant as naive UTC, from its epoch: no calendar arithmetic
         return f"make_timestamp(epoch_us({c}))", "false"
@@ -154,12 +173,11 @@ def _ts(col: str, typ: str, tz: str) -> tuple[str, str]:
         base = f"{c}::TIMESTAMP"
         return (base if tz == "UTC" else f"timezone('UTC', {base}::TIMESTAMPTZ)"), "false"
     if t.split("(")[0] in _NUMERIC:
-        return f"timezone('UTC', to_timestamp(CASE WHEN {c} > 100000000000 THEN {c} / 1000.0 ELSE {c} END))", "false"
+        return f"timezone('UTC', {_epoch(f'{c}::DOUBLE')})", "false"
     if t == "VARCHAR":
         v = f"trim({c})"
-        expr = (f"timezone('UTC', CASE WHEN regexp_full_match({v}, '[0-9]{{9,10}}(\\.[0-9]+)?') "
-                f"THEN to_timestamp(TRY_CAST({v} AS DOUBLE)) "
-                f"WHEN regexp_full_match({v}, '[0-9]{{12,13}}') THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000.0) "
+        expr = (f"timezone('UTC', CASE WHEN regexp_full_match({v}, '[0-9]{{9,10}}(\\.[0-9]+)?|[0-9]{{12,19}}') "
+                f"THEN {_epoch(f'TRY_CAST({v} AS DOUBLE)')} "
                 f"ELSE TRY_CAST({v} AS TIMESTAMPTZ) END)")
         return expr, "false"
     return "NULL::TIMESTAMP", f"{c} IS NOT NULL"
@@ -172,21 +190,14 @@ def _properties(staged: Staged, used: set[str]) -> str:
     cheaper than a MAP, and a flat string is what the journey-ordering sort carries best.
     """
     members = []
-    for col, typ in staged.columns.items():
+    for col, typ in sorted(staged.columns.items()):  # by name: the same row in two exports is the same text
         if col in used:
             continue
-        val = f"{ident(col)}::VARCHAR" if typ.upper() != "VARCHAR" else ident(col)
+        val = f"{staged.col(col)}::VARCHAR" if typ.upper() != "VARCHAR" else staged.col(col)
         members.append(f"CASE WHEN {val} IS NOT NULL THEN {lit(json.dumps(col) + ':')} || to_json({val})::VARCHAR END")
     if not members:
         return "'{}'"
     return f"'{{' || concat_ws(',', {', '.join(members)}) || '}}'"
-
-
-def _raw(staged: Staged) -> str:
-    if staged.raw_is_line:
-        return "__raw"
-    fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in staged.columns)
-    return f"to_json(struct_pack({fields}))::VARCHAR" if fields else "'{}'"
 
 
 _ALIAS = {"customer_id": "__cust", "anonymous_id": "__anon", "event": "__event", "channel": "__channel",
@@ -194,20 +205,27 @@ _ALIAS = {"customer_id": "__cust", "anonymous_id": "__anon", "event": "__event",
 
 
 def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str, str | None], *, tz: str,
-              seq_base: int, now: dt.datetime, max_future_days: int, src: int = 0) -> int:
+              seq_base: int, now: dt.datetime, max_future_days: int, src: int = 0,
+              earliest: dt.datetime = EARLIEST, keep_duplicates: bool = False) -> int:
     """Check source ``src``'s staged rows into ``__chk`` and create its view ``__norm_<src>``; returns the last ``seq``.
 
     ``seq`` numbers the rows from ``seq_base + 1`` in source order. The check rows hold a
     row's event id (the source's, or an MD5 of the row when it has none), so duplicates are
     found without the properties; those are built only where the row hash needs them.
+
+    A row's hash is its content: customer, anonymous id, time, event, channel and properties. The file
+    it came from is no part of it, so overlapping exports, a renamed copy or the gzip of a file already
+    ingested add nothing (``own_id`` in the check rows says whether the id is the source's own).
+    With ``keep_duplicates`` identical rows in one source are repeats, not copies: the n-th of them gets
+    the hash with ``#n`` appended, so they are all stored, and the same file ingested again still adds nothing.
     """
     typ = staged.columns
-    text = {f: _text(mapping[f], typ.get(mapping[f] or ""), _ALIAS[f]) for f in TEXT_FIELDS}
+    text = {f: _text(staged.col(c) if (c := mapping[f]) else None, typ.get(c or ""), _ALIAS[f]) for f in TEXT_FIELDS}
     ts_col = mapping["ts"]
     assert ts_col is not None
-    ts_expr, ts_wrong = _ts(ts_col, typ[ts_col], tz)
-    ts_missing = (f"{_trimmed(ident(ts_col))} IS NULL" if typ[ts_col].upper() == "VARCHAR"
-                  else f"{ident(ts_col)} IS NULL")
+    ts_ref = staged.col(ts_col)
+    ts_expr, ts_wrong = _ts(ts_ref, typ[ts_col], tz)
+    ts_missing = (f"{_trimmed(ts_ref)} IS NULL" if typ[ts_col].upper() == "VARCHAR" else f"{ts_ref} IS NULL")
     checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
     if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
         checks.append("TRY_CAST(__event AS DOUBLE) IS NOT NULL")  # a number is no event name
@@ -217,26 +235,32 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
     future = now.replace(tzinfo=None) + dt.timedelta(days=max_future_days)
     props = _properties(staged, used)
     # The row hash spells the properties out rather than naming a column, so a row with an event id never builds them.
-    event_id = ("coalesce(__eid, md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__anon, ''), "
-                "coalesce(__ts::VARCHAR, ''), __event, coalesce(__channel, ''), coalesce(__source, ''), "
-                f"{props})))")
+    row_hash = ("md5(concat_ws(chr(31), coalesce(__cust, ''), coalesce(__anon, ''), "
+                f"coalesce(__ts::VARCHAR, ''), __event, coalesce(__channel, ''), {props}))")
+    event_id = f"coalesce(__eid, {row_hash})"
     inner = f"""
         SELECT *, {text['customer_id'][0]} AS __cust, {text['anonymous_id'][0]} AS __anon, {ts_expr} AS __ts,
                {text['event'][0]} AS __event, lower({text['channel'][0]}) AS __channel, {source_expr} AS __source,
                {text['event_id'][0]} AS __eid
         FROM {staged.relation}"""
+    if keep_duplicates:  # the n-th identical row: its number in source order (the view and the check agree)
+        inner = (f"SELECT *, row_number() OVER (PARTITION BY __eid IS NULL, __h ORDER BY __n) AS __k "
+                 f"FROM (SELECT *, CASE WHEN __eid IS NULL THEN {row_hash} END AS __h FROM ({inner}))")
+        event_id = "coalesce(__eid, __h || CASE WHEN __k > 1 THEN '#' || __k ELSE '' END)"
     reason = f"""CASE
             WHEN __bad IS NOT NULL THEN __bad
+            WHEN coalesce({wrong}, false) THEN {lit(WRONG_TYPE)}
             WHEN __cust IS NULL AND __anon IS NULL THEN {lit(MISSING_CUSTOMER)}
             WHEN __event IS NULL THEN {lit(EMPTY_EVENT)}
-            WHEN coalesce({wrong}, false) THEN {lit(WRONG_TYPE)}
             WHEN {ts_missing} THEN {lit(MISSING_TIME)}
             WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
+            WHEN NOT isfinite(__ts) OR __ts < {lit(earliest.isoformat(sep=' '))}::TIMESTAMP
+                THEN {lit(OUT_OF_RANGE_TIME)}
             WHEN __ts > {lit(future.isoformat(sep=' '))}::TIMESTAMP THEN {lit(FUTURE_TIME)}
         END"""
     # Distinct property values come from the distinct combinations of the columns they are built of: far
     # fewer strings to build than one per row.
-    unmapped = ", ".join(ident(c) for c in staged.columns if c not in used)
+    unmapped = ", ".join(staged.col(c) for c in staged.columns if c not in used)
     props_source = f"(SELECT DISTINCT {unmapped} FROM {staged.relation})" if unmapped else "(SELECT 1)"
     try:
         con.execute(f"CREATE TEMP VIEW {props_view(src)} AS SELECT DISTINCT {props} AS properties_json "
@@ -253,7 +277,7 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
             SELECT {int(src)}, {seq_base} + __n, __cust, __anon,
                    CASE WHEN __reason IS NULL THEN {event_id} END, __reason,
                    CASE WHEN __reason IS NOT NULL THEN __line END,
-                   CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END
+                   CASE WHEN __reason IS NOT NULL THEN {staged.raw_expr()} END, __eid IS NOT NULL
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
         if staged.rejects:

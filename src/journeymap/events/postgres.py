@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import duckdb
 
 from journeymap.errors import JourneymapError
-from journeymap.events.readers import Staged, _describe
+from journeymap.events.readers import Staged, safe_names
 from journeymap.events.sql import ident
 
 BATCH_ROWS = 50_000
@@ -26,13 +26,29 @@ def is_database_url(value: str) -> bool:
     return bool(re.match(r"^(postgres|postgresql)(\+\w+)?://", value))
 
 
+#: Query parameters and key=value settings that carry a credential.
+_SECRET_KEYS = re.compile(r"(?i)^(p?g?password|passwd|pwd|pass|secret|token|access_token|api_?key|sslpassword|"
+                          r"sslkey|auth|authorization|credentials?)$")
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL (or libpq ``key=value`` string) without any credential: the password in the user part, and
+    every query parameter or setting that names a password, token, secret or key. For messages and for
+    what is stored (the quarantine's source names)."""
+    if "://" not in url:  # host=… password=… (libpq keyword form)
+        return re.sub(r"(?i)\b(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)",
+                      lambda m: f"{m[1]}=***" if _SECRET_KEYS.match(m[1]) else m[0], url)
     parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        if ":" in user:
+            user = user.split(":", 1)[0] + ":***"
+        netloc = f"{user}@{host}"
+    query = "&".join(
+        (f"{k}=***" if _SECRET_KEYS.match(unquote(k)) else f"{k}={v}") if sep else k
+        for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item))
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _connect(url: str):  # type: ignore[no-untyped-def]
@@ -80,7 +96,9 @@ def stage_postgres(con: duckdb.DuckDBPyConnection, url: str, key: str, *, table:
             names = [d.name for d in (cur.description or [])]
             if not names:
                 raise JourneymapError(f"PostgreSQL {display}: the statement returned no columns")
-            cols = ", ".join(f"{ident(n)} VARCHAR" for n in names)
+            names = _unique(names)
+            renamed = safe_names(names)  # the staged table's names: c1 … cN, never one of ours
+            cols = ", ".join(f"{ident(renamed[n])} VARCHAR" for n in names)
             con.execute(f"CREATE TEMP TABLE {staged_name} ({cols}, __n BIGINT, __line BIGINT, __bad VARCHAR, "
                         "__raw VARCHAR)")
             select = ", ".join(f"{ident(f'c{i}')}::VARCHAR" for i in range(len(names)))
@@ -109,4 +127,18 @@ def stage_postgres(con: duckdb.DuckDBPyConnection, url: str, key: str, *, table:
         pg.close()
     if n == 0:
         raise JourneymapError(f"PostgreSQL {display} returned no rows to ingest")
-    return Staged(display, staged_name, _describe(con, staged_name), label)
+    return Staged(display, staged_name, dict.fromkeys(names, "VARCHAR"), label, sql_names=renamed)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique the way DuckDB does it for files (``a``, ``a_1`` …), so none is lost."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        new, k = name, 0
+        while new in seen:
+            k += 1
+            new = f"{name}_{k}"
+        seen.add(new)
+        out.append(new)
+    return out

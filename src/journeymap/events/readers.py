@@ -44,11 +44,26 @@ class Staged:
     columns: dict[str, str]
     source_label: str
     rejects: str | None = None
+    #: Source column name → its column in :attr:`relation`. Readers name the source's columns ``c1 … cN`` there,
+    #: so a source column named like one of ours (``__line``, ``__cust`` …) can never take one of our places;
+    #: a name missing here is the relation's own column name (sources staged without renaming).
+    sql_names: dict[str, str] = field(default_factory=dict)
     raw_is_line: bool = False
     notes: list[str] = field(default_factory=list)
     #: A file the relation reads in place (a view), with its size and modification time when staged: the
     #: ingest reads it twice and checks that it did not change in between.
     read_in_place: tuple[Path, int, int] | None = None
+
+    def col(self, name: str) -> str:
+        """The SQL reference to source column ``name`` in :attr:`relation`."""
+        return ident(self.sql_names.get(name, name))
+
+    def raw_expr(self) -> str:
+        """The SQL text of a row as read (its line, or its fields as a JSON object under the source's names)."""
+        if self.raw_is_line:
+            return "__raw"
+        fields = ", ".join(f"{ident(c)} := {self.col(c)}" for c in self.columns)
+        return f"to_json(struct_pack({fields}))::VARCHAR" if fields else "'{}'"
 
     def changed(self) -> bool:
         """Whether a file read in place is no longer the one staged (its size or modification time differ)."""
@@ -126,6 +141,21 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows if str(r[0]) not in INTERNAL_COLUMNS}
 
 
+def _source_columns(con: duckdb.DuckDBPyConnection, scan: str) -> list[tuple[str, str]]:
+    """(name, type) of every column a table function yields, in order, internal-looking names included."""
+    return [(str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()]
+
+
+def safe_names(names: list[str]) -> dict[str, str]:
+    """Source column name → ``c1 … cN``: the names the staged relation gives the source's columns."""
+    return {name: f"c{i}" for i, name in enumerate(names, start=1)}
+
+
+def _renamed(names: dict[str, str]) -> str:
+    """The select list that renames the source's columns to their staged names."""
+    return ", ".join(f"{ident(src)} AS {ident(dst)}" for src, dst in names.items())
+
+
 def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, rejects: str, first_line: int) -> None:
     """Turn row indexes into physical line numbers, skipping the lines the parser rejected."""
     n_rej = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()
@@ -160,20 +190,26 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, key: str, *, delimiter
     """Read a CSV (any delimiter, header or not, gzip'd or not) as text columns."""
     delim, has_header = sniff_csv(path, delimiter, header, mapped or [])
     table, rej, scan = f"__raw_{key}", f"__rejtab_{key}", f"__rejscan_{key}"
+    options = (f"all_varchar = true, delim = {lit(delim)}, header = {str(has_header).lower()}, quote = '\"', "
+               "escape = '\"', compression = 'auto'")
     try:
+        # The same options as the read (rejects stored aside), so the sniffer sees what the read will see.
+        columns = _source_columns(con, f"read_csv({lit(str(path))}, {options}, store_rejects = true, "
+                                       f"rejects_table = {lit(rej + '_d')}, rejects_scan = {lit(scan + '_d')})")
+        con.execute(f"DROP TABLE IF EXISTS {rej}_d; DROP TABLE IF EXISTS {scan}_d")
+        names = safe_names([c for c, _ in columns])
         con.execute(f"""
             CREATE TEMP TABLE {table} AS
             SELECT *, __n + {1 if has_header else 0} AS __line, NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
-            FROM (SELECT *, row_number() OVER () AS __n
-                  FROM read_csv({lit(str(path))}, all_varchar = true, delim = {lit(delim)},
-                                header = {str(has_header).lower()}, quote = '"', escape = '"', compression = 'auto',
+            FROM (SELECT {_renamed(names)}, row_number() OVER () AS __n
+                  FROM read_csv({lit(str(path))}, {options},
                                 store_rejects = true, rejects_table = {lit(rej)}, rejects_scan = {lit(scan)}))
         """)
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read {display_path(path)} as CSV (delimiter {delim!r}): {exc}") from exc
     rejects = _reject_relation(con, rej, f"__rej_{key}")
     _line_numbers(con, table, rejects, 2 if has_header else 1)
-    return Staged(display_path(path), table, _describe(con, table), path.name, rejects,
+    return Staged(display_path(path), table, dict(columns), path.name, rejects, sql_names=names,
                   notes=[f"delimiter {delim!r}, {'with' if has_header else 'without'} header"])
 
 
@@ -203,30 +239,42 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:
     if not keys and not (total and total[0]):
         raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
     cols = []
+    names = safe_names(keys)
     for k in keys:
         p = lit('$."' + k.replace('"', '\\"') + '"')
         cols.append(f"CASE json_type(j, {p}) WHEN 'VARCHAR' THEN json_extract_string(j, {p}) WHEN 'NULL' THEN NULL "
-                    f"ELSE json_extract(j, {p})::VARCHAR END AS {ident(k)}")
+                    f"ELSE json_extract(j, {p})::VARCHAR END AS {ident(names[k])}")
     table = f"__raw_{key}"
     select = ", ".join([*cols, "__n", "__line",
                         "CASE WHEN j IS NULL THEN 'invalid JSON' END AS __bad", "line AS __raw"])
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {lines}")
     con.execute(f"DROP TABLE {lines}")
-    return Staged(display_path(path), table, _describe(con, table), path.name, rejects, raw_is_line=True)
+    return Staged(display_path(path), table, dict.fromkeys(keys, "VARCHAR"), path.name, rejects, raw_is_line=True,
+                  sql_names=names)
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:
     """Read Parquet lazily (a view): its types are kept, rows are numbered in file order."""
     view = f"__raw_{key}"
     try:
-        con.execute(f"""
-            CREATE TEMP VIEW {view} AS
-            SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __n, file_row_number + 1 AS __line,
-                   NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
-            FROM read_parquet({lit(str(path))}, file_row_number = true)
-        """)
+        columns = _source_columns(con, f"read_parquet({lit(str(path))})")
+        names = safe_names([c for c, _ in columns])
+        if "file_row_number" in names:  # the file has a column of that name: number the rows as they are read
+            con.execute(f"""
+                CREATE TEMP TABLE {view} AS
+                SELECT {_renamed(names)}, row_number() OVER () AS __n, row_number() OVER () AS __line,
+                       NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
+                FROM read_parquet({lit(str(path))})
+            """)
+        else:
+            con.execute(f"""
+                CREATE TEMP VIEW {view} AS
+                SELECT {_renamed(names)}, file_row_number + 1 AS __n, file_row_number + 1 AS __line,
+                       NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
+                FROM read_parquet({lit(str(path))}, file_row_number = true)
+            """)
         st = path.stat()
-        staged = Staged(display_path(path), view, _describe(con, view), path.name,
+        staged = Staged(display_path(path), view, dict(columns), path.name, sql_names=names,
                         read_in_place=(path, st.st_size, st.st_mtime_ns))
     except duckdb.Error as exc:
         raise JourneymapError(f"cannot read {display_path(path)} as Parquet: {exc}") from exc

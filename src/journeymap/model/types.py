@@ -278,7 +278,14 @@ class EventSettings(Base):
     """How event logs are read."""
 
     columns: ColumnMapping = Field(default_factory=ColumnMapping)
-    max_future_days: int = Field(1, ge=0, description="events further in the future are quarantined")
+    max_future_days: int = Field(1, ge=0, le=36500, description="events further in the future are quarantined")
+    earliest: dt.date = Field(dt.date(1970, 1, 2), description="events before this date are quarantined: "
+                              "times like 1970-01-01 or 0001-01-01 are placeholders in exports, not events")
+
+    @property
+    def earliest_time(self) -> dt.datetime:
+        """:attr:`earliest` as a naive UTC datetime, the way event times are stored."""
+        return dt.datetime.combine(self.earliest, dt.time())
 
 
 class Settings(Base):

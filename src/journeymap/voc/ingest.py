@@ -30,6 +30,14 @@ import pandas as pd
 
 from journeymap.errors import JourneymapError, suggest
 from journeymap.events.ingest import SourceCounts
+from journeymap.events.normalize import (
+    EARLIEST,
+    FUTURE_TIME,
+    MISSING_CUSTOMER,
+    MISSING_TIME,
+    OUT_OF_RANGE_TIME,
+    UNPARSABLE_TIME,
+)
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import ident, lit
 from journeymap.events.store import duck, has_table
@@ -61,10 +69,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 KINDS = ("chat", "email", "call", "review", "other")
 _KIND_OF_CHANNEL = {"chat": "chat", "email": "email", "phone": "call", "review-site": "review", "social": "other"}
 
-MISSING_CUSTOMER = "missing customer id"
-MISSING_TIME = "missing time"
-UNPARSABLE_TIME = "unparsable time"
-FUTURE_TIME = "time in the future"
 MISSING_METRIC = "missing metric (expected one of: ces, csat, nps)"
 MISSING_SCORE = "missing score"
 NOT_A_NUMBER = "score is not a number"
@@ -153,17 +157,16 @@ def event_step(journey: Journey, event: str) -> str | None:
     return None
 
 
+def _staged_names(staged: Staged, cols: dict[str, str | None]) -> dict[str, str | None]:
+    """Canonical field → the staged relation's name for its source column (readers rename source columns, so
+    a column called ``__cust`` or ``__line`` is only ever data)."""
+    return {f: (staged.sql_names.get(c, c) if c else None) for f, c in cols.items()}
+
+
 def _col(columns: dict[str, str | None], name: str, prefix: str = "r.") -> str:
-    """A trimmed text expression for a mapped source column (NULL when empty or unmapped)."""
+    """A trimmed text expression for a mapped column, by its staged name (NULL when empty or unmapped)."""
     c = columns.get(name)
     return f"nullif(trim({prefix}{ident(c)}::VARCHAR), '')" if c else "NULL::VARCHAR"
-
-
-def _raw(staged: Staged) -> str:
-    if staged.raw_is_line:
-        return "__raw"
-    fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in staged.columns)
-    return f"to_json(struct_pack({fields}))::VARCHAR" if fields else "'{}'"
 
 
 NORM_DDL = """
@@ -206,7 +209,8 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[st
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, str | None], kind: str,
-               journey: Journey, now: dt.datetime, where: str = "true", rejects: bool = True) -> None:
+               journey: Journey, now: dt.datetime, where: str = "true", rejects: bool = True,
+               earliest: dt.datetime = EARLIEST) -> None:
     """One SQL pass: every staged row (that ``where`` selects) into ``__fbnorm`` with a reason or none."""
     _lookup_tables(con, staged, cols, journey)
     future = (now.replace(tzinfo=None) + dt.timedelta(days=1)).isoformat(sep=" ")
@@ -256,6 +260,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
             WHEN __cust IS NULL THEN {lit(MISSING_CUSTOMER)}
             WHEN __ts_raw IS NULL THEN {lit(MISSING_TIME)}
             WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
+            WHEN NOT isfinite(__ts) OR __ts < {lit(earliest.isoformat(sep=' '))}::TIMESTAMP
+                THEN {lit(OUT_OF_RANGE_TIME)}
             WHEN __ts > {lit(future)}::TIMESTAMP THEN {lit(FUTURE_TIME)}
             {survey_reasons}
             WHEN __step_reason IS NOT NULL THEN __step_reason
@@ -266,7 +272,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
             INSERT INTO __fbnorm
             SELECT {file}, __line, {lit(kind)}, coalesce(__id, {hash_expr}), __cust, __ts, __step, __event,
                    __channel, __metric, __score, __text, __lang, {kind_expr}, __reason,
-                   CASE WHEN __reason IS NOT NULL THEN {_raw(staged)} END, __n, NULL, NULL
+                   CASE WHEN __reason IS NOT NULL THEN {staged.raw_expr()} END, __n, NULL, NULL
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
         if staged.rejects and rejects:
@@ -343,21 +349,23 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
          backend: Backend | None) -> FeedbackIngestReport:
     ensure_feedback_schema(con)
     con.execute(NORM_DDL)
+    earliest = ws.settings.events.earliest_time
     counts: list[FileCounts] = []
     with progress(quiet) as bar:
         task = bar.add_task("reading feedback files", total=len(sources))
         for i, path in enumerate(sources):
             staged = stage_file(con, path, f"fb{i}", delimiter=delimiter, mapped=list(mapping.values()))
-            survey_cols = resolve_columns(staged, SURVEY_FIELDS, mapping)
-            text_cols = resolve_columns(staged, TEXT_FIELDS, mapping)
+            survey_cols = _staged_names(staged, resolve_columns(staged, SURVEY_FIELDS, mapping))
+            text_cols = _staged_names(staged, resolve_columns(staged, TEXT_FIELDS, mapping))
             if survey_cols["metric"] and survey_cols["score"] and text_cols["text"]:
                 kind = "mixed"  # answers and texts in one export: rows with a metric are answers
                 has_metric = f"{_col(survey_cols, 'metric')} IS NOT NULL"
                 has_text = f"{_col(text_cols, 'text')} IS NOT NULL"
                 _check_required(staged, survey_cols)
-                _normalise(con, staged, survey_cols, "survey", journey, now, f"{has_metric} OR NOT {has_text}")
+                _normalise(con, staged, survey_cols, "survey", journey, now, f"{has_metric} OR NOT {has_text}",
+                           earliest=earliest)
                 _normalise(con, staged, text_cols, "interactions", journey, now,
-                           f"NOT ({has_metric}) AND {has_text}", rejects=False)
+                           f"NOT ({has_metric}) AND {has_text}", rejects=False, earliest=earliest)
                 counts.append(FileCounts(staged.display, notes=staged.notes, kind=kind))
                 bar.update(task, advance=1)
                 continue
@@ -371,7 +379,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
                     f"(column text); it has: {', '.join(staged.columns) or 'no columns'}. "
                     "Map columns with --columns metric=…,score=… or --columns text=…")
             _check_required(staged, cols)
-            _normalise(con, staged, cols, kind, journey, now)
+            _normalise(con, staged, cols, kind, journey, now, earliest=earliest)
             counts.append(FileCounts(staged.display, notes=staged.notes, kind=kind))
             bar.update(task, advance=1)
     _score_texts(con, backend, quiet)
