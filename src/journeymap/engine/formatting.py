@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from journeymap.csvsafe import safe_frame
 from journeymap.engine import compile as C
 
 
@@ -57,5 +58,5 @@ def to_csv(frames: dict[str, pd.DataFrame]) -> str:
         for col in shown.columns:
             if shown[col].dtype == object:
                 shown[col] = shown[col].map(lambda v: " \u2192 ".join(v) if isinstance(v, list) else v)
-        shown.to_csv(buf, index=False, lineterminator="\n")
+        safe_frame(shown).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()

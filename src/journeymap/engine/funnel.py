@@ -323,8 +323,9 @@ def funnel_report(ws: Any, journey_id: str, steps: list[str], *, customers_csv: 
         table = open_events(ws)
     frames = {"funnel": funnel(journey, table, steps, ws=ws, **kwargs)}
     if customers_csv is not None:
+        from journeymap.csvsafe import safe_frame
         from journeymap.model.yamlio import atomic_write_text
 
         people = funnel_customers(journey, table, steps, ws=ws, **kwargs)
-        atomic_write_text(Path(customers_csv), people.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(Path(customers_csv), safe_frame(people).to_csv(index=False, lineterminator="\n"))
     return frames

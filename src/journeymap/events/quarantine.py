@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from journeymap.csvsafe import safe_sql
 from journeymap.errors import JourneymapError, suggest
 from journeymap.events.normalize import REASONS
 from journeymap.events.sql import lit
@@ -77,7 +78,10 @@ def export_quarantine(ws: Workspace, target: Path, reason: str | None = None) ->
         row = con.execute(f"SELECT count(*) FROM quarantine {where}").fetchone()
         n = int(row[0]) if row else 0
         header = ", HEADER true" if fmt == "csv" else ""
-        con.execute(f"""COPY (SELECT source_file, line, reason, raw, ingested_at FROM quarantine {where}
+        # CSV is opened in spreadsheets: raw rows are neutralised there; JSONL keeps them exact
+        raw = safe_sql("raw") + " AS raw" if fmt == "csv" else "raw"
+        source = safe_sql("source_file") + " AS source_file" if fmt == "csv" else "source_file"
+        con.execute(f"""COPY (SELECT {source}, line, reason, {raw}, ingested_at FROM quarantine {where}
                               ORDER BY source_file, line) TO {lit(str(tmp))} (FORMAT {fmt}{header})""")
         os.replace(tmp, target)
     finally:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 
+from journeymap.csvsafe import safe_row
 from journeymap.engine import compile as C
 from journeymap.errors import JourneymapError
 from journeymap.model.yamlio import atomic_write_text
@@ -183,11 +184,12 @@ def export_followups(items: list[FollowUp], target: Path) -> Path:
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
+        # every text cell through safe_row: customer texts reach the service team's spreadsheet
         for f in items:
             reasons = " | ".join(f.reasons)
             for t in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
-                w.writerow([f.customer_id, reasons, t.ts, t.kind, t.channel or "", t.step or "", t.what,
-                            t.text or "", "" if t.sentiment is None else t.sentiment])
+                w.writerow(safe_row([f.customer_id, reasons, t.ts, t.kind, t.channel or "", t.step or "", t.what,
+                                     t.text or "", "" if t.sentiment is None else t.sentiment]))
         text = buf.getvalue()
     else:
         raise JourneymapError(f"cannot export follow-ups to {target.name}: use a .csv or .json file name")
