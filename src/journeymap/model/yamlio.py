@@ -14,15 +14,84 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from journeymap.errors import Diagnostic
 
 Loc = tuple[str | int, ...]
 
 
+#: Bounds that keep a hostile file ("billion laughs": aliases of aliases) from expanding without end.
+#: A journey file uses a few anchors at most; these are far above any real map.
+MAX_FILE_BYTES = 5_000_000
+MAX_ALIASES = 1_000
+MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 100
+
+
+class _BoundedComposer(Composer):  # type: ignore[misc]
+    """ruamel's composer, counting aliases and what they expand to, so bombs stop at the alias.
+
+    Every node's expanded size (itself plus its children, aliases followed) is remembered as
+    it is completed; each alias adds its target's size to a running total. The check runs
+    while the file is read, before anything walks the (shared-node) tree.
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self._sizes: dict[int, int] = {}
+        self._aliases = 0
+        self._expanded = 0
+        self._depth = 0
+
+    def _fail(self, mark: Any, message: str) -> None:
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise YamlSyntaxError(Diagnostic(_current_name[0], line, col, message, code="yaml-limit"))
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                self._fail(event.start_mark, f"too many aliases (more than {MAX_ALIASES}); "
+                           "write the values out or use fewer anchors")
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:
+                self._fail(event.start_mark, f"alias *{event.anchor} refers to a node that contains it "
+                           "(a recursive structure); journeymap files must be trees")
+            self._expanded += size or 0
+            if self._expanded > MAX_EXPANDED_NODES:
+                self._fail(event.start_mark, f"aliases expand to more than {MAX_EXPANDED_NODES} values at "
+                           f"alias *{event.anchor} (an alias bomb?); write the values out or use fewer aliases")
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            self._fail(self.parser.peek_event().start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._sizes[id(node)] = 1 + _children_size(node, self._sizes)
+        return node
+
+
+def _children_size(node: Node, sizes: dict[int, int]) -> int:
+    if isinstance(node, SequenceNode):
+        return sum(sizes.get(id(c), 1) for c in node.value)
+    if isinstance(node, MappingNode):
+        return sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.value)
+    return 0
+
+
+#: The display name of the file being read, for diagnostics raised inside the composer.
+_current_name: list[str] = [""]
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
+    y.Composer = _BoundedComposer
     y.preserve_quotes = True
     y.indent(mapping=2, sequence=4, offset=2)
     y.width = 100
@@ -36,9 +105,18 @@ class YamlSyntaxError(Exception):
 
 
 def load_text(text: str, filename: str) -> Any:
-    """Parse YAML text; raise :class:`YamlSyntaxError` with the position of the fault."""
+    """Parse YAML text; raise :class:`YamlSyntaxError` with the position of the fault.
+
+    Aliases, their expansion and nesting are bounded (see :class:`_BoundedComposer`).
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise YamlSyntaxError(Diagnostic(filename, 1, 1, f"file is too large ({len(text)} characters; "
+                                         f"journeymap reads YAML files up to {MAX_FILE_BYTES} bytes)", code="yaml-limit"))
+    _current_name[0] = filename
     try:
         return _yaml().load(text)
+    except YamlSyntaxError:
+        raise
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -51,6 +129,10 @@ def load_text(text: str, filename: str) -> Any:
 
 def load_file(path: Path, display: str | None = None) -> Any:
     name = display or str(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise YamlSyntaxError(Diagnostic(name, 1, 1, f"file is too large ({size} bytes; journeymap reads YAML "
+                                         f"files up to {MAX_FILE_BYTES} bytes)", code="yaml-limit"))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
