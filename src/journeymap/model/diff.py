@@ -55,6 +55,32 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise JourneymapError(f"cannot compare: {display_path(path)} is not UTF-8 text (byte {exc.start}); "
+                              "save it as UTF-8") from exc
+    except OSError as exc:
+        raise JourneymapError(f"cannot read {display_path(path)}: {exc.strerror or exc}") from exc
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise JourneymapError("git is not installed, so 'REV:path' versions cannot be read") from exc
+
+
+def _check_rev(rev: str) -> None:
+    """``rev`` must name a commit; anything else (``--output=FILE`` above all) never reaches ``git show``."""
+    if not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev):
+        raise JourneymapError(f"not a git revision: {rev!r}")
+    proc = _git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if proc.returncode != 0:
+        raise JourneymapError(f"not a git revision: {rev!r} (give a commit, branch or tag, e.g. HEAD~1:journeys/x.yaml)")
+
+
 def _read_version(ref: str) -> list[tuple[str, str]]:
     """(display name, YAML text) of every journey file in ``ref``."""
     path = Path(ref)
@@ -63,18 +89,20 @@ def _read_version(ref: str) -> list[tuple[str, str]]:
         files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
         if not files:
             raise JourneymapError(f"no journey files in {display_path(path)}")
-        return [(display_path(f), f.read_text(encoding="utf-8")) for f in files]
+        return [(display_path(f), _read_text(f)) for f in files]
     if path.is_file():
-        return [(display_path(path), path.read_text(encoding="utf-8"))]
+        return [(display_path(path), _read_text(path))]
     if ":" in ref:
         rev, _, rel = ref.partition(":")
-        try:
-            proc = subprocess.run(["git", "show", f"{rev}:{rel}"], capture_output=True, text=True, check=False)
-        except FileNotFoundError as exc:
-            raise JourneymapError("git is not installed, so 'REV:path' versions cannot be read") from exc
+        _check_rev(rev)
+        proc = _git("show", "--end-of-options", f"{rev}:{rel}")
         if proc.returncode != 0:
-            raise JourneymapError(f"cannot read {ref!r} from git: {proc.stderr.strip() or 'unknown revision or path'}")
-        return [(ref, proc.stdout)]
+            detail = proc.stderr.decode("utf-8", "replace").strip() or "unknown revision or path"
+            raise JourneymapError(f"cannot read {ref!r} from git: {detail}")
+        try:
+            return [(ref, proc.stdout.decode("utf-8"))]
+        except UnicodeDecodeError as exc:
+            raise JourneymapError(f"cannot compare: {ref} is not UTF-8 text (byte {exc.start})") from exc
     raise JourneymapError(f"{ref!r} is neither a file, a folder nor a git 'REV:path'")
 
 
