@@ -5,6 +5,7 @@ For READMEs, pull requests and wikis that render Mermaid (GitHub, GitLab, Obsidi
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -21,12 +22,33 @@ def mermaid_score(score: float | None) -> int:
 
 
 def _mermaid_text(text: str) -> str:
-    """Mermaid's journey syntax splits on ``:`` and ends lines at ``;`` and ``#``: keep them out."""
-    return re.sub(r"\s+", " ", re.sub(r"[:;#]", " ", text)).strip() or "-"
+    """User text made inert inside the Mermaid block.
+
+    The journey syntax splits on ``:`` and ends lines at ``;`` and ``#``; ``%%{...}%%`` is a
+    directive; a backtick run closes the fenced block; ``<``/``>`` would be HTML in labels.
+    All become spaces, and line breaks too, so a name is always one task line.
+    """
+    return re.sub(r"\s+", " ", re.sub(r"[:;#%{}`<>&\\]", " ", text)).strip() or "-"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!|~])")
+
+
+def _md(text: object) -> str:
+    """User text as inert Markdown: HTML-escaped (``<script>`` shows as text), and the characters
+    that form links, images, code and emphasis backslash-escaped, so ``[x](javascript:…)`` is no link.
+    A line that starts with ``#``, ``>``, ``-``, ``+`` or a number and dot stays a plain line."""
+    out = _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+    return re.sub(r"(?m)^(\s*)([#>+\-=]|\d+\.)", r"\1\\\2", out)
+
+
+def _line(text: object) -> str:
+    """:func:`_md` on one line: headings, list items and table cells cannot span lines."""
+    return _md(re.sub(r"\s+", " ", str(text)).strip())
 
 
 def _cell(text: object) -> str:
-    return re.sub(r"\s+", " ", str(text)).replace("|", "\\|").strip()
+    return _line(text)
 
 
 def mermaid(view: MapView) -> str:
@@ -52,28 +74,28 @@ def markdown_from_view(view: MapView) -> str:
     """Render a prepared :class:`MapView` as Markdown."""
     j = view.journey
     t = view.t
-    out = [f"# {j.title}", "", f"*{t('scope.' + j.scope)} · {t('state.' + j.state)}*", ""]
+    out = [f"# {_line(j.title)}", "", f"*{t('scope.' + j.scope)} · {t('state.' + j.state)}*", ""]
     if j.description:
-        out += [j.description, ""]
+        out += [_md(j.description), ""]
     out += [f"## {t('markdown.summary')}", ""]
     facts = []
     if j.goal:
-        facts.append(f"- **{t('map.goal')}:** {j.goal}")
+        facts.append(f"- **{t('map.goal')}:** {_line(j.goal)}")
     if j.kpi:
-        target = f" → {format_target(j.kpi.target, view.lang)}{(' ' + j.kpi.unit) if j.kpi.unit else ''}" if j.kpi.target is not None else ""
-        facts.append(f"- **{t('map.kpi')}:** {j.kpi.name}{target}")
+        target = f" → {format_target(j.kpi.target, view.lang)}{(' ' + _line(j.kpi.unit)) if j.kpi.unit else ''}" if j.kpi.target is not None else ""
+        facts.append(f"- **{t('map.kpi')}:** {_line(j.kpi.name)}{target}")
     if j.owner:
-        facts.append(f"- **{t('map.owner')}:** {j.owner}")
+        facts.append(f"- **{t('map.owner')}:** {_line(j.owner)}")
     if j.review_date:
         facts.append(f"- **{t('map.review_date')}:** {view.date(j.review_date)}")
     if view.personas:
-        facts.append(f"- **{t('map.personas')}:** " + ", ".join(f"{p.name} ({t('role.' + p.role)})" for p in view.personas))
-    facts.append(f"- **{t('map.stages')}:** " + " → ".join(s.name for s in j.stages))
+        facts.append(f"- **{t('map.personas')}:** " + ", ".join(f"{_line(p.name)} ({t('role.' + p.role)})" for p in view.personas))
+    facts.append(f"- **{t('map.stages')}:** " + " → ".join(_line(s.name) for s in j.stages))
     facts.append(f"- **{t('map.steps')}:** {len(view.steps)}")
     if view.peak is not None and view.peak.step is not None:
-        facts.append(f"- **{t('emotion.peak')}:** {view.peak.step.name}")
+        facts.append(f"- **{t('emotion.peak')}:** {_line(view.peak.step.name)}")
     if view.end is not None and view.end.step is not None:
-        facts.append(f"- **{t('emotion.end')}:** {view.end.step.name}")
+        facts.append(f"- **{t('emotion.end')}:** {_line(view.end.step.name)}")
     out += facts + ["", f"## {t('markdown.diagram')}", "", "```mermaid", mermaid(view), "```", "",
                     f"> {t('markdown.score_note')}", ""]
     out += [f"## {t('pains.title')}", ""]
