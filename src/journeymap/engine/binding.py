@@ -18,12 +18,12 @@ import ibis.expr.types as ir
 
 from journeymap.engine import compile as C
 from journeymap.errors import Diagnostic
-from journeymap.model import yamlio
+from journeymap.model import patterns, yamlio
+from journeymap.model.patterns import glob_regex as glob_regex  # re-exported: the engine's glob meaning
 from journeymap.model.types import Condition, DataBinding, Journey
 
 #: Event columns a condition may name directly; any other name is looked up in ``properties``.
 COLUMNS = ("customer_id", "event", "channel", "source", "anonymous_id", "raw_customer_id", "event_id")
-GLOB_CHARS = set("*?[")
 
 
 def attribute(t: ir.Table, name: str) -> ir.StringValue:
@@ -31,21 +31,6 @@ def attribute(t: ir.Table, name: str) -> ir.StringValue:
     if name in COLUMNS:
         return t[name]
     return t.properties.get(name)
-
-
-def glob_regex(glob: str) -> str:
-    """A glob (``*``, ``?``) as an anchored regular expression understood by RE2 and Java."""
-    out = []
-    for ch in glob:
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch.isalnum() or ch in "_- ":
-            out.append(ch)
-        else:
-            out.append("\\" + ch)
-    return "^" + "".join(out) + "$"
 
 
 def _as_list(value: Any) -> list[str]:
@@ -84,15 +69,12 @@ def binding_predicate(binding: DataBinding | None, t: ir.Table) -> ir.BooleanVal
     """The events a binding claims, or None when it claims none (no binding, no event names)."""
     if binding is None or not binding.events:
         return None
-    exact = [e for e in binding.events if not e.startswith("re:") and not (GLOB_CHARS & set(e))]
+    parsed = [patterns.parse(e) for e in binding.events]
+    exact = [p.text for p in parsed if p.regex is None]
     parts: list[ir.BooleanValue] = []
     if exact:
         parts.append(t.event.isin(exact))
-    for pattern in binding.events:
-        if pattern.startswith("re:"):
-            parts.append(t.event.re_search(pattern[3:]))
-        elif GLOB_CHARS & set(pattern):
-            parts.append(t.event.re_search(glob_regex(pattern)))
+    parts.extend(t.event.re_search(p.regex) for p in parsed if p.regex is not None)
     pred = parts[0]
     for p in parts[1:]:
         pred = pred | p

@@ -8,9 +8,12 @@ analyses → rendered output.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from journeymap.model import patterns
 
 Provenance = Literal["assumed", "reported", "observed"]
 PROVENANCES: tuple[str, ...] = ("assumed", "reported", "observed")
@@ -105,6 +108,29 @@ class Condition(Base):
     op: ConditionOp = "eq"
     value: Any = None
 
+    @field_validator("value")
+    @classmethod
+    def _check_value(cls, value: Any, info: ValidationInfo) -> Any:
+        """The value must suit the operator, or the query fails (or silently matches nothing) later."""
+        op = info.data.get("op")
+        if op in ("gt", "gte", "lt", "lte"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"op {op!r} compares numbers, so the value must be a number (got {value!r})")
+        elif op in ("eq", "ne", "contains", "regex"):
+            if isinstance(value, (list, dict)) or value is None:
+                raise ValueError(f"op {op!r} needs one text or number value (got {value!r}); "
+                                 "for a list of values use op 'in' or 'not_in'")
+            if op == "regex":
+                why = patterns.regex_error(str(value))
+                if why is not None:
+                    raise ValueError(f"invalid regular expression {value!r}: {why} (regexes use the RE2 dialect: "
+                                     "no backreferences or lookarounds)")
+        elif op in ("in", "not_in") and (value is None or isinstance(value, dict)
+                                         or (isinstance(value, list) and any(isinstance(v, (list, dict))
+                                                                             for v in value))):
+            raise ValueError(f"op {op!r} needs a list of text or number values (got {value!r})")
+        return value
+
 
 class SegmentRule(Base):
     """Recognises a persona in data: all of ``all`` and at least one of ``any`` must hold."""
@@ -113,10 +139,15 @@ class SegmentRule(Base):
     any: list[Condition] = Field(default_factory=list)
 
 
+def _check_pattern(text: str) -> str:
+    patterns.parse(text)
+    return text
+
+
 class DataBinding(Base):
     """Links a step to evidence: event names, globs (``checkout_*``) or regexes (``re:^cart_.*``)."""
 
-    events: list[str] = Field(default_factory=list)
+    events: list[Annotated[str, AfterValidator(_check_pattern)]] = Field(default_factory=list)
     where: list[Condition] = Field(default_factory=list)
     channel: str | None = None
 
@@ -301,10 +332,23 @@ class Settings(Base):
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        if value not in _time_zones():
+            from journeymap.errors import suggest
 
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)") from exc
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam); "
+                             f"{suggest(value, _time_zones())}")
         return value
+
+
+def _time_zones() -> frozenset[str]:
+    """Real IANA zone names: not the tz database's helper files (posixrules, localtime, Factory) or paths."""
+    global _ZONES
+    if _ZONES is None:
+        from zoneinfo import available_timezones
+
+        _ZONES = frozenset(z for z in available_timezones() if z not in ("posixrules", "localtime", "Factory")
+                           and not z.startswith(("posix/", "right/")))
+    return _ZONES
+
+
+_ZONES: frozenset[str] | None = None

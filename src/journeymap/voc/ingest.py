@@ -19,8 +19,6 @@ All of it runs in one DuckDB transaction: a failure leaves the store as it was.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ from journeymap.events.normalize import (
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import ident, lit
 from journeymap.events.store import duck, has_table
+from journeymap.model import patterns
 from journeymap.model.types import Journey
 from journeymap.model.workspace import Workspace
 from journeymap.progress import progress
@@ -141,19 +140,15 @@ def resolve_columns(staged: Staged, fields: Sequence[str], mapping: dict[str, st
 
 
 def event_step(journey: Journey, event: str) -> str | None:
-    """The first step (map order) whose binding names, globs or regexes match an event name."""
+    """The first step (map order) whose binding names, globs or regexes match an event name.
+
+    Matching is :mod:`journeymap.model.patterns`, the definition the engine's SQL uses too (RE2, linear time).
+    """
     for step in journey.steps:
         if step.binding is None:
             continue
-        for pattern in step.binding.events:
-            if pattern.startswith("re:"):
-                if re.search(pattern[3:], event):
-                    return step.id
-            elif any(c in pattern for c in "*?["):
-                if fnmatch.fnmatchcase(event, pattern):
-                    return step.id
-            elif pattern == event:
-                return step.id
+        if any(patterns.matches(pattern, event) for pattern in step.binding.events):
+            return step.id
     return None
 
 
