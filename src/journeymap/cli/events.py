@@ -47,10 +47,15 @@ def ingest_events_cmd(
     Every row is stored, quarantined with a reason, or counted as a duplicate; the
     counts are printed. An interrupted ingest leaves the store as it was.
     """
+    from journeymap.errors import JourneymapError
     from journeymap.events.ingest import ingest_events
     from journeymap.events.normalize import parse_columns
     from journeymap.model.workspace import load_workspace
 
+    if delimiter is not None and (not 1 <= len(delimiter.encode("utf-8")) <= 4
+                                  or any(c in delimiter for c in "\n\r\"")):
+        raise JourneymapError(f"--delimiter {delimiter!r} cannot split CSV columns: give 1 to 4 characters "
+                              "(at most 4 bytes), not a line break or quote, e.g. --delimiter ';'")
     ws = load_workspace(workspace)
     report = ingest_events(ws, sources, columns=parse_columns(columns) or None, table=table, query=query,
                            delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)

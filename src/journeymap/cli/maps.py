@@ -104,11 +104,11 @@ def schema(
 ) -> None:
     """Print the JSON Schema of workspace files, for editor autocompletion."""
     from journeymap.model.schema import schema_text
-    from journeymap.model.yamlio import atomic_write_text
+    from journeymap.outfile import write_output
 
     text = schema_text(kind)
     if output:
-        atomic_write_text(output, text)
+        write_output(output, text, "the schema")
         console.print(f"Wrote {output}")
     else:
         typer.echo(text, nl=False)

@@ -143,6 +143,8 @@ def sentiment(
                       f"{report.detected_language_errors}")
         return
     if file is not None:
+        if file.is_dir():
+            raise JourneymapError(f"--file {file} is a folder; give a text file with one text per line")
         texts = read_texts(str(file))
     elif text:
         texts = [text]

@@ -324,8 +324,9 @@ def funnel_report(ws: Any, journey_id: str, steps: list[str], *, customers_csv: 
     frames = {"funnel": funnel(journey, table, steps, ws=ws, **kwargs)}
     if customers_csv is not None:
         from journeymap.csvsafe import safe_frame
-        from journeymap.model.yamlio import atomic_write_text
+        from journeymap.outfile import check_writable, write_output
 
+        check_writable(Path(customers_csv), "funnel customers")
         people = funnel_customers(journey, table, steps, ws=ws, **kwargs)
-        atomic_write_text(Path(customers_csv), safe_frame(people).to_csv(index=False, lineterminator="\n"))
+        write_output(Path(customers_csv), safe_frame(people).to_csv(index=False, lineterminator="\n"), "funnel customers")
     return frames

@@ -20,7 +20,6 @@ from journeymap import __version__
 from journeymap.engine import compile as C
 from journeymap.engine.analyze import analyze
 from journeymap.engine.overlay import build_overlay
-from journeymap.model.yamlio import atomic_write_text
 
 SECTIONS: dict[str, tuple[str, str]] = {
     "steps": ("Steps", "Reach, conversion to a designed next step within the window, drop-off, time to the next step "
@@ -86,8 +85,8 @@ def render_report(ws: Any, journey_id: str, table: ir.Table | None = None, *, si
 def write_report(ws: Any, journey_id: str, out: Path, table: ir.Table | None = None, *,
                  since: dt.date | None = None, until: dt.date | None = None) -> Path:
     """Write the self-contained report to ``out`` (atomically: no half-written file remains)."""
+    from journeymap.outfile import check_writable, write_output
+
+    check_writable(Path(out), "the report")
     html = render_report(ws, journey_id, table, since=since, until=until)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, html)
-    return out
+    return write_output(Path(out), html, "the report")

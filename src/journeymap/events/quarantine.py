@@ -12,6 +12,7 @@ from journeymap.events.normalize import REASONS
 from journeymap.events.sql import lit
 from journeymap.events.store import duck, has_table
 from journeymap.model.workspace import Workspace, display_path
+from journeymap.outfile import check_writable
 
 EXPORT_FORMATS = {".csv": "csv", ".jsonl": "json", ".ndjson": "json"}
 
@@ -69,7 +70,11 @@ def export_quarantine(ws: Workspace, target: Path, reason: str | None = None) ->
         raise JourneymapError(f"cannot export quarantine to {display_path(target)}; "
                               f"use a file ending in {', '.join(EXPORT_FORMATS)}")
     where = _where(reason)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_writable(target, "quarantine")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JourneymapError(f"cannot write quarantine to {display_path(target)}: {exc.strerror or exc}") from exc
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     con = duck(ws)
     try:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from journeymap.errors import JourneymapError
+from journeymap.events.csvparts import REJECT_REASONS, read_parts
 from journeymap.events.sql import ident, lit
 from journeymap.model.workspace import display_path
 
@@ -30,7 +33,6 @@ _SUFFIXES = {
 }
 _DELIMITERS = ",;\t|"
 _DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|^\d{9,13}$")
-_REJECT_REASONS = {"INVALID ENCODING": "invalid UTF-8"}
 #: Columns the readers add to every staged relation.
 INTERNAL_COLUMNS = frozenset({"__n", "__line", "__bad", "__raw"})
 
@@ -175,7 +177,7 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, table: str, rejects: str, firs
 
 def _reject_relation(con: duckdb.DuckDBPyConnection, rej_table: str, name: str) -> str:
     """Rejected lines as (line, reason, raw), one row per line."""
-    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in _REJECT_REASONS.items())
+    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in REJECT_REASONS.items())
     con.execute(f"""
         CREATE TEMP TABLE {name} AS
         SELECT line, CASE first(error_type ORDER BY column_idx) {cases} ELSE 'malformed row' END AS reason,
@@ -185,32 +187,43 @@ def _reject_relation(con: duckdb.DuckDBPyConnection, rej_table: str, name: str) 
     return name
 
 
+def header_names(path: Path, delimiter: str, has_header: bool) -> list[str]:
+    """The column names of a CSV, named the way DuckDB names them: the header's cells trimmed, an empty one
+    ``column<i>``, a repeated one ``name_1``; without a header ``column0 … column<n-1>``."""
+    text = _sample(path).decode("utf-8", errors="replace")
+    first = next(csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=delimiter), [])
+    if not has_header:
+        return [f"column{i}" for i in range(len(first))]
+    names: list[str] = []
+    for i, cell in enumerate(first):
+        base = cell.strip() or f"column{i}"
+        name, k = base, 0
+        while name in names:
+            k += 1
+            name = f"{base}_{k}"
+        names.append(name)
+    return names
+
+
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, key: str, *, delimiter: str | None = None,
               header: bool | None = None, mapped: list[str] | None = None) -> Staged:
-    """Read a CSV (any delimiter, header or not, gzip'd or not) as text columns."""
+    """Read a CSV (any delimiter, header or not, gzip'd or not) as text columns; see :mod:`.csvparts` for
+    how every record is accounted for."""
     delim, has_header = sniff_csv(path, delimiter, header, mapped or [])
-    table, rej, scan = f"__raw_{key}", f"__rejtab_{key}", f"__rejscan_{key}"
-    options = (f"all_varchar = true, delim = {lit(delim)}, header = {str(has_header).lower()}, quote = '\"', "
-               "escape = '\"', compression = 'auto'")
-    try:
-        # The same options as the read (rejects stored aside), so the sniffer sees what the read will see.
-        columns = _source_columns(con, f"read_csv({lit(str(path))}, {options}, store_rejects = true, "
-                                       f"rejects_table = {lit(rej + '_d')}, rejects_scan = {lit(scan + '_d')})")
-        con.execute(f"DROP TABLE IF EXISTS {rej}_d; DROP TABLE IF EXISTS {scan}_d")
-        names = safe_names([c for c, _ in columns])
-        con.execute(f"""
-            CREATE TEMP TABLE {table} AS
-            SELECT *, __n + {1 if has_header else 0} AS __line, NULL::VARCHAR AS __bad, NULL::VARCHAR AS __raw
-            FROM (SELECT {_renamed(names)}, row_number() OVER () AS __n
-                  FROM read_csv({lit(str(path))}, {options},
-                                store_rejects = true, rejects_table = {lit(rej)}, rejects_scan = {lit(scan)}))
-        """)
-    except duckdb.Error as exc:
-        raise JourneymapError(f"cannot read {display_path(path)} as CSV (delimiter {delim!r}): {exc}") from exc
-    rejects = _reject_relation(con, rej, f"__rej_{key}")
-    _line_numbers(con, table, rejects, 2 if has_header else 1)
-    return Staged(display_path(path), table, dict(columns), path.name, rejects, sql_names=names,
-                  notes=[f"delimiter {delim!r}, {'with' if has_header else 'without'} header"])
+    names = header_names(path, delim, has_header)
+    if not names:
+        raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
+    sql_names = safe_names(names)
+    table, rejects = f"__raw_{key}", f"__rej_{key}"
+    spec = ", ".join(f"{ident(c)} VARCHAR" for c in sql_names.values())
+    con.execute(f"CREATE TEMP TABLE {table} ({spec}, __n BIGINT, __line BIGINT, __bad VARCHAR, __raw VARCHAR)")
+    con.execute(f"CREATE TEMP TABLE {rejects} (line BIGINT, reason VARCHAR, raw VARCHAR)")
+    with tempfile.TemporaryDirectory(prefix="journeymap-csv-") as tmp:
+        notes = read_parts(con, path, table, rejects, list(sql_names.values()), delim=delim, header=has_header,
+                           key=key, workdir=Path(tmp))
+    return Staged(display_path(path), table, dict.fromkeys(names, "VARCHAR"), path.name, rejects,
+                  sql_names=sql_names,
+                  notes=[f"delimiter {delim!r}, {'with' if has_header else 'without'} header", *notes])
 
 
 def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.workspace import Workspace, display_path
-from journeymap.model.yamlio import atomic_write_bytes
+from journeymap.outfile import check_writable, write_output
 from journeymap.render.html import render_html
 from journeymap.render.markdown import render_markdown
 from journeymap.render.overlay import MapOverlay
@@ -50,12 +50,7 @@ def render_to_file(
     """
     out = Path(out)
     name = resolve_format(out, fmt)
-    if out.is_dir():
-        raise JourneymapError(f"cannot write map to {display_path(out)}: it is a folder; give a file name")
+    check_writable(out, "map")
     data = FORMATS[name](ws, journey_id, overlay)
-    try:
-        atomic_write_bytes(out, data)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise JourneymapError(f"cannot write map to {display_path(out)}: {reason}") from exc
+    write_output(out, data, "map")
     return out

@@ -23,7 +23,7 @@ import ibis
 from journeymap.csvsafe import safe_row
 from journeymap.engine import compile as C
 from journeymap.errors import JourneymapError
-from journeymap.model.yamlio import atomic_write_text
+from journeymap.outfile import check_writable, write_output
 from journeymap.voc import feedback_store
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ def newest_feedback(ws: Workspace, con: DuckDBBackend | None = None) -> str | No
 def export_followups(items: list[FollowUp], target: Path) -> Path:
     """Write follow-ups as JSON (``.json``: nested timelines) or CSV (one row per timeline item)."""
     suffix = target.suffix.lower()
+    check_writable(target, "follow-ups")
     if suffix == ".json":
         text = json.dumps([asdict(f) for f in items], ensure_ascii=False, indent=2)
     elif suffix == ".csv":
@@ -193,8 +194,7 @@ def export_followups(items: list[FollowUp], target: Path) -> Path:
         text = buf.getvalue()
     else:
         raise JourneymapError(f"cannot export follow-ups to {target.name}: use a .csv or .json file name")
-    atomic_write_text(target, text)
-    return target
+    return write_output(target, text, "follow-ups")
 
 
 @dataclass
