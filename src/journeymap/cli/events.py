@@ -1,4 +1,4 @@
-"""Commands on the event store: ingest events, quarantine, status, demo."""
+"""Commands on the event store: ingest events, quarantine, forget, status, demo."""
 
 from __future__ import annotations
 
@@ -87,6 +87,38 @@ def quarantine(
     for row in list_quarantine(ws, reason, limit):
         console.print(f"{row.source_file}:{row.line if row.line is not None else '?'}: {row.reason}: {row.raw}",
                       soft_wrap=True, markup=False)
+
+
+@app.command()
+def forget(
+    source: str = typer.Argument(..., help="A source as `journeymap status` lists it, a file as it was ingested, "
+                                           "or a postgresql:// URL."),
+    workspace: Path = WorkspaceOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Remove everything one source put into the store: its events, quarantined rows and feedback, all or nothing.
+
+    Identities are stitched again and journeys ordered again from what remains.
+    """
+    import sys
+
+    from journeymap.events.forget import forget_source
+    from journeymap.model.workspace import load_workspace
+
+    ws = load_workspace(workspace)
+    preview = forget_source(ws, source, dry_run=True)
+    what = ", ".join(f"{n:,} {kind}" for kind, n in preview.removed.items() if n)
+    if dry_run:
+        console.print(f"forget {preview.source} would remove {what}; {preview.events:,} events would remain "
+                      "(dry run: nothing changed)", soft_wrap=True)
+        return
+    if not yes and sys.stdin.isatty() and not typer.confirm(f"Remove {what} from {preview.source}?"):
+        raise typer.Exit(1)
+    report = forget_source(ws, source)
+    done = ", ".join(f"{n:,} {kind}" for kind, n in report.removed.items() if n)
+    console.print(f"forgot {report.source}: removed {done}", soft_wrap=True)
+    console.print(f"store: {report.events:,} events, {report.customers:,} customers")
 
 
 @app.command()

@@ -41,7 +41,7 @@ from journeymap.events.postgres import is_database_url, redact, stage_postgres
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import lit
 from journeymap.events.stitch import resolve_identities
-from journeymap.events.store import EVENTS_VIEW, ROWS_TABLE, duck, ensure_schema, new_generation, store_path
+from journeymap.events.store import EVENTS_VIEW, ROWS_TABLE, ensure_schema, new_generation, writable_store
 from journeymap.model.workspace import Workspace
 from journeymap.progress import progress
 
@@ -159,22 +159,13 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
         raise JourneymapError("nothing to ingest: give one or more files or a postgresql:// URL")
     mapping, origin = _mapping(ws, columns)
     now = now or dt.datetime.now(dt.UTC)
-    path = store_path(ws)
-    existed = path.exists()
-    con = duck(ws, read_only=False)
-    ok = False
     try:
-        configure(con, ws, memory_limit, threads)
-        report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
-                      quiet, now, keep_duplicates)
-        ok = True
+        with writable_store(ws) as con:
+            configure(con, ws, memory_limit, threads)
+            report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
+                          quiet, now, keep_duplicates)
     except duckdb.Error as exc:
         raise JourneymapError(f"ingest failed, the store is unchanged: {exc}") from exc
-    finally:
-        con.close()
-        if not ok and not existed:  # a first ingest that failed leaves no empty store behind
-            for leftover in (path, path.with_name(path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
     return report
 
 

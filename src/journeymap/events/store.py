@@ -11,7 +11,10 @@ query that does not touch ``properties`` never parses a byte of JSON.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,12 +133,13 @@ def _is_base_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(row and row[0])
 
 
-def duck(ws: Workspace, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def duck(ws: Workspace, read_only: bool = True, *, path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A raw DuckDB connection on the store (ingest and status use SQL directly).
 
-    Read-only connections require an existing store; a writable one creates it.
+    Read-only connections require an existing store; a writable one creates it. ``path`` opens another
+    file the same way (a new store being written, see :func:`writable_store`).
     """
-    path = store_path(ws)
+    path = path or store_path(ws)
     if read_only and not path.is_file():
         raise JourneymapError(NO_EVENTS)
     if not read_only:
@@ -151,6 +155,71 @@ def duck(ws: Workspace, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         raise JourneymapError(f"the event store {display_path(path)} is not a readable DuckDB file: {exc}") from exc
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+NEW_STORE = ".journeymap.new-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_stale_new_stores(data_dir: Path) -> None:
+    """New stores of writers killed before they finished (their process is gone) are removed."""
+    for leftover in data_dir.glob(f"{NEW_STORE}*.duckdb*"):
+        pid = leftover.name[len(NEW_STORE):].split(".", 1)[0]
+        if leftover.is_file() and pid.isdigit() and not _pid_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def writable_store(ws: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable connection on the store; when there is no store yet, on a new one that appears only whole.
+
+    A store that exists is written in its own transactions (the caller's), so a crash leaves it as it
+    was. A first write goes to a new file beside it, which takes the store's name once the block ends
+    without error and the connection is closed: a writer killed half way leaves no store, not an empty
+    one. Two first writers at once: the second to finish is refused, and nothing of it is kept.
+    """
+    path = store_path(ws)
+    if path.exists():
+        con = duck(ws, read_only=False)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_new_stores(path.parent)
+    new = path.with_name(f"{NEW_STORE}{os.getpid()}.duckdb")
+    leftovers = (new, new.with_name(new.name + ".wal"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    con = duck(ws, read_only=False, path=new)
+    try:
+        try:
+            yield con
+        finally:
+            con.close()
+        try:
+            os.link(new, path)  # never replaces a store another writer made meanwhile
+        except FileExistsError:
+            raise JourneymapError(f"another journeymap command created the event store {display_path(path)} "
+                                  "while this one ran; nothing of this one was kept: run it again") from None
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise JourneymapError(f"another journeymap command created the event store {display_path(path)} "
+                                      "while this one ran; nothing of this one was kept: run it again") from None
+            os.replace(new, path)
+    finally:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
 
 
 def has_table(con: Any, name: str) -> bool:
