@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +16,9 @@ from rich.table import Table
 from journeymap.cli import app
 from journeymap.cli.common import QuietOption, console
 from journeymap.errors import JourneymapError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FormatOption = typer.Option("table", "--format", "-f", help="table, json or csv.")
 ExplainOption = typer.Option(False, "--explain", help="Also show the compiled SQL behind each table.")
@@ -42,6 +45,8 @@ def _window(days: float) -> dt.timedelta:
 
 
 def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
+    import pandas as pd
+
     from journeymap.engine import compile as C
     from journeymap.engine.formatting import to_csv, to_json
 
@@ -70,6 +75,8 @@ def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
 
 
 def _cell(value: object, column: str = "") -> str:
+    import pandas as pd
+
     if isinstance(value, float):
         if value != value:
             return "–"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from journeymap.cli import app, ingest_app
 from journeymap.cli.common import QuietOption, WorkspaceOption, console
-from journeymap.events.ingest import IngestReport
+
+if TYPE_CHECKING:
+    from journeymap.events.ingest import IngestReport
 
 
 def _print_ingest(report: IngestReport) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from journeymap import api
 from journeymap.cli import app
 from journeymap.cli.common import QuietOption, console
-from journeymap.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from journeymap.errors import Diagnostic
 
 
 def _print_diagnostics(diags: list[Diagnostic]) -> None:
@@ -39,6 +41,8 @@ def validate(
     with_data: bool = typer.Option(False, "--with-data", help="Also check data bindings against the event store."),
 ) -> None:
     """Check a workspace like a compiler: every problem at once as file:line:col, exit 1 on errors."""
+    from journeymap import api
+
     result = api.validate(directory, with_data=with_data)
     _print_diagnostics(result.diagnostics)
     console.print(result.summary())
@@ -52,6 +56,8 @@ def lint(
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there is any advice."),
 ) -> None:
     """Validate, then advise: unowned pain points, stale maps, assumed emotions, KPIs without target."""
+    from journeymap import api
+
     result = api.lint(directory)
     _print_diagnostics(result.diagnostics)
     advice = len(result.diagnostics) - len(result.errors)
@@ -69,6 +75,7 @@ def render(
     quiet: bool = QuietOption,
 ) -> None:
     """Render a journey map to HTML, SVG, PDF, PNG or Markdown (Mermaid)."""
+    from journeymap import api
     from journeymap.progress import progress
 
     with progress(quiet) as bar:
