@@ -87,15 +87,10 @@ def workspace_for(journey_ref: str, workspace: Path | None = None) -> tuple[Work
 
 
 def build_overlay(ws: Workspace, journey_id: str) -> Any:
-    """Measured figures for the map: event analytics plus, when present, feedback."""
-    from journeymap.engine.overlay import build_overlay as engine_overlay
+    """Measured figures for the map: event analytics plus, when present, feedback (see :mod:`journeymap.livingmap`)."""
+    from journeymap.livingmap import living_map
 
-    overlay = engine_overlay(ws, journey_id)
-    try:
-        from journeymap.voc.emotion import add_to_overlay
-    except ImportError:
-        return overlay
-    return add_to_overlay(overlay, ws, journey_id)
+    return living_map(ws, journey_id)
 
 
 def render(journey_ref: str, out: Path, *, workspace: Path | None = None, with_data: bool = False,

@@ -51,6 +51,6 @@ def run_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: str =
         bar.advance(task)
         render_to_file(ws, JOURNEY, map_file, overlay=overlay)
         bar.advance(task)
-        write_report(ws, JOURNEY, report_file)
+        write_report(ws, JOURNEY, report_file, overlay=overlay)  # the same living map, measured once
         bar.advance(task)
     return DemoRun(events.root, events.events_written, events.ingest, feedback, map_file, report_file)

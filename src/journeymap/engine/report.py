@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -19,7 +19,9 @@ from markupsafe import Markup
 from journeymap import __version__
 from journeymap.engine import compile as C
 from journeymap.engine.analyze import analyze
-from journeymap.engine.overlay import build_overlay
+
+if TYPE_CHECKING:
+    from journeymap.render.overlay import MapOverlay
 
 SECTIONS: dict[str, tuple[str, str]] = {
     "steps": ("Steps", "Reach, conversion to a designed next step within the window, drop-off, time to the next step "
@@ -52,14 +54,17 @@ def _table(df: pd.DataFrame) -> Markup:
 
 
 def render_report(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: dt.date | None = None,
-                  until: dt.date | None = None) -> str:
-    """The report as an HTML string."""
+                  until: dt.date | None = None, overlay: MapOverlay | None = None) -> str:
+    """The report as an HTML string; its map is the living map (``overlay``, when already measured)."""
+    from journeymap.livingmap import living_map
+
     journey = ws.journey(journey_id)
+    if overlay is None:
+        overlay = living_map(ws, journey.id, table, since=since, until=until)
     if table is None:
         from journeymap.events.store import open_events
 
         table = open_events(ws)
-    overlay = build_overlay(ws, journey.id, table, since=since, until=until)
     from journeymap.render import render_html
 
     map_html = render_html(ws, journey.id, overlay=overlay)
@@ -83,10 +88,11 @@ def render_report(ws: Any, journey_id: str, table: ir.Table | None = None, *, si
 
 
 def write_report(ws: Any, journey_id: str, out: Path, table: ir.Table | None = None, *,
-                 since: dt.date | None = None, until: dt.date | None = None) -> Path:
+                 since: dt.date | None = None, until: dt.date | None = None,
+                 overlay: MapOverlay | None = None) -> Path:
     """Write the self-contained report to ``out`` (atomically: no half-written file remains)."""
     from journeymap.outfile import check_writable, write_output
 
     check_writable(Path(out), "the report")
-    html = render_report(ws, journey_id, table, since=since, until=until)
+    html = render_report(ws, journey_id, table, since=since, until=until, overlay=overlay)
     return write_output(Path(out), html, "the report")
