@@ -6,12 +6,20 @@ CLI only prints them.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journeymap.errors import Diagnostic, JourneymapError
 from journeymap.model.workspace import Workspace, display_path, find_root, load_workspace
+
+if TYPE_CHECKING:
+    from journeymap.events.forget import ForgetReport
+    from journeymap.events.ingest import IngestReport
+    from journeymap.events.status import StoreStatus
 
 
 @dataclass
@@ -101,3 +109,179 @@ def render(journey_ref: str, out: Path, *, workspace: Path | None = None, with_d
     ws, jid = workspace_for(journey_ref, workspace)
     overlay = build_overlay(ws, jid) if with_data else None
     return render_to_file(ws, jid, out, overlay=overlay, fmt=fmt)
+
+
+# --- one function per data command -------------------------------------------------------------
+# Each takes paths as ``str | Path``, dates as ``date`` or ``"YYYY-MM-DD"``, and returns DataFrames or
+# dataclasses; the CLI prints what these return. Heavy modules load inside each function.
+
+def as_date(value: dt.date | str | None, option: str = "date") -> dt.date | None:
+    """``value`` as a date: a date, ``YYYY-MM-DD`` text or None; ``option`` names it in the error."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise JourneymapError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31") from None
+
+
+def window_days(days: float) -> dt.timedelta:
+    """A conversion window of ``days`` days (positive)."""
+    if days <= 0:
+        raise JourneymapError(f"--window-days must be positive (got {days:g}); the default is 14")
+    return dt.timedelta(days=days)
+
+
+def ingest_events(sources: Sequence[str | Path], workspace: str | Path = ".", *,
+                  columns: dict[str, str] | None = None, table: str | None = None, query: str | None = None,
+                  delimiter: str | None = None, header: bool | None = None, keep_duplicates: bool = False,
+                  quiet: bool = True) -> IngestReport:
+    """Load event files or database sources into the workspace's store (``journeymap ingest events``)."""
+    from journeymap.events.ingest import ingest_events as run
+
+    if delimiter is not None and (not 1 <= len(delimiter.encode("utf-8")) <= 4
+                                  or any(c in delimiter for c in "\n\r\"")):
+        raise JourneymapError(f"--delimiter {delimiter!r} cannot split CSV columns: give 1 to 4 characters "
+                              "(at most 4 bytes), not a line break or quote, e.g. --delimiter ';'")
+    return run(load_workspace(workspace), [str(s) for s in sources], columns=columns, table=table, query=query,
+               delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+
+
+def ingest_feedback(files: Sequence[str | Path], workspace: str | Path = ".", *, journey: str | None = None,
+                    columns: dict[str, str] | None = None, delimiter: str | None = None,
+                    quiet: bool = True) -> Any:
+    """Load survey answers and customer texts (``journeymap ingest feedback``)."""
+    from journeymap.voc.ingest import ingest_feedback as run
+
+    return run(load_workspace(workspace), [Path(f) for f in files], journey=journey, columns=columns,
+               delimiter=delimiter, quiet=quiet)
+
+
+def status(workspace: str | Path = ".") -> StoreStatus:
+    """What the event store holds (``journeymap status``)."""
+    from journeymap.events.status import store_status
+
+    return store_status(load_workspace(workspace))
+
+
+def forget(source: str, workspace: str | Path = ".", *, dry_run: bool = False) -> ForgetReport:
+    """Remove one source's events, quarantined rows and feedback (``journeymap forget``)."""
+    from journeymap.events.forget import forget_source
+
+    return forget_source(load_workspace(workspace), str(source), dry_run=dry_run)
+
+
+def quarantine(workspace: str | Path = ".", *, reason: str | None = None, limit: int | None = None) -> Any:
+    """The quarantined rows as a DataFrame: source_file, line, reason, raw (``journeymap quarantine``)."""
+    import pandas as pd
+
+    from journeymap.events.quarantine import list_quarantine
+
+    rows = list_quarantine(load_workspace(workspace), reason, limit)
+    return pd.DataFrame([vars(r) for r in rows],
+                        columns=["source_file", "line", "reason", "raw"])
+
+
+def analyze(journey: str, workspace: str | Path | None = None, *, only: Sequence[str] | None = None,
+            since: dt.date | str | None = None, until: dt.date | str | None = None, window: float = 14.0,
+            on_done: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Every analysis of a journey (or ``only`` those named) as DataFrames by name (``journeymap analyze``)."""
+    from journeymap.engine.analyze import ANALYSES
+    from journeymap.engine.analyze import analyze as run
+
+    ws, jid = workspace_for(journey, _path(workspace))
+    start, end, win = as_date(since, "--since"), as_date(until, "--until"), window_days(window)
+    with _events(ws) as table:
+        return run(ws, jid, table, since=start, until=end, window=win, only=list(only) if only else list(ANALYSES),
+                   on_done=on_done)
+
+
+def funnel(journey: str, steps: Sequence[str], workspace: str | Path | None = None, *, mode: str = "sequential",
+           attempts: str = "first", exclude: Sequence[str] = (), by: str | None = None, window: float = 14.0,
+           customers_csv: str | Path | None = None) -> dict[str, Any]:
+    """A funnel over any steps (``journeymap funnel``); ``customers_csv`` also writes every attempt."""
+    from journeymap.engine.funnel import funnel_report
+
+    ws, jid = workspace_for(journey, _path(workspace))
+    win = window_days(window)
+    with _events(ws) as table:
+        return funnel_report(ws, jid, list(steps), mode=mode, attempts=attempts, exclude=list(exclude), by=by,
+                             window=win, customers_csv=_path(customers_csv), table=table)
+
+
+def paths(journey: str, workspace: str | Path | None = None, *, level: str = "step", after: str | None = None,
+          before: str | None = None, depth: int = 3, top: int = 15, keep_repeats: bool = False) -> dict[str, Any]:
+    """Transitions and top path variants, or the paths around a step (``journeymap paths``)."""
+    from journeymap.engine.transitions import paths_report
+
+    ws, jid = workspace_for(journey, _path(workspace))
+    with _events(ws) as table:
+        return paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
+                            top=top, collapse_repeats=not keep_repeats, table=table)
+
+
+def report(journey: str, output: str | Path, workspace: str | Path | None = None, *,
+           since: dt.date | str | None = None, until: dt.date | str | None = None) -> Path:
+    """Write the self-contained HTML report (``journeymap report``); returns its path."""
+    from journeymap.engine.report import write_report
+
+    ws, jid = workspace_for(journey, _path(workspace))
+    start, end = as_date(since, "--since"), as_date(until, "--until")
+    with _events(ws) as table:
+        return write_report(ws, jid, Path(output), table, since=start, until=end)
+
+
+def feedback(workspace: str | Path = ".", *, by: str | None = None, period: str | None = None,
+             journey: str | None = None) -> Any:
+    """NPS, CSAT and CES with n and 95 % intervals (``journeymap feedback``)."""
+    from journeymap.voc.report import feedback_metrics
+
+    return feedback_metrics(load_workspace(workspace), by=by, period=period, journey=journey)
+
+
+def sentiment(texts: str | Sequence[str], *, backend: Any = None) -> list[Any]:
+    """Sentiment (label, score, language) of one text or many (``journeymap sentiment``)."""
+    from journeymap.voc.sentiment import analyze as run
+
+    return run([texts] if isinstance(texts, str) else list(texts), backend=backend)
+
+
+def followup(workspace: str | Path = ".", *, since: str = "7d", as_of: str | None = None,
+             threshold: float = -0.5) -> list[Any]:
+    """Customers to follow up, each with a cross-channel timeline (``journeymap followup``)."""
+    from journeymap.voc.followup import followups, parse_since
+
+    ws = load_workspace(workspace)
+    now = parse_since(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None)) if as_of else None
+    return followups(ws, since, now=now, threshold=threshold)
+
+
+def customer(customer_id: str, workspace: str | Path = ".", *, limit: int | None = None) -> Any:
+    """One customer's journey across channels (``journeymap customer``)."""
+    from journeymap.voc.followup import customer_journey
+
+    return customer_journey(load_workspace(workspace), customer_id, limit=limit)
+
+
+def demo(directory: str | Path = "journeymap-demo", *, customers: int = 100_000, seed: int = 42, lang: str = "en",
+         quiet: bool = True) -> Any:
+    """The demo workspace with data, rendered into the living map and report (``journeymap demo``)."""
+    from journeymap.demo import run_demo
+
+    return run_demo(Path(directory), customers=customers, seed=seed, lang=lang, quiet=quiet)
+
+
+def _path(value: str | Path | None) -> Path | None:
+    return None if value is None else Path(value)
+
+
+@contextlib.contextmanager
+def _events(ws: Workspace) -> Iterator[Any]:
+    """The store's events on a connection that is closed afterwards, so a notebook can ingest again."""
+    from journeymap.events.store import connect, open_events
+
+    backend = connect(ws)
+    try:
+        yield open_events(ws, backend)
+    finally:
+        backend.disconnect()

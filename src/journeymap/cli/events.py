@@ -50,18 +50,11 @@ def ingest_events_cmd(
     Every row is stored, quarantined with a reason, or counted as a duplicate; the
     counts are printed. An interrupted ingest leaves the store as it was.
     """
-    from journeymap.errors import JourneymapError
-    from journeymap.events.ingest import ingest_events
+    from journeymap import api
     from journeymap.events.normalize import parse_columns
-    from journeymap.model.workspace import load_workspace
 
-    if delimiter is not None and (not 1 <= len(delimiter.encode("utf-8")) <= 4
-                                  or any(c in delimiter for c in "\n\r\"")):
-        raise JourneymapError(f"--delimiter {delimiter!r} cannot split CSV columns: give 1 to 4 characters "
-                              "(at most 4 bytes), not a line break or quote, e.g. --delimiter ';'")
-    ws = load_workspace(workspace)
-    report = ingest_events(ws, sources, columns=parse_columns(columns) or None, table=table, query=query,
-                           delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+    report = api.ingest_events(sources, workspace, columns=parse_columns(columns) or None, table=table, query=query,
+                               delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
     _print_ingest(report)
 
 
@@ -106,11 +99,9 @@ def forget(
     """
     import sys
 
-    from journeymap.events.forget import forget_source
-    from journeymap.model.workspace import load_workspace
+    from journeymap import api
 
-    ws = load_workspace(workspace)
-    preview = forget_source(ws, source, dry_run=True)
+    preview = api.forget(source, workspace, dry_run=True)
     what = ", ".join(f"{n:,} {kind}" for kind, n in preview.removed.items() if n)
     if dry_run:
         console.print(f"forget {preview.source} would remove {what}; {preview.events:,} events would remain "
@@ -118,7 +109,7 @@ def forget(
         return
     if not yes and sys.stdin.isatty() and not typer.confirm(f"Remove {what} from {preview.source}?"):
         raise typer.Exit(1)
-    report = forget_source(ws, source)
+    report = api.forget(source, workspace)
     done = ", ".join(f"{n:,} {kind}" for kind, n in report.removed.items() if n)
     console.print(f"forgot {report.source}: removed {done}", soft_wrap=True)
     console.print(f"store: {report.events:,} events, {report.customers:,} customers")
@@ -127,10 +118,9 @@ def forget(
 @app.command()
 def status(workspace: Path = WorkspaceOption) -> None:
     """Show what the event store holds: customers, events, time range, channels, sources, stitching."""
-    from journeymap.events.status import store_status
-    from journeymap.model.workspace import load_workspace
+    from journeymap import api
 
-    s = store_status(load_workspace(workspace))
+    s = api.status(workspace)
     console.print(f"events: {s.events:,}")
     console.print(f"customers: {s.customers:,}")
     console.print(f"time range (UTC): {s.first_ts} … {s.last_ts}")
