@@ -172,14 +172,15 @@ def forget(source: str, workspace: str | Path = ".", *, dry_run: bool = False) -
 
 
 def quarantine(workspace: str | Path = ".", *, reason: str | None = None, limit: int | None = None) -> Any:
-    """The quarantined rows as a DataFrame: source_file, line, reason, raw (``journeymap quarantine``)."""
+    """The quarantined rows of events and feedback as a DataFrame: data ("events" or "feedback"), source_file,
+    line, reason, raw (``journeymap quarantine``)."""
     import pandas as pd
 
     from journeymap.events.quarantine import list_quarantine
 
     rows = list_quarantine(load_workspace(workspace), reason, limit)
     return pd.DataFrame([vars(r) for r in rows],
-                        columns=["source_file", "line", "reason", "raw"])
+                        columns=["source_file", "line", "reason", "raw", "data"])
 
 
 def analyze(journey: str, workspace: str | Path | None = None, *, only: Sequence[str] | None = None,

@@ -74,15 +74,16 @@ def quarantine(
         n = export_quarantine(ws, export, reason)
         console.print(f"Wrote {n:,} quarantined rows to {export}")
         return
-    counts = quarantine_counts(ws)
-    if not counts:
+    counts = {data: quarantine_counts(ws, data) for data in ("events", "feedback")}
+    if not any(counts.values()):
         console.print("The quarantine is empty: every ingested row was usable.")
         return
-    for r, n in counts.items():
-        console.print(f"{r}: {n:,}")
+    for data, per_reason in counts.items():
+        for r, n in per_reason.items():
+            console.print(f"{data}: {r}: {n:,}", soft_wrap=True, markup=False)
     for row in list_quarantine(ws, reason, limit):
-        console.print(f"{row.source_file}:{row.line if row.line is not None else '?'}: {row.reason}: {row.raw}",
-                      soft_wrap=True, markup=False)
+        where = f"{row.source_file}:{row.line if row.line is not None else '?'}"
+        console.print(f"{row.data} {where}: {row.reason}: {row.raw}", soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -129,7 +130,12 @@ def status(workspace: Path = WorkspaceOption) -> None:
     console.print("per source: " + ", ".join(f"{k} {v:,}" for k, v in s.per_source.items()), soft_wrap=True)
     quarantined = sum(s.quarantined.values())
     console.print(f"quarantined rows: {quarantined:,}" + (
-        " (" + ", ".join(f"{k} {v:,}" for k, v in s.quarantined.items()) + ")" if quarantined else ""))
+        " (" + ", ".join(f"{k} {v:,}" for k, v in s.quarantined.items()) + ")" if quarantined else ""), soft_wrap=True)
+    if s.feedback_answers or s.feedback_texts or s.feedback_quarantined:
+        fb_q = sum(s.feedback_quarantined.values())
+        console.print(f"feedback: {s.feedback_answers:,} survey answers, {s.feedback_texts:,} texts, "
+                      f"quarantined {fb_q:,}" + (" (" + ", ".join(f"{k} {v:,}" for k, v in s.feedback_quarantined.items())
+                                                 + ")" if fb_q else ""), soft_wrap=True, markup=False)
 
 
 @app.command()

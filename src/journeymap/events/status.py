@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import duckdb
+
 from journeymap.errors import JourneymapError
 from journeymap.events.store import NO_EVENTS, duck, has_table
 from journeymap.model.workspace import Workspace
@@ -23,6 +25,9 @@ class StoreStatus:
     per_channel: dict[str, int] = field(default_factory=dict)
     per_source: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
+    feedback_answers: int = 0            # survey answers (NPS, CSAT, CES)
+    feedback_texts: int = 0              # chats, e-mails, calls, reviews
+    feedback_quarantined: dict[str, int] = field(default_factory=dict)
 
 
 def store_status(ws: Workspace) -> StoreStatus:
@@ -42,10 +47,20 @@ def store_status(ws: Workspace) -> StoreStatus:
         sources = con.execute("SELECT coalesce(source, '(none)'), count(*) FROM events GROUP BY 1 "
                               "ORDER BY 2 DESC, 1").fetchall()
         quarantined = con.execute("SELECT reason, count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+        answers = _count(con, "feedback")
+        texts = _count(con, "interactions")
+        fb_quarantined = (con.execute("SELECT reason, count(*) FROM feedback_quarantine GROUP BY 1 ORDER BY 2 DESC, 1")
+                          .fetchall() if has_table(con, "feedback_quarantine") else [])
     finally:
         con.close()
     return StoreStatus(
         events=int(row[0]), customers=int(row[1]), first_ts=row[2], last_ts=row[3], anonymous_ids=int(row[4]),
         stitched_ids=int(row[5]), per_channel={str(k): int(v) for k, v in channels},
         per_source={str(k): int(v) for k, v in sources}, quarantined={str(k): int(v) for k, v in quarantined},
+        feedback_answers=answers, feedback_texts=texts,
+        feedback_quarantined={str(k): int(v) for k, v in fb_quarantined},
     )
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]) if has_table(con, table) else 0
