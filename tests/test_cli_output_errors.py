@@ -74,3 +74,13 @@ def test_quarantine_export_to_a_folder(ws: Path, tmp_path: Path, run_cli) -> Non
     res = run_cli("quarantine", "-w", ws, "--export", out)
     assert res.exit_code == 0, res.output
     assert "not a time" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "report.png", "report"])
+def test_report_refuses_a_format_it_cannot_write(ws: Path, tmp_path: Path, run_cli, name: str) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "e.csv"
+    src.write_text("customer_id,ts,event\nc1,2025-01-01 10:00:00,view\n", encoding="utf-8")
+    assert run_cli("ingest", "events", src, "-w", ws, "-q").exit_code == 0
+    _one_clear_line(run_cli("report", "shop", "-w", ws, "-o", tmp_path / name), "the report is an HTML file",
+                    "journeymap render")
+    assert not (tmp_path / name).exists()

@@ -91,8 +91,14 @@ def write_report(ws: Any, journey_id: str, out: Path, table: ir.Table | None = N
                  since: dt.date | None = None, until: dt.date | None = None,
                  overlay: MapOverlay | None = None) -> Path:
     """Write the self-contained report to ``out`` (atomically: no half-written file remains)."""
+    from journeymap.errors import JourneymapError
+    from journeymap.model.workspace import display_path
     from journeymap.outfile import check_writable, write_output
 
+    if Path(out).suffix.lower() not in (".html", ".htm"):
+        raise JourneymapError(f"the report is an HTML file; cannot write it as {display_path(Path(out))}: "
+                              "give a name ending in .html (for the map as PDF or PNG: journeymap render "
+                              "JOURNEY --with-data -o map.pdf)")
     check_writable(Path(out), "the report")
     html = render_report(ws, journey_id, table, since=since, until=until, overlay=overlay)
     return write_output(Path(out), html, "the report")
