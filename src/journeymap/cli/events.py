@@ -157,4 +157,16 @@ def demo(
     console.print(f"Map: {result.map_file} (the living map: design and measurement side by side)")
     console.print(f"Report: {result.report_file}")
     if not quiet:
-        console.print(f"Next: journeymap status -w {result.root} · journeymap analyze webshop -w {result.root}")
+        me = _command_name()
+        console.print(f"Next: {me} status -w {result.root} · {me} analyze webshop -w {result.root}", soft_wrap=True)
+
+
+def _command_name() -> str:
+    """How the user can run journeymap again: its name when it is on the PATH, else the path that ran it."""
+    import shutil
+    import sys
+
+    if shutil.which("journeymap"):
+        return "journeymap"
+    ran = Path(sys.argv[0])
+    return str(ran) if ran.name == "journeymap" and ran.exists() else "journeymap"
