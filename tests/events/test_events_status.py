@@ -47,7 +47,7 @@ def test_status_cli_and_missing_store(ws: Workspace, tmp_path: Path, run_cli) ->
     res = run_cli("status", "-w", str(ws.root))
     assert res.exit_code == 0, res.output
     assert "events: 5" in res.stdout
-    assert "customers: 2" in res.stdout
+    assert "customers: 2 journeys (2 identified, 0 anonymous visitors never identified)" in res.stdout
     assert "per channel: web 4, email 1" in res.stdout
     assert "stitched to a customer: 1" in res.stdout
 
@@ -61,3 +61,19 @@ def test_open_events_gives_the_adr_columns(ws: Workspace, tmp_path: Path) -> Non
     df = t.execute()
     assert len(df) == 5
     assert list(df["customer_id"]) == ["a", "a", "b", "b", "b"]
+
+
+def test_anonymous_visitors_are_told_apart_from_identified_customers(ws_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = ws_factory(timezone="UTC")
+    src = tmp_path / "anon.csv"
+    # a and b have ids; k1's visit is stitched to b by b's login; k2 and k3 never log in
+    src.write_text("customer_id,anonymous_id,ts,event\n"
+                   "a,,2025-03-01 10:00:00,view\n"
+                   ",k1,2025-03-01 11:00:00,view\n"
+                   "b,k1,2025-03-01 12:00:00,login\n"
+                   ",k2,2025-03-02 10:00:00,view\n"
+                   ",k3,2025-03-02 11:00:00,view\n"
+                   ",k3,2025-03-02 11:05:00,cart\n", encoding="utf-8")
+    ingest_events(ws, [src], quiet=True, now=NOW)
+    s = store_status(ws)
+    assert (s.customers, s.identified) == (4, 2)  # journeys a, b, k2, k3; identified a and b

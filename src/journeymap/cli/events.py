@@ -123,7 +123,9 @@ def status(workspace: Path = WorkspaceOption) -> None:
 
     s = api.status(workspace)
     console.print(f"events: {s.events:,}")
-    console.print(f"customers: {s.customers:,}")
+    anonymous = s.customers - s.identified
+    console.print(f"customers: {s.customers:,} journeys ({s.identified:,} identified, {anonymous:,} anonymous "
+                  f"visitor{'s' * (anonymous != 1)} never identified)")
     console.print(f"time range (UTC): {s.first_ts} … {s.last_ts}")
     console.print(f"anonymous ids: {s.anonymous_ids:,}, stitched to a customer: {s.stitched_ids:,}")
     console.print("per channel: " + ", ".join(f"{k} {v:,}" for k, v in s.per_channel.items()), soft_wrap=True)

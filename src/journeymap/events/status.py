@@ -17,7 +17,7 @@ class StoreStatus:
     """Customers, events, time range, channels and sources, stitching and quarantine."""
 
     events: int
-    customers: int
+    customers: int                       # journeys: identified customers plus anonymous visitors never identified
     first_ts: dt.datetime | None
     last_ts: dt.datetime | None
     anonymous_ids: int
@@ -25,6 +25,7 @@ class StoreStatus:
     per_channel: dict[str, int] = field(default_factory=dict)
     per_source: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
+    identified: int = 0                  # customers with an id of their own (not only a cookie/device id)
     feedback_answers: int = 0            # survey answers (NPS, CSAT, CES)
     feedback_texts: int = 0              # chats, e-mails, calls, reviews
     feedback_quarantined: dict[str, int] = field(default_factory=dict)
@@ -38,7 +39,8 @@ def store_status(ws: Workspace) -> StoreStatus:
             raise JourneymapError(NO_EVENTS)
         row = con.execute("""
             SELECT count(*), count(DISTINCT customer_id), min(ts), max(ts), count(DISTINCT anonymous_id),
-                   count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id)
+                   count(DISTINCT anonymous_id) FILTER (WHERE customer_id <> anonymous_id),
+                   count(DISTINCT customer_id) FILTER (WHERE raw_customer_id IS NOT NULL)
             FROM events
         """).fetchone()
         assert row is not None
@@ -55,7 +57,7 @@ def store_status(ws: Workspace) -> StoreStatus:
         con.close()
     return StoreStatus(
         events=int(row[0]), customers=int(row[1]), first_ts=row[2], last_ts=row[3], anonymous_ids=int(row[4]),
-        stitched_ids=int(row[5]), per_channel={str(k): int(v) for k, v in channels},
+        stitched_ids=int(row[5]), identified=int(row[6]), per_channel={str(k): int(v) for k, v in channels},
         per_source={str(k): int(v) for k, v in sources}, quarantined={str(k): int(v) for k, v in quarantined},
         feedback_answers=answers, feedback_texts=texts,
         feedback_quarantined={str(k): int(v) for k, v in fb_quarantined},
