@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from journeymap.cli import app
 from journeymap.cli.common import QuietOption, console
@@ -45,8 +43,7 @@ def _window(days: float) -> dt.timedelta:
 
 
 def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
-    import pandas as pd
-
+    from journeymap.cli.tables import print_frame
     from journeymap.engine import compile as C
     from journeymap.engine.formatting import to_csv, to_json
 
@@ -60,34 +57,10 @@ def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
         raise JourneymapError(f"unknown format {fmt!r}; expected one of: table, json, csv")
     for name, df in frames.items():
         shown = df.drop(columns=[c for c in ("name",) if c in df.columns and len(df.columns) > 8])
-        table = Table(title=name, title_justify="left", show_lines=False)
-        for col in shown.columns:
-            table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(shown[col]) else "left",
-                             no_wrap=True, overflow="fold")
-        for row in shown.itertuples(index=False):
-            table.add_row(*[_cell(v, str(c)) for v, c in zip(row, shown.columns, strict=True)])
-        needed = sum(max(len(str(c)), 8) + 3 for c in shown.columns)
-        out = console if needed <= console.width else Console(width=needed, file=console.file, highlight=False)
-        out.print(table)
+        print_frame(console, shown, name)
         if explain:
             console.print(f"[dim]-- SQL behind {name}[/dim]")
             console.out(str(df.attrs.get(C.SQL_ATTR) or "(computed from the tables above)"), highlight=False)
-
-
-def _cell(value: object, column: str = "") -> str:
-    import pandas as pd
-
-    if isinstance(value, float):
-        if value != value:
-            return "–"
-        if column.endswith("seconds") or column.endswith("_s"):
-            return f"{value:,.0f}"
-        return f"{value:,.3f}".rstrip("0").rstrip(".")
-    if isinstance(value, list):
-        return " → ".join(map(str, value))
-    if value is None or value is pd.NA or value is pd.NaT:
-        return "–"
-    return str(value)
 
 
 @app.command()

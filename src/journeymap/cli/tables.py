@@ -1,0 +1,117 @@
+"""Tables in the terminal that never cut a number.
+
+Every analysis table goes through :func:`print_frame`. Cells are formatted for people (thousands
+separators, shares as percentages, times as durations) and a column is never narrower than its
+widest number or its header. When the table is wider than the terminal, text columns wrap; when
+even the numbers do not fit, each row is printed as a block of ``column: value`` lines. Output that
+goes to a file or a pipe is as wide as the table needs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Column names (or their endings) that hold shares of 0..1, shown as percentages.
+SHARE_WORDS = ("share", "conversion", "dropoff", "drop_off", "rate", "fitness", "following_design", "probability")
+#: Column endings that hold seconds, shown as durations.
+SECONDS_ENDINGS = ("seconds", "_s")
+
+
+def is_share(column: str) -> bool:
+    name = column.lower()
+    return any(name == w or name.endswith("_" + w) or name.startswith(w + "_") for w in SHARE_WORDS)
+
+
+def is_seconds(column: str) -> bool:
+    return column.lower().endswith(SECONDS_ENDINGS)
+
+
+def duration(seconds: float) -> str:
+    """``8100`` → ``2 h 15 min``: the two largest units, rounded; under a minute in seconds."""
+    if seconds < 0:
+        return "-" + duration(-seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s" if seconds >= 10 or seconds == int(seconds) else f"{seconds:.1f} s"
+    total = round(seconds)
+    units = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
+    parts: list[str] = []
+    for name, size in units:
+        if total >= size:
+            parts.append(f"{total // size:,} {name}")
+            total %= size
+        elif parts:
+            parts.append("")
+        if len(parts) == 2:
+            break
+    return " ".join(p for p in parts if p)
+
+
+def format_cell(value: Any, column: str = "") -> str:
+    """One cell as people read it; missing values as an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return " → ".join(map(str, value))
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return f"{int(value):,}"
+    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
+        number = float(value)
+        if math.isinf(number):
+            return "∞" if number > 0 else "-∞"
+        if is_seconds(column):
+            return duration(number)
+        if is_share(column) and -1.0 <= number <= 1.0:
+            return f"{100 * number:.1f} %"
+        if number == int(number) and abs(number) < 1e15:
+            return f"{int(number):,}"
+        return f"{number:,.3f}".rstrip("0").rstrip(".")
+    text = str(value)
+    return "–" if text in ("<NA>", "NaT", "nan") else text
+
+
+def print_frame(console: Console, df: pd.DataFrame, title: str) -> None:
+    """Print ``df`` as a table (or, when even its numbers do not fit, as one block per row)."""
+    import pandas as pd
+
+    columns = [str(c) for c in df.columns]
+    numeric = {c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns}
+    rows = [[format_cell(v, str(c)) for v, c in zip(row, df.columns, strict=True)]
+            for row in df.itertuples(index=False)]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(columns)]
+    needed = sum(widths) + 3 * len(widths) + 1
+    fits = needed <= console.width
+    if not fits and not console.is_terminal:  # a file or a pipe: as wide as the table needs
+        console = Console(width=needed, file=console.file, highlight=False, color_system=None)
+        fits = True
+    fixed = sum(w + 3 for w, c in zip(widths, df.columns, strict=True) if numeric[c]) + \
+        sum(len(h) + 3 for h, c in zip(columns, df.columns, strict=True) if not numeric[c]) + 1
+    if not fits and fixed > console.width:
+        _print_vertical(console, columns, rows, title)
+        return
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for h, c, w in zip(columns, df.columns, widths, strict=True):
+        if numeric[c] or fits:
+            table.add_column(h, justify="right" if numeric[c] else "left", no_wrap=True, min_width=w)
+        else:  # text may wrap; its header never breaks inside a word
+            table.add_column(h, justify="left", overflow="fold", min_width=len(h))
+    for r in rows:
+        table.add_row(*r)
+    console.print(table)
+
+
+def _print_vertical(console: Console, columns: list[str], rows: list[list[str]], title: str) -> None:
+    console.print(f"[bold]{title}[/bold] (rows as blocks: too wide for the terminal)")
+    label = max(len(c) for c in columns)
+    for i, r in enumerate(rows, start=1):
+        console.print(f"[dim]— row {i}[/dim]")
+        for c, v in zip(columns, r, strict=True):
+            console.print(f"  {c.ljust(label)}  {v}", markup=False, highlight=False)
