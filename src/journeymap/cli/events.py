@@ -47,8 +47,11 @@ def ingest_events_cmd(
 ) -> None:
     """Load event logs into the workspace's store: validated, deduplicated, stitched, journey-ordered.
 
-    Every row is stored, quarantined with a reason, or counted as a duplicate; the
-    counts are printed. An interrupted ingest leaves the store as it was.
+    Fields: customer_id (or anonymous_id), ts, event; optional channel, source, event_id; every
+    other column is a property. Times: ISO 8601 (in the workspace's time zone unless they carry
+    one) or epochs in s/ms/µs/ns. Every row is stored, quarantined with a reason, or counted as a
+    duplicate; the counts are printed. An interrupted ingest leaves the store as it was.
+    See docs/formats.md.
     """
     from journeymap import api
     from journeymap.events.normalize import parse_columns
