@@ -221,3 +221,52 @@ def test_redact_removes_every_credential_form() -> None:
     }
     for url, want in cases.items():
         assert redact(url) == want
+
+
+def test_json_lines_with_an_empty_key_a_slash_key_and_carriage_returns(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "events.jsonl"
+    src.write_bytes(b'{"customer_id": "a", "ts": "2025-01-01 10:00:00", "event": "view", "": "e", "a/b~c": 1}\r\n'
+                    b'{"customer_id": "b", "ts": "2025-01-01 10:00:00", "event": "raw\rreturn"}\n'
+                    b'\r\n'
+                    b'{"customer_id": "c", "ts": "2025-01-01 10:00:00", "event": "view", "note": "escaped \\r"}\n')
+    report = ingest_events(ws, [src], quiet=True, now=NOW)
+    # line 2 holds a raw carriage return inside a string: invalid JSON (RFC 8259 wants it escaped), and it
+    # neither splits the line nor shifts the line numbers after it; line 3 is blank, no record
+    assert (report.read, report.stored, report.reasons) == (3, 2, {"invalid JSON": 1})
+    assert [(q.line, q.reason) for q in list_quarantine(ws)] == [(2, "invalid JSON")]
+    got = query_store(ws, "SELECT customer_id, properties FROM events ORDER BY customer_id")
+    assert got == [("a", {"": "e", "a/b~c": "1"}), ("c", {"note": "escaped \r"})]
+
+
+def test_ids_and_names_that_start_with_a_bracket_are_text(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "events.csv"
+    src.write_text("customer_id,ts,event\n"
+                   "{3F2504E0-4F89-11D3-9A0C-0305E82C3301},2025-01-01 10:00:00,[beta] checkout\n"
+                   "[7,2025-01-01 10:00:00,nan\n"
+                   '"{""id"": 7}",2025-01-01 10:00:00,view\n'
+                   "c1,2025-01-01 10:00:00,[1]\n"
+                   "c2,2025-01-01 10:00:00,-1.5e3\n", encoding="utf-8")
+    report = ingest_events(ws, [src], quiet=True, now=NOW)
+    # JSON objects and lists, and plain numbers as event names, are a wrong type; bracketed text is text
+    assert (report.stored, report.reasons) == (2, {"wrong type": 3})
+    assert sorted(query_store(ws, "SELECT customer_id, event FROM events")) == [
+        ("[7", "nan"), ("{3F2504E0-4F89-11D3-9A0C-0305E82C3301}", "[beta] checkout")]
+
+
+def test_mixed_line_ends_with_a_quoted_field_before_a_bare_lf(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "events.csv"
+    src.write_bytes(b"customer_id,ts,event\r\nc0,2025-03-01 12:00:00,a\r\nc0,2025-03-01 12:00:00,b\r\n"
+                    b'c0,2025-03-01 12:00:00,","\nc0,2025-03-01 12:00:00,d\r\n')
+    report = ingest_events(ws, [src], quiet=True, now=NOW)
+    assert (report.read, report.stored, report.quarantined) == (4, 4, 0)
+    assert sorted(e for (e,) in query_store(ws, "SELECT event FROM events")) == [",", "a", "b", "d"]
+
+
+def test_the_quarantine_listing_shows_control_characters_instead_of_obeying_them(ws: Workspace, tmp_path: Path,
+                                                                                  run_cli) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "events.jsonl"
+    src.write_bytes(b'{"customer_id": "a", "ts": "2025-01-01 10:00:00", "event": "x\x1b[2J\ry"}\n')
+    ingest_events(ws, [src], quiet=True, now=NOW)
+    res = run_cli("quarantine", "-w", str(ws.root))
+    assert "\x1b" not in res.stdout and "\r" not in res.stdout
+    assert '"event": "x\\x1b[2J\\ry"' in res.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -14,6 +15,17 @@ err_console = Console(stderr=True, highlight=False)
 
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars or chatter (for scripts).")
 WorkspaceOption = typer.Option(Path("."), "--workspace", "-w", help="The workspace folder (default: current).")
+
+
+#: C0 and C1 control characters and DEL: from data they could move the cursor, clear the screen or retitle the
+#: terminal (ANSI escape sequences start with ESC), and a carriage return would overwrite what was printed.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str) -> str:
+    """Data text safe for a terminal: control characters shown as escapes (``\\r``, ``\\x1b``), never obeyed."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
 def report_error(exc: JourneymapError) -> None:

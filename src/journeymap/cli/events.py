@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from journeymap.cli import app, ingest_app
-from journeymap.cli.common import QuietOption, WorkspaceOption, console
+from journeymap.cli.common import QuietOption, WorkspaceOption, console, printable
 
 if TYPE_CHECKING:
     from journeymap.events.ingest import IngestReport
@@ -86,7 +86,7 @@ def quarantine(
             console.print(f"{data}: {r}: {n:,}", soft_wrap=True, markup=False)
     for row in list_quarantine(ws, reason, limit):
         where = f"{row.source_file}:{row.line if row.line is not None else '?'}"
-        console.print(f"{row.data} {where}: {row.reason}: {row.raw}", soft_wrap=True, markup=False)
+        console.print(printable(f"{row.data} {where}: {row.reason}: {row.raw}"), soft_wrap=True, markup=False)
 
 
 @app.command()

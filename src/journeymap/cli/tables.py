@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from journeymap.cli.common import printable
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -75,7 +77,7 @@ def format_cell(value: Any, column: str = "") -> str:
             return f"{int(number):,}"
         return f"{number:,.3f}".rstrip("0").rstrip(".")
     text = str(value)
-    return "–" if text in ("<NA>", "NaT", "nan") else text
+    return "–" if text in ("<NA>", "NaT", "nan") else printable(text)
 
 
 def print_frame(console: Console, df: pd.DataFrame, title: str) -> None:

@@ -65,6 +65,17 @@ def physical_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
+def mixed_line_ends(path: Path) -> bool:
+    """Whether the file ends some lines with CRLF and others with a bare LF (one pass at ``bytes.count`` speed)."""
+    lf = crlf = 0
+    last = b""
+    for chunk in _chunks(path):
+        lf += chunk.count(b"\n")
+        crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+        last = chunk[-1:]
+    return 0 < crlf < lf
+
+
 def record_items(path: Path, quote: bytes = b'"') -> list[tuple[int, bool]]:
     """(physical start line, blank) of every record and every blank line, in file order.
 
@@ -171,12 +182,9 @@ def _read_part(con: duckdb.DuckDBPyConnection, part: Path, table: str, rejects: 
     insert = (f"INSERT INTO {table} SELECT {cols}, {n_base} + row_number() OVER (), NULL, NULL, NULL "
               f"FROM {{scan}}")
     try:
-        try:
-            con.execute(insert.format(scan=_scan(con, part, columns, delim, header, rt, rs)))
-        except duckdb.InvalidInputException as exc:
-            if "invalid state" not in str(exc):
-                raise
-            # Mixed line ends (CRLF and LF in one file) stop DuckDB's strict parser: read a copy with LF only.
+        if mixed_line_ends(part):
+            # CRLF and LF in one file: DuckDB's parser takes the line end of the first line for all, and then stops
+            # or takes a quoted field before a bare LF for a quote that never closes. Read a copy with LF only.
             lf = workdir / f"{key}_lf.csv"
             with lf.open("wb") as out:
                 pending = b""
@@ -185,11 +193,10 @@ def _read_part(con: duckdb.DuckDBPyConnection, part: Path, table: str, rejects: 
                     pending = data[-1:] if data.endswith(b"\r") else b""
                     out.write((data[:-1] if pending else data).replace(b"\r\n", b"\n"))
                 out.write(pending)
-            con.execute(f"DROP TABLE IF EXISTS {rt}; DROP TABLE IF EXISTS {rs}")
-            con.execute(f"DELETE FROM {table} WHERE __n > {n_base}")
-            con.execute(insert.format(scan=_scan(con, lf, columns, delim, header, rt, rs)))
-            notes.append("mixed line ends (CRLF and LF): read as LF")
+            if "mixed line ends (CRLF and LF): read as LF" not in notes:
+                notes.append("mixed line ends (CRLF and LF): read as LF")
             part = lf
+        con.execute(insert.format(scan=_scan(con, part, columns, delim, header, rt, rs)))
     except duckdb.Error as exc:
         if "gzip" in str(exc).lower():
             raise JourneymapError(f"cannot read {display_path(original)}: its gzip stream ends early or is damaged; "

@@ -100,6 +100,8 @@ def resolve_mapping(staged: Staged, mapping: dict[str, str], origin: str) -> dic
     cols = list(staged.columns)
     lower = {c.lower(): c for c in cols}
     out: dict[str, str | None] = {}
+    if staged.all_bad:
+        return {name: lower.get(name) for name in CANONICAL}
     for name in CANONICAL:
         if name in mapping:
             src = mapping[name]
@@ -125,6 +127,11 @@ def resolve_mapping(staged: Staged, mapping: dict[str, str], origin: str) -> dic
     return out
 
 
+#: A number as text ("12345", "-1.5", "2e3"): in the event column it means a column mapped wrongly (a price,
+#: a count), so the row is a wrong type rather than an event named "12345". "nan" and "inf" are names.
+_NUMBER = r"[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?"
+
+
 def _is(typ: str, kinds: tuple[str, ...]) -> bool:
     return any(k in typ.upper() for k in kinds) if kinds is _NESTED else typ.upper().split("(")[0] in kinds
 
@@ -147,7 +154,8 @@ def _text(c: str | None, typ: str | None, alias: str) -> tuple[str, str]:
     if _is(typ, _NESTED):
         return "NULL::VARCHAR", f"{c} IS NOT NULL"
     if typ.upper() == "VARCHAR":
-        return _trimmed(c), f"(starts_with({alias}, '{{') OR starts_with({alias}, '['))"
+        # JSON text of an object or list; a GUID in braces or "[beta] checkout" is text like any other
+        return _trimmed(c), f"((starts_with({alias}, '{{') OR starts_with({alias}, '[')) AND json_valid({alias}))"
     if typ.upper().split("(")[0] in ("FLOAT", "DOUBLE"):
         return f"CASE WHEN isfinite({c}) THEN {c}::VARCHAR END", "false"
     return f"{c}::VARCHAR", "false"
@@ -228,7 +236,7 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
     ts_missing = (f"{_trimmed(ts_ref)} IS NULL" if typ[ts_col].upper() == "VARCHAR" else f"{ts_ref} IS NULL")
     checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
     if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
-        checks.append("TRY_CAST(__event AS DOUBLE) IS NOT NULL")  # a number is no event name
+        checks.append(f"regexp_full_match(__event, {lit(_NUMBER)})")  # a number is no event name
     wrong = " OR ".join(checks) or "false"
     used = {c for c in mapping.values() if c is not None}
     source_expr = text["source"][0] if mapping["source"] else lit(staged.source_label)

@@ -15,13 +15,15 @@ import gzip
 import io
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from journeymap.errors import JourneymapError
-from journeymap.events.csvparts import REJECT_REASONS, read_parts
+from journeymap.events.csvparts import REJECT_REASONS, _chunks, read_parts
 from journeymap.events.sql import ident, lit
 from journeymap.model.workspace import display_path
 
@@ -51,6 +53,9 @@ class Staged:
     #: a name missing here is the relation's own column name (sources staged without renaming).
     sql_names: dict[str, str] = field(default_factory=dict)
     raw_is_line: bool = False
+    #: No row of the source is usable (e.g. no line of a JSON-lines file is an object): its columns are only
+    #: the required fields, empty, so that every row reaches the quarantine with the reader's reason.
+    all_bad: bool = False
     notes: list[str] = field(default_factory=list)
     #: A file the relation reads in place (a view), with its size and modification time when staged: the
     #: ingest reads it twice and checks that it did not change in between.
@@ -226,44 +231,108 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, key: str, *, delimiter
                   notes=[f"delimiter {delim!r}, {'with' if has_header else 'without'} header", *notes])
 
 
+def json_lines(path: Path, batch: int = 200_000) -> Iterator[pa.Table]:
+    """The lines of a JSON-lines file as tables of (line text, line number, undecodable), in file order.
+
+    Lines end at ``\n`` only (a ``\r`` before it is dropped): a carriage return inside a line is part of
+    it, so it can never split a record or shift the numbers after it, as a CSV parser's line detection
+    does. Undecodable bytes are kept as ``\\xNN`` and the line is flagged. Blank lines are numbered and
+    left out.
+    """
+    texts: list[str] = []
+    numbers: list[int] = []
+    undecodable: list[bool] = []
+    n = 0
+
+    def add(lines: list[bytes]) -> None:
+        nonlocal n
+        try:
+            decoded = b"\n".join(lines).decode("utf-8").split("\n")
+            bad = [False] * len(lines)
+        except UnicodeDecodeError:
+            decoded, bad = [], []
+            for raw in lines:
+                try:
+                    decoded.append(raw.decode("utf-8"))
+                    bad.append(False)
+                except UnicodeDecodeError:
+                    decoded.append(raw.decode("utf-8", errors="backslashreplace"))
+                    bad.append(True)
+        for text, flag in zip(decoded, bad, strict=True):
+            n += 1
+            if text.endswith("\r"):
+                text = text[:-1]
+            if text.strip():
+                texts.append(text)
+                numbers.append(n)
+                undecodable.append(flag)
+
+    def table() -> pa.Table:
+        out = pa.table({"line": pa.array(texts, pa.large_string()), "__line": pa.array(numbers, pa.int64()),
+                        "undecodable": pa.array(undecodable, pa.bool_())})
+        texts.clear()
+        numbers.clear()
+        undecodable.clear()
+        return out
+
+    pending = b""
+    for chunk in _chunks(path):
+        data = pending + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            pending = data
+            continue
+        pending = data[cut + 1:]
+        add(data[:cut].split(b"\n"))
+        if len(texts) >= batch:
+            yield table()
+    if pending:
+        add([pending])
+    if texts:
+        yield table()
+
+
+def json_path(key: str) -> str:
+    """The JSON pointer of a top-level key (RFC 6901): any key, ``""``, ``a/b`` and ``a~b`` included."""
+    return lit("/" + key.replace("~", "~0").replace("/", "~1"))
+
+
 def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:
-    """Read JSON lines: one object per line; keys become columns (text), invalid lines are flagged."""
-    lines, rej, scan = f"__lines_{key}", f"__rejtab_{key}", f"__rejscan_{key}"
-    try:
-        con.execute(f"""
-            CREATE TEMP TABLE {lines} AS
-            SELECT line, row_number() OVER () AS __n, row_number() OVER () AS __line
-            FROM read_csv({lit(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(30),
-                          quote = '', escape = '', compression = 'auto', auto_detect = false,
-                          store_rejects = true, rejects_table = {lit(rej)}, rejects_scan = {lit(scan)})
-        """)
-    except duckdb.Error as exc:
-        raise JourneymapError(f"cannot read {display_path(path)} as JSON lines: {exc}") from exc
-    rejects = _reject_relation(con, rej, f"__rej_{key}")
-    _line_numbers(con, lines, rejects, 1)
-    con.execute(f"DELETE FROM {lines} WHERE line IS NULL OR trim(line) = ''")
+    """Read JSON lines: one object per line; keys become columns (text), unusable lines are flagged."""
+    lines = f"__lines_{key}"
+    con.execute(f"CREATE TEMP TABLE {lines} (line VARCHAR, __line BIGINT, undecodable BOOLEAN)")
+    for part in json_lines(path):
+        con.register("__jsonl_part", part)
+        try:
+            con.execute(f"INSERT INTO {lines} SELECT line, __line, undecodable FROM __jsonl_part")
+        finally:
+            con.unregister("__jsonl_part")
     con.execute(f"""ALTER TABLE {lines} ADD COLUMN j JSON;
-        UPDATE {lines} SET j = CASE WHEN json_valid(line) AND json_type(line::JSON) = 'OBJECT' THEN line::JSON END""")
+        UPDATE {lines} SET j = CASE WHEN NOT undecodable AND json_valid(line) AND json_type(line::JSON) = 'OBJECT'
+                                    THEN line::JSON END""")
     keys = [str(r[0]) for r in con.execute(f"""
-        SELECT k FROM (SELECT unnest(json_keys(j)) AS k, __n, generate_subscripts(json_keys(j), 1) AS i
+        SELECT k FROM (SELECT unnest(json_keys(j)) AS k, __line, generate_subscripts(json_keys(j), 1) AS i
                        FROM {lines} WHERE j IS NOT NULL)
-        GROUP BY k ORDER BY min(__n), min(i)""").fetchall()]
+        GROUP BY k ORDER BY min(__line), min(i)""").fetchall()]
     total = con.execute(f"SELECT count(*) FROM {lines}").fetchone()
     if not keys and not (total and total[0]):
         raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
     cols = []
+    all_bad = not keys  # no line is a JSON object: every row is quarantined for its own reason
+    if all_bad:
+        keys = ["customer_id", "ts", "event"]
     names = safe_names(keys)
     for k in keys:
-        p = lit('$."' + k.replace('"', '\\"') + '"')
+        p = json_path(k)
         cols.append(f"CASE json_type(j, {p}) WHEN 'VARCHAR' THEN json_extract_string(j, {p}) WHEN 'NULL' THEN NULL "
                     f"ELSE json_extract(j, {p})::VARCHAR END AS {ident(names[k])}")
     table = f"__raw_{key}"
-    select = ", ".join([*cols, "__n", "__line",
-                        "CASE WHEN j IS NULL THEN 'invalid JSON' END AS __bad", "line AS __raw"])
+    bad = "CASE WHEN undecodable THEN 'invalid UTF-8' WHEN j IS NULL THEN 'invalid JSON' END AS __bad"
+    select = ", ".join([*cols, "row_number() OVER (ORDER BY __line) AS __n", "__line", bad, "line AS __raw"])
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {lines}")
     con.execute(f"DROP TABLE {lines}")
-    return Staged(display_path(path), table, dict.fromkeys(keys, "VARCHAR"), path.name, rejects, raw_is_line=True,
-                  sql_names=names)
+    return Staged(display_path(path), table, dict.fromkeys(keys, "VARCHAR"), path.name, raw_is_line=True,
+                  sql_names=names, all_bad=all_bad)
 
 
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, key: str) -> Staged:

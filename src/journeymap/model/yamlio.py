@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -114,7 +115,11 @@ def load_text(text: str, filename: str) -> Any:
                                          f"journeymap reads YAML files up to {MAX_FILE_BYTES} bytes)", code="yaml-limit"))
     _current_name[0] = filename
     try:
-        return _yaml().load(text)
+        with warnings.catch_warnings():
+            # an anchor defined again is valid YAML (later aliases mean the new value); ruamel would print a
+            # warning naming its own source file to the user
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            return _yaml().load(text)
     except YamlSyntaxError:
         raise
     except MarkedYAMLError as exc:
