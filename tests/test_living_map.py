@@ -11,7 +11,7 @@ from journeymap.events.demo import create_demo
 from journeymap.livingmap import living_map
 from journeymap.model.workspace import Workspace, load_workspace
 from journeymap.render import render_html
-from journeymap.render.overlay import MapOverlay
+from journeymap.results import MapOverlay
 from journeymap.voc.demo import generate_feedback
 from journeymap.voc.emotion import add_to_overlay
 from journeymap.voc.ingest import ingest_feedback

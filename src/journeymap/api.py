@@ -143,8 +143,13 @@ def ingest_events(sources: Sequence[str | Path], workspace: str | Path = ".", *,
                                   or any(c in delimiter for c in "\n\r\"")):
         raise JourneymapError(f"--delimiter {delimiter!r} cannot split CSV columns: give 1 to 4 characters "
                               "(at most 4 bytes), not a line break or quote, e.g. --delimiter ';'")
-    return run(load_workspace(workspace), [str(s) for s in sources], columns=columns, table=table, query=query,
-               delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+    from journeymap.engine.index import index_workspace_store
+
+    ws = load_workspace(workspace)
+    report = run(ws, [str(s) for s in sources], columns=columns, table=table, query=query,
+                 delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+    index_workspace_store(ws, quiet=quiet)  # the first analysis then reads integer codes, not text
+    return report
 
 
 def ingest_feedback(files: Sequence[str | Path], workspace: str | Path = ".", *, journey: str | None = None,
@@ -166,9 +171,14 @@ def status(workspace: str | Path = ".") -> StoreStatus:
 
 def forget(source: str, workspace: str | Path = ".", *, dry_run: bool = False) -> ForgetReport:
     """Remove one source's events, quarantined rows and feedback (``journeymap forget``)."""
+    from journeymap.engine.index import index_workspace_store
     from journeymap.events.forget import forget_source
 
-    return forget_source(load_workspace(workspace), str(source), dry_run=dry_run)
+    ws = load_workspace(workspace)
+    report = forget_source(ws, str(source), dry_run=dry_run)
+    if not dry_run:
+        index_workspace_store(ws)
+    return report
 
 
 def quarantine(workspace: str | Path = ".", *, reason: str | None = None, limit: int | None = None) -> Any:

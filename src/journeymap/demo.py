@@ -35,6 +35,7 @@ def run_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: str =
              quiet: bool = False) -> DemoRun:
     """Create the demo workspace in ``target`` and render its living map and report."""
     from journeymap.api import build_overlay
+    from journeymap.engine.index import index_workspace_store
     from journeymap.engine.report import write_report
     from journeymap.render import render_to_file
     from journeymap.voc.demo import generate_feedback
@@ -42,6 +43,7 @@ def run_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: str =
 
     events = create_demo(target, customers=customers, seed=seed, lang=lang, quiet=quiet)
     ws = load_workspace(events.root)
+    index_workspace_store(ws, quiet=quiet)
     feedback = ingest_feedback(ws, [generate_feedback(ws, seed=seed)], quiet=quiet)
     map_file = ws.root / f"{JOURNEY}.html"
     report_file = ws.root / "report.html"

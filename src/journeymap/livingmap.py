@@ -15,31 +15,28 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from journeymap.engine.source import EventSource
     from journeymap.model.workspace import Workspace
-    from journeymap.render.overlay import MapOverlay
+    from journeymap.results import MapOverlay
 
 
-def living_map(ws: Workspace, journey_id: str, table: ir.Table | None = None, *,
+def living_map(ws: Workspace, journey_id: str, events: ir.Table | EventSource | None = None, *,
                since: dt.date | dt.datetime | None = None, until: dt.date | dt.datetime | None = None,
                window: dt.timedelta | None = None) -> MapOverlay:
-    """Measure journey ``journey_id`` on the events (``table``, or the workspace's store) and its feedback.
+    """Measure journey ``journey_id`` on the events (``events``, or the workspace's) and its feedback.
 
-    The feedback is read from the same backend as ``table`` when it holds a ``feedback`` table (the
-    embedded store does); without feedback the map shows the measured events only. ``since``/``until``
-    limit the events; the emotion curve uses all feedback of the journey.
+    The feedback is read from the workspace's store (the same connection when the events are the store's);
+    without feedback the map shows the measured events only. ``since``/``until`` limit the events; the
+    emotion curve uses all feedback of the journey.
     """
     from journeymap.engine.overlay import build_overlay
+    from journeymap.engine.source import EventSource, open_source
     from journeymap.voc.emotion import add_to_overlay
 
-    if table is not None:
-        overlay = build_overlay(ws, journey_id, table, since=since, until=until, window=window)
-        backend: Any = table.get_backend()
-        return add_to_overlay(overlay, ws, journey_id, backend)
-    from journeymap.events.store import connect, open_events
-
-    backend = connect(ws)  # one connection for the events and the feedback
-    try:
-        overlay = build_overlay(ws, journey_id, open_events(ws, backend), since=since, until=until, window=window)
-        return add_to_overlay(overlay, ws, journey_id, backend)
-    finally:
-        backend.disconnect()
+    if events is None:
+        with open_source(ws) as source:
+            return living_map(ws, journey_id, source, since=since, until=until, window=window)
+    source = EventSource.of(events)
+    overlay = build_overlay(ws, journey_id, source, since=since, until=until, window=window)
+    backend: Any = source.all_events.get_backend() if source.backend == "duckdb" else None
+    return add_to_overlay(overlay, ws, journey_id, backend)

@@ -1,17 +1,20 @@
-"""The journey index (engine.index): the same numbers as the pass over the events, never stale.
+"""The journey index (engine.index): the same numbers as the expressions on the events, never stale.
 
 Each test ingests a log into a real store, then runs the analyses twice on fresh
-connections: once with the index (built on first use, in ``data/cache``) and once with it
-switched off, which runs the Ibis expressions on the events themselves (those are checked
-against hand-computed figures in the other engine tests). Both must agree to the last digit.
-A few figures are also checked by hand here.
+connections: once through a source that reads the relations from the index (built by the
+ingest and on a journey's first use, in ``data/cache``) and once through a source with the
+index switched off, which runs the relations' Ibis expressions on the events themselves
+(those are checked against hand-computed figures in the other engine tests). Each run asserts
+from the source's plan which way it went; both must agree to the last digit. A few figures are
+also checked by hand here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +22,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from journeymap.api import ingest_events as api_ingest_events
 from journeymap.engine import index as I
 from journeymap.engine.funnel import funnel, funnel_customers
-from journeymap.engine.steps import filter_period, step_metrics
+from journeymap.engine.source import EXPRESSIONS, INDEX, EventSource
+from journeymap.engine.steps import step_metrics
 from journeymap.engine.transitions import transitions
 from journeymap.events.ingest import ingest_events
 from journeymap.events.store import connect, open_events
@@ -70,34 +75,30 @@ def store(make_workspace: Callable[..., Path], tmp_path: Path) -> Path:
         "journeys/shop.yaml": yaml.safe_dump(journey, sort_keys=False),
     })
     log = _write_log(tmp_path / "events.csv", _shop_rows() + _random_rows(900, seed=5))
-    ingest_events(load_workspace(root), [log], quiet=True)
+    api_ingest_events([log], root)
     return root
 
 
-@pytest.fixture
-def indexed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(I, "ENABLED", True)
-    yield
-
-
-def _run(root: Path, what: Callable[[Any, Any], pd.DataFrame], *, use_index: bool) -> pd.DataFrame:
-    """``what(journey, events)`` on a fresh read-only connection, with or without the index."""
-    old = I.ENABLED
-    I.ENABLED = use_index
+def _run(root: Path, what: Callable[[Any, Any], pd.DataFrame], *, use_index: bool,
+         plan: str = "journey shop:") -> pd.DataFrame:
+    """``what(journey, source)`` on a fresh read-only connection, the plan checked to be the one asked for."""
+    ws = load_workspace(root)
+    con = connect(ws)
     try:
-        ws = load_workspace(root)
-        con = connect(ws)
-        try:
-            return what(ws.journey("shop"), open_events(ws, con))
-        finally:
-            con.disconnect()
+        source = EventSource(open_events(ws, con), use_index=use_index)
+        out = what(ws.journey("shop"), source)
+        journey_plan = [p for p in source.plan if p.startswith(plan)]
+        assert journey_plan, source.plan
+        assert (EXPRESSIONS not in journey_plan[0]) == use_index, source.plan
+        return out
     finally:
-        I.ENABLED = old
+        con.disconnect()
 
 
-def _both(root: Path, what: Callable[[Any, Any], pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    fast = _run(root, what, use_index=True)
-    slow = _run(root, what, use_index=False)
+def _both(root: Path, what: Callable[[Any, Any], pd.DataFrame],
+          plan: str = "journey shop:") -> tuple[pd.DataFrame, pd.DataFrame]:
+    fast = _run(root, what, use_index=True, plan=plan)
+    slow = _run(root, what, use_index=False, plan=plan)
     return fast, slow
 
 
@@ -105,18 +106,21 @@ def _same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True), check_dtype=False)
 
 
-def test_the_index_is_used_and_written_beside_the_store(store: Path) -> None:
+def test_the_index_is_written_by_the_ingest_and_on_first_use(store: Path) -> None:
     ws = load_workspace(store)
-    con = connect(ws)
-    events = open_events(ws, con)
-    ji = I.journey_index(ws.journey("shop"), events)
-    assert ji is not None
     folders = list((store / "data" / "cache").iterdir())
-    assert len(folders) == 1
+    assert len(folders) == 1  # the ingest wrote the events part
+    assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == ["events.duckdb"]
+    con = connect(ws)
+    source = EventSource(open_events(ws, con))
+    rel = source.journey(ws.journey("shop"))
+    assert rel.how == INDEX
+    key = I.journey_key(ws.journey("shop"))
     assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == [
-        "events.duckdb", f"journey-{ji.key}.duckdb"]
+        "events.duckdb", f"journey-{key}.duckdb"]
+    assert any("every relation from the journey index" in line for line in source.plan)
     # every matched event is in it, in journey order
-    prep = ji.prep.execute()
+    prep = rel.matched.execute()
     # (identical rows are one event: ingest deduplicates them)
     assert len(prep) == len({r for r in _shop_rows() + _random_rows(900, 5) if _matches(r)})
     assert list(prep.sort_values(["customer_id", "ts", "seq"], kind="stable").seq) == list(prep.seq)
@@ -187,7 +191,7 @@ def test_funnel_by_hand(make_workspace: Callable[..., Path], tmp_path: Path) -> 
 @pytest.mark.parametrize(("detail", "collapse"), [(False, False), (True, False), (True, True), (False, True)])
 def test_event_transitions_equal(store: Path, detail: bool, collapse: bool) -> None:
     fast, slow = _both(store, lambda j, t: transitions(j, t, level="event", detail=detail,
-                                                       collapse_repeats=collapse))
+                                                       collapse_repeats=collapse), plan="event units:")
     _same(fast, slow)
     assert fast["count"].sum() > 0
 
@@ -227,14 +231,31 @@ def test_where_not_to_use_it(store: Path) -> None:
     con = connect(ws)
     events = open_events(ws, con)
     journey = ws.journey("shop")
-    # a period filter, and a binding that filters on a property: the events are read directly
-    assert I.store_index(filter_period(events, dt.date(2024, 1, 2), None)) is None
+    # a binding that filters on a property: the events are read directly, and the plan says why
     where = journey.model_copy(deep=True)
     assert where.steps[0].binding is not None
     where.steps[0].binding.where = [yaml_condition()]
-    assert I.journey_index(where, events) is None
-    assert I.journey_index(journey, events) is not None
+    source = EventSource(events)
+    assert source.journey(where).how == EXPRESSIONS
+    assert any("filters on properties" in line for line in source.plan)
+    assert source.journey(journey).how == INDEX
+    # a period: the matched events come from the index, the rest is computed for the period
+    period = EventSource(events, since=dt.datetime(2024, 2, 3))
+    rel = period.journey(journey)
+    assert rel.how == INDEX and not rel.tables
+    assert any("the rest computed for the period" in line for line in period.plan)
+    # any other table: expressions
+    other = EventSource(events.filter(events.ts > dt.datetime(2000, 1, 1)))
+    assert other.index is None and other.journey(journey).how == EXPRESSIONS
     con.disconnect()
+
+
+@pytest.mark.parametrize("since", [dt.datetime(2024, 2, 3), dt.datetime(2024, 2, 20)])
+def test_a_period_gives_the_same_numbers_both_ways(store: Path, since: dt.datetime) -> None:
+    fast, slow = _both(store, lambda j, t: step_metrics(j, t.period(since, None)))
+    _same(fast, slow)
+    whole = _run(store, lambda j, t: step_metrics(j, t), use_index=True)
+    assert fast["events"].sum() < whole["events"].sum()
 
 
 def yaml_condition() -> Any:
@@ -244,8 +265,14 @@ def yaml_condition() -> Any:
 
 
 def test_an_unwritable_cache_falls_back(store: Path) -> None:
+    shutil.rmtree(store / "data" / "cache")
     (store / "data" / "cache").write_text("not a folder", encoding="utf-8")  # mkdir under it fails
-    fast = _run(store, lambda j, t: step_metrics(j, t), use_index=True)
+    ws = load_workspace(store)
+    con = connect(ws)
+    source = EventSource(open_events(ws, con))
+    fast = step_metrics(ws.journey("shop"), source)
+    assert source.index is None and any("could not be written" in line for line in source.plan)
+    con.disconnect()
     slow = _run(store, lambda j, t: step_metrics(j, t), use_index=False)
     _same(fast, slow)
 

@@ -270,3 +270,12 @@ def test_the_quarantine_listing_shows_control_characters_instead_of_obeying_them
     res = run_cli("quarantine", "-w", str(ws.root))
     assert "\x1b" not in res.stdout and "\r" not in res.stdout
     assert '"event": "x\\x1b[2J\\ry"' in res.stdout
+
+
+def test_invalid_utf8_before_an_unclosed_quote_loses_only_that_record(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "events.csv"
+    src.write_bytes(b'customer_id,ts,event\nc0,2025-03-01 12:00:00,caf\xe9","\nc0,2025-03-01 12:00:00,a\n'
+                    b"c1,2025-03-01 12:00:00,b\n")
+    report = ingest_events(ws, [src], quiet=True, now=NOW)
+    assert (report.read, report.stored, report.quarantined) == (3, 2, 1)
+    assert [(q.line, q.reason) for q in list_quarantine(ws)] == [(2, "malformed row")]

@@ -134,8 +134,8 @@ def csv_bytes(recs: list[Record], crlf: list[bool], blank_after: list[bool]) -> 
         end = b"\r\n" if crlf[i % len(crlf)] else b"\n"
         if r.kind == UNCLOSED:  # the quote opens in the last field and never closes
             line = f"{_field(r.customer)},{r.ts},\"{r.event.replace(chr(34), '')}".encode()
-        elif r.kind == BAD_UTF8:
-            line = f"{_field(r.customer)},{r.ts},".encode() + b"caf\xe9" + _field(r.event).encode()
+        elif r.kind == BAD_UTF8:  # a well-formed quoted field holding bytes that are not UTF-8
+            line = f"{_field(r.customer)},{r.ts},".encode() + b'"caf\xe9' + r.event.replace('"', '""').encode() + b'"'
         else:
             line = f"{_field(r.customer)},{_field(r.ts)},{_field(r.event)}".encode()
         out.append(line + end)

@@ -8,7 +8,7 @@ import pytest
 
 from journeymap.model.workspace import Workspace
 from journeymap.render import render_html, render_svg
-from journeymap.render.overlay import Conformance, Flow, FunnelStep, MapOverlay, MeasuredEmotion, StepMetrics
+from journeymap.results import Conformance, Flow, FunnelStep, MapOverlay, MeasuredEmotion, StepMetrics
 
 OVERLAY_MARKERS = ('class="sankey"', 'class="funnel"', "conformance-panel", "unmatched-panel", "notes-panel",
                    "lane-measured", 'class="measured-point', "data-strip")

@@ -12,7 +12,7 @@ import pytest
 from journeymap.events.demo import INCIDENT_END, INCIDENT_START, create_demo
 from journeymap.events.store import store_path
 from journeymap.model.workspace import load_workspace
-from journeymap.render.overlay import MapOverlay
+from journeymap.results import MapOverlay
 from journeymap.voc.demo import generate_feedback
 from journeymap.voc.emotion import add_to_overlay
 from journeymap.voc.ingest import ingest_feedback

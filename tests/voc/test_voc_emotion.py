@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from journeymap.model.workspace import Workspace
-from journeymap.render.overlay import MapOverlay
+from journeymap.results import MapOverlay
 from journeymap.voc.emotion import add_to_overlay
 from journeymap.voc.ingest import ingest_feedback
 from journeymap.voc.peakend import peak_end

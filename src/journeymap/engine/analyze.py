@@ -19,7 +19,8 @@ from journeymap.engine.funnel import funnel
 from journeymap.engine.overlay import main_path, unmatched_events
 from journeymap.engine.personas import persona_counts
 from journeymap.engine.retention import lifecycle, retention
-from journeymap.engine.steps import filter_period, stage_metrics, step_metrics
+from journeymap.engine.source import EventSource, open_source
+from journeymap.engine.steps import stage_metrics, step_metrics
 from journeymap.engine.transitions import path_variants, transitions
 from journeymap.errors import JourneymapError, suggest
 
@@ -28,7 +29,7 @@ ANALYSES = ("steps", "stages", "funnel", "transitions", "variants", "conformance
             "unmatched", "personas", "retention", "lifecycle", "attribution")
 
 
-def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: dt.date | None = None,
+def analyze(ws: Any, journey_id: str, table: ir.Table | EventSource | None = None, *, since: dt.date | None = None,
             until: dt.date | None = None, window: dt.timedelta | None = None,
             only: list[str] | None = None, conversion_step: str | None = None,
             on_done: Callable[[str], None] | None = None) -> dict[str, pd.DataFrame]:
@@ -36,7 +37,8 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: d
 
     Attribution credits ``conversion_step`` (default: the main path's last step of the
     middle stage, e.g. payment in awareness → … → advocacy). ``on_done(name)`` is called as
-    each analysis finishes (progress bars).
+    each analysis finishes (progress bars). Every frame carries the source's plan in
+    ``df.attrs['plan']`` (``--explain``).
     """
     journey = ws.journey(journey_id)
     wanted = list(only or ANALYSES)
@@ -44,14 +46,15 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: d
         if name not in ANALYSES:
             raise JourneymapError(f"unknown analysis {name!r}; {suggest(name, ANALYSES)}")
     if table is None:
-        from journeymap.events.store import open_events
-
-        table = open_events(ws)
-    t = filter_period(table, since, until)
-    if (since is not None or until is not None) and not C.scalar(t.count()):
-        span = C.execute(table.aggregate(first=table.ts.min(), last=table.ts.max())).iloc[0]
+        with open_source(ws) as source:
+            return analyze(ws, journey_id, source, since=since, until=until, window=window, only=only,
+                           conversion_step=conversion_step, on_done=on_done)
+    whole = EventSource.of(table)
+    t = whole.period(since, until) if since is not None or until is not None else whole
+    if t.filtered and not t.totals()["events"]:
+        span = whole.totals()
         have = (f"the data runs from {span['first']:%Y-%m-%d} to {span['last']:%Y-%m-%d}"
-                if pd.notna(span["first"]) else "there are no events at all")
+                if span["events"] else "there are no events at all")
         raise JourneymapError(f"no events between {since or 'the start'} and {until or 'the end'}: nothing to "
                               f"analyse ({have})")
     out: dict[str, pd.DataFrame] = {}
@@ -92,17 +95,19 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: d
         out["unmatched"] = pd.DataFrame(unmatched_events(journey, t, top=20), columns=["event", "events"])
         done("unmatched")
     if "personas" in wanted:
-        out["personas"] = persona_counts(ws, journey, t)
+        out["personas"] = persona_counts(ws, journey, t.events)
         done("personas")
     if "retention" in wanted:
-        out["retention"] = retention(t, period="week")
+        out["retention"] = retention(t.events, period="week")
         done("retention")
     if "lifecycle" in wanted:
-        out["lifecycle"] = lifecycle(t, period="week")
+        out["lifecycle"] = lifecycle(t.events, period="week")
         done("lifecycle")
     if "attribution" in wanted and len(path) >= 2:
-        out["attribution"] = attribution(journey, t, conversion_step or _conversion_step(journey, path))
+        out["attribution"] = attribution(journey, t.events, conversion_step or _conversion_step(journey, path))
         done("attribution")
+    for df in out.values():
+        df.attrs["plan"] = list(t.plan)
     return out
 
 

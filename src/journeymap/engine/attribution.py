@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from journeymap.engine import compile as C
+from journeymap.engine import relations as R
 from journeymap.engine.binding import match_steps
-from journeymap.engine.steps import visits, window_seconds
+from journeymap.engine.steps import window_seconds
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
 
@@ -55,7 +56,7 @@ def paths(journey: Journey, table: ir.Table, conversion_step: str, *, by: By = "
     if window is not None:
         before = before.filter(before.conv_ts.isnull()
                                | (before.ts >= before.conv_ts - ibis.interval(seconds=int(window_seconds(window)))))
-    v = visits(before.select("customer_id", "ts", "seq", "touch", "conv_ts"), "touch")
+    v = R.visits(R.neighbours(before.select("customer_id", "ts", "seq", "touch", "conv_ts"), "touch"))
     per = v.group_by("customer_id").aggregate(
         path=C.ordered_collect(v.touch, [v.ts, v.seq]).join(SEP),
         converted=v.conv_ts.notnull().cast("int64").max(),

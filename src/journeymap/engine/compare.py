@@ -16,7 +16,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine.breakdown import with_group
-from journeymap.engine.steps import filter_period, step_metrics
+from journeymap.engine.source import EventSource
+from journeymap.engine.steps import step_metrics
 from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
@@ -60,7 +61,7 @@ def compare_periods(journey: Journey, table: ir.Table, a: tuple[dt.date | dt.dat
                     b: tuple[dt.date | dt.datetime, dt.date | dt.datetime], *, window: dt.timedelta | None = None,
                     alpha: float = 0.05) -> pd.DataFrame:
     """Period ``a`` (since, until) vs period ``b``, per step; an empty period is refused clearly."""
-    ta, tb = filter_period(table, *a), filter_period(table, *b)
+    ta, tb = EventSource.of(table, *a), EventSource.of(table, *b)
     ma, mb = step_metrics(journey, ta, window=window), step_metrics(journey, tb, window=window)
     for label, m, (since, until) in (("a", ma, a), ("b", mb, b)):
         if int(m["reach"].sum()) == 0:

@@ -11,7 +11,6 @@ analysis modules stay backend-neutral.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -143,59 +142,22 @@ def quantiles(value: ir.NumericValue, qs: Sequence[float], *, where: ir.BooleanV
 
 
 #: Relations that keep a DuckDB table's stored row order (scans, projections, filters).
-_ORDER_KEEPING = (ops.DatabaseTable, ops.Project, ops.Filter)
-JOURNEY_ORDER = ("customer_id", "ts", "seq")
+_ORDER_KEEPING = (ops.DatabaseTable, ops.Project, ops.Filter, ops.SQLQueryResult)
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
+    """A SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
-def stored_in_journey_order(con: Any, sql: str, key: str = "customer_id") -> bool:
-    """Whether the rows of ``sql`` come out of a scan sorted by customer, time and source order.
-
-    One pass comparing each row with the next (a positional join, no sort). The event store
-    is kept so (ADR 0001), but this is checked on every call rather than trusted, so a store
-    written in another order only loses the fast path, never gives wrong numbers.
-    """
-    c, t, s = (_quote(x) for x in (key, "ts", "seq"))
-    check = (f"SELECT (SELECT count(*) FROM ({sql}) WHERE {c} IS NULL OR {t} IS NULL OR {s} IS NULL) + "
-             f"(SELECT count(*) FROM (SELECT {c}, {t}, {s} FROM ({sql})) a POSITIONAL JOIN "
-             f"(SELECT {c} AS c2, {t} AS t2, {s} AS s2 FROM ({sql}) OFFSET 1) b "
-             f"WHERE b.c2 IS NOT NULL AND NOT coalesce(a.{c} < b.c2 OR (a.{c} = b.c2 AND "
-             f"(a.{t} < b.t2 OR (a.{t} = b.t2 AND a.{s} <= b.s2))), false))")
-    rows = con.con.execute(check).fetchall()
-    return bool(rows and rows[0][0] == 0)
-
-
-#: Per DuckDB connection, the tables known to be stored in journey order and unable to change
-#: while the connection lives (see :func:`mark_journey_ordered`).
-_IN_ORDER: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-def mark_journey_ordered(con: Any, name: str) -> None:
-    """Record that table ``name`` of DuckDB backend ``con`` is stored in journey order for good, after
-    checking it once: for a table written once, sorted, and never changed (the prepared step table)."""
-    known = _IN_ORDER.setdefault(con.con, set())
-    if name not in known and stored_in_journey_order(con, f"SELECT * FROM {_quote(name)}"):
-        known.add(name)
-
-
-def trust_journey_ordered(con: Any, name: str) -> None:
-    """Record, without a check, that table ``name`` is stored in journey order for good: for the
-    journey index (:mod:`.index`), whose files are checked once when written and never changed."""
-    _IN_ORDER.setdefault(con.con, set()).add(name)
-
-
-def _known_in_order(con: Any, t: ir.Table) -> bool:
-    names = {r.name for r in t.op().find(ops.DatabaseTable)}
-    return len(names) == 1 and names <= _IN_ORDER.get(con.con, set())
+def literal(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def customer_key(t: ir.Table) -> str:
-    """The column that tells customers apart: the integer ``cust`` of the store and the journey index
-    when present (comparing and hashing an integer is several times cheaper than a text id), else
-    ``customer_id``. Both give the same journey order (``cust`` is the rank of ``customer_id``)."""
+    """The column that tells customers apart: ``cust`` (the store's integer customer number, or the id on
+    other tables, see :mod:`.relations`) when present, else ``customer_id``."""
     return "cust" if "cust" in t.columns else "customer_id"
 
 
@@ -207,29 +169,25 @@ def _positional_eligible(t: ir.Table) -> bool:
 
 
 def with_next(t: ir.Table, columns: dict[str, str], *, prev: dict[str, str] | None = None,
-              positional: bool = True) -> ir.Table:
+              ordered: bool = False) -> ir.Table:
     """``t`` plus each customer's next (``columns``: new name → column) and previous (``prev``) values
     in journey order: ``lead()`` / ``lag()`` over the customer window, NULL past the customer's ends.
 
-    On DuckDB, when ``t`` is a scan (with projections and filters) of a table stored in journey
-    order, as the event store and the prepared step table are, the rows are joined positionally
-    with themselves shifted by one row: one linear pass instead of a partitioned sort (5-6x
-    faster on 3 M events). Whether the stored order holds is checked on every call; anywhere
-    else (another order, PySpark) the window functions run. ``positional=False`` forces the
-    window: for a result read twice in one query (DuckDB then buffers it whole; measured: out
-    of memory at 17 M events under a 1 GB limit, where the window's result spills).
+    ``ordered``: the caller's plan (:mod:`.source`) knows that ``t`` is a scan (with projections and
+    filters) of a table stored in journey order, as the journey index's tables are (checked when they
+    were written). On DuckDB the rows are then joined positionally with themselves shifted by one row:
+    one linear pass instead of a partitioned sort (5-6x faster on 3 M events). Anywhere else (another
+    order, PySpark) the window functions run.
     """
     prev = prev or {}
     key = customer_key(t)
-    if positional and _positional_eligible(t):
+    if ordered and _positional_eligible(t):
         prepare_backend(t)
         con: Any = t.get_backend()
-        sql = to_sql(t)
-        if _known_in_order(con, t) or stored_in_journey_order(con, sql, key):
-            schema = dict(t.schema().items())
-            schema.update({name: t.schema()[col] for name, col in {**columns, **prev}.items()})
-            query = _positional_sql(sql, list(t.columns), columns, prev, key=key)
-            return con.sql(query, schema=ibis.schema(schema))  # type: ignore[no-any-return]
+        schema = dict(t.schema().items())
+        schema.update({name: t.schema()[col] for name, col in {**columns, **prev}.items()})
+        query = _positional_sql(to_sql(t), list(t.columns), columns, prev, key=key)
+        return con.sql(query, schema=ibis.schema(schema))  # type: ignore[no-any-return]
     w = ibis.window(group_by=key, order_by=[t.ts, t.seq])
     new: dict[str, ir.Value] = {name: t[col].lead().over(w) for name, col in columns.items()}
     new.update({name: t[col].lag().over(w) for name, col in prev.items()})
@@ -239,22 +197,122 @@ def with_next(t: ir.Table, columns: dict[str, str], *, prev: dict[str, str] | No
 def _positional_sql(sql: str, cols: list[str], nxt: dict[str, str], prev: dict[str, str], *,
                     key: str = "customer_id") -> str:
     """Row ``i`` beside rows ``i + 1`` (``n``) and ``i - 1`` (``p``) of the same ordered scan."""
-    cid = _quote(key)
-    keep = ", ".join(f"a.{_quote(c)}" for c in cols)
+    cid = quote(key)
+    keep = ", ".join(f"a.{quote(c)}" for c in cols)
     out = [keep]
-    out += [f"CASE WHEN n.{cid} = a.{cid} THEN n.{_quote(col)} END AS {_quote(name)}" for name, col in nxt.items()]
-    out += [f"CASE WHEN p.{cid} = a.{cid} THEN p.{_quote(col)} END AS {_quote(name)}" for name, col in prev.items()]
-    n_cols = ", ".join(_quote(c) for c in dict.fromkeys([key, *nxt.values()]))
+    out += [f"CASE WHEN n.{cid} = a.{cid} THEN n.{quote(col)} END AS {quote(name)}" for name, col in nxt.items()]
+    out += [f"CASE WHEN p.{cid} = a.{cid} THEN p.{quote(col)} END AS {quote(name)}" for name, col in prev.items()]
+    n_cols = ", ".join(quote(c) for c in dict.fromkeys([key, *nxt.values()]))
     body = f"FROM ({sql}) a POSITIONAL JOIN (SELECT {n_cols} FROM ({sql}) OFFSET 1) n"
     if not prev:
         return f"SELECT {', '.join(out)} {body}"
     # row i's previous row: the scan shifted the other way; row 0 has none (its own branch)
-    p_cols = ", ".join(_quote(c) for c in dict.fromkeys([key, *prev.values()]))
-    first = [f"a.{_quote(c)}" for c in cols]
-    first += [f"CASE WHEN n.{cid} = a.{cid} THEN n.{_quote(col)} END AS {_quote(name)}" for name, col in nxt.items()]
-    first += [f"NULL AS {_quote(name)}" for name in prev]
+    p_cols = ", ".join(quote(c) for c in dict.fromkeys([key, *prev.values()]))
+    first = [f"a.{quote(c)}" for c in cols]
+    first += [f"CASE WHEN n.{cid} = a.{cid} THEN n.{quote(col)} END AS {quote(name)}" for name, col in nxt.items()]
+    first += [f"NULL AS {quote(name)}" for name in prev]
     return (f"SELECT {', '.join(out)} FROM (SELECT * FROM ({sql}) OFFSET 1) a "
             f"POSITIONAL JOIN (SELECT {n_cols} FROM ({sql}) OFFSET 2) n "
             f"POSITIONAL JOIN (SELECT {p_cols} FROM ({sql})) p WHERE a.{cid} IS NOT NULL "
             f"UNION ALL SELECT {', '.join(first)} FROM (SELECT * FROM ({sql}) LIMIT 1) a "
             f"POSITIONAL JOIN (SELECT {n_cols} FROM ({sql}) OFFSET 1 LIMIT 1) n")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The journey index's DuckDB statements (the materialisation in :mod:`.index`; the relations it keeps are the
+# Ibis expressions of :mod:`.relations`, compiled by :func:`to_sql` like every analysis).
+
+
+def configure_build(con: Any, settings: dict[str, str]) -> None:
+    """A fresh index file's session: UTC, the store connection's memory and threads, rows kept in order."""
+    con.execute("SET TimeZone = 'UTC'")
+    for name in ("memory_limit", "threads"):
+        if name in settings:
+            con.execute(f"SET {name} = {literal(settings[name])}")
+    if settings.get("temp_directory"):
+        con.execute(f"SET temp_directory = {literal(settings['temp_directory'])}")
+    con.execute("SET preserve_insertion_order = true")  # the rows keep the store's journey order
+
+
+def connection_settings(raw: Any) -> dict[str, str]:
+    """The memory limit, threads and spill folder of a DuckDB connection (an index build inherits them)."""
+    rows = raw.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'threads', "
+                       "'temp_directory')").fetchall()
+    return {str(k): str(v) for k, v in rows}
+
+
+def create_table(con: Any, name: str, expr: ir.Table, *, temporary: bool = False) -> None:
+    """``CREATE TABLE name AS`` the compiled expression (a relation written into an index file)."""
+    prepare_backend(expr)
+    con.con.execute(f"CREATE {'TEMP ' if temporary else ''}TABLE {quote(name)} AS {to_sql(expr)}")
+
+
+def attach(raw: Any, path: str, alias: str, *, read_only: bool = True) -> None:
+    """Attach a DuckDB file under ``alias`` unless it is attached already."""
+    found = raw.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [alias]).fetchall()
+    if not (found and found[0][0]):
+        raw.execute(f"ATTACH {literal(path)} AS {quote(alias)}{' (READ_ONLY)' if read_only else ''}")
+
+
+def detach(raw: Any, alias: str) -> None:
+    raw.execute(f"DETACH {quote(alias)}")
+
+
+def build_codes(con: Any, store: str, suffix: str, max_codes: int) -> None:
+    """The events part of the journey index from the store at ``store``: ``codes_<s>`` (``cust, customer_id,
+    ts, seq, ev, ch`` in journey order, event names and channels as SMALLINT codes), their dictionaries
+    ``names_<s>`` and ``chans_<s>``, ``pairs_<s>`` (every (event, channel) pair with its count) and ``meta_<s>``
+    (events, customers, first and last time)."""
+    g = suffix
+    con.execute(f"ATTACH {literal(store)} AS s (READ_ONLY)")
+    con.execute("CREATE TYPE ev_t AS ENUM (SELECT DISTINCT event FROM s.event_rows WHERE event IS NOT NULL ORDER BY 1)")
+    con.execute("CREATE TYPE ch_t AS ENUM (SELECT DISTINCT channel FROM s.event_rows WHERE channel IS NOT NULL "
+                "ORDER BY 1)")
+    sizes = con.execute("SELECT len(enum_range(NULL::ev_t)), len(enum_range(NULL::ch_t))").fetchall()[0]
+    if max(int(sizes[0] or 0), int(sizes[1] or 0)) > max_codes:
+        raise ValueError(f"more than {max_codes} distinct event names or channels")
+    con.execute(f"CREATE TABLE names_{g} AS SELECT (i - 1)::SMALLINT AS ev, e AS event FROM "
+                "(SELECT unnest(enum_range(NULL::ev_t))::VARCHAR AS e, generate_subscripts(enum_range(NULL::ev_t), 1) AS i)")
+    con.execute(f"CREATE TABLE chans_{g} AS SELECT (i - 1)::SMALLINT AS ch, c AS channel FROM "
+                "(SELECT unnest(enum_range(NULL::ch_t))::VARCHAR AS c, generate_subscripts(enum_range(NULL::ch_t), 1) AS i)")
+    con.execute(f"CREATE TABLE codes_{g} AS SELECT cust, customer_id, ts, seq, "
+                "enum_code(event::ev_t)::SMALLINT AS ev, enum_code(channel::ch_t)::SMALLINT AS ch FROM s.event_rows")
+    con.execute(f"CREATE TABLE pairs_{g} AS SELECT p.ev, p.ch, n.event, c.channel, p.n FROM "
+                f"(SELECT ev, ch, count(*) AS n FROM codes_{g} GROUP BY ALL) p JOIN names_{g} n USING (ev) "
+                f"LEFT JOIN chans_{g} c USING (ch)")
+    con.execute(f"CREATE TABLE meta_{g} AS SELECT count(*) AS events, count(DISTINCT cust) AS customers, "
+                f"min(ts) AS first, max(ts) AS last FROM codes_{g}")
+    check_journey_order(con, f"codes_{g}")
+    con.execute("DETACH s")
+
+
+def check_journey_order(con: Any, name: str) -> None:
+    """Refuse (the index is then not written, and the analyses run on the events) a table not in journey order."""
+    sql = f"SELECT cust, ts, seq FROM {quote(name)}"
+    bad = con.execute(
+        f"SELECT count(*) FROM ({sql}) a POSITIONAL JOIN (SELECT cust AS c2, ts AS t2, seq AS s2 FROM {quote(name)} "
+        "OFFSET 1) b WHERE b.c2 IS NOT NULL AND NOT coalesce(a.cust < b.c2 OR (a.cust = b.c2 AND (a.ts < b.t2 OR "
+        "(a.ts = b.t2 AND a.seq <= b.s2))), false)").fetchall()
+    if bad[0][0]:
+        raise ValueError(f"{name} is not in journey order")
+
+
+def store_file(raw: Any) -> str | None:
+    """The file of a DuckDB connection's current database (None: in memory)."""
+    rows = raw.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] else None
+
+
+def store_generation_with_cust(raw: Any) -> str | None:
+    """The store's generation when it is one the index can be built from (``store_meta`` and ``event_rows.cust``)."""
+    found = raw.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND "
+                        "table_name = 'store_meta'").fetchall()
+    if not (found and found[0][0]):
+        return None
+    rows = raw.execute("SELECT value FROM store_meta WHERE key = 'generation'").fetchall()
+    cols = raw.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' AND "
+                       "table_name = 'event_rows' AND column_name = 'cust'").fetchall()
+    if not (rows and rows[0][0] and cols and cols[0][0]):
+        return None
+    value = str(rows[0][0])
+    return value if value.isalnum() else None

@@ -24,13 +24,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.index import JourneyIndex, journey_index
-from journeymap.engine.prepared import prepared_steps
-from journeymap.engine.steps import visits
-from journeymap.engine.transitions import transitions_expr
+from journeymap.engine.source import EventSource, JourneyRelations
+from journeymap.engine.transitions import transitions
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
-from journeymap.render.overlay import Conformance, Flow
+from journeymap.results import Conformance, Flow
 
 START = "(start)"
 
@@ -43,30 +41,18 @@ def entry_steps(journey: Journey) -> list[str]:
     return [journey.steps[0].id]
 
 
-def _keys(edges: list[tuple[str, str]]) -> list[str]:
-    return [f"{a}\u2192{b}" for a, b in edges] or ["\u2205"]
-
-
-def _customer_flags(journey: Journey, table: ir.Table) -> ir.Table:
-    v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
-    key = v.step.concat("\u2192", v.next_unit)
-    bad = (v.next_unit.notnull() & ~key.isin(_keys(journey.designed_edges()))) | (
-        v.is_first & ~v.step.isin(entry_steps(journey)))
-    return v.group_by("customer_id").aggregate(deviations=bad.cast("int64").sum())
-
-
-def _indexed_entries(ji: JourneyIndex, journey: Journey) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Entries per step and the customers following the design, from the journey index: a
-    customer follows it when its first step is an entry step and none of its visits is followed
-    by a step the design does not lead to (the same figures as :func:`_customer_flags`)."""
+def _entries_and_following(rel: JourneyRelations, journey: Journey) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Entries per step, and the customers following the design: a customer follows it when its first step is
+    an entry step and none of its visits is followed by a step the design does not lead to."""
     ids = [s.id for s in journey.steps]
-    seqs = ji.seqs.select("cust", first=ji.seqs.sis[0])
+    seqs = rel.sequences()
+    seqs = seqs.select("cust", first=seqs.sis[0])
     entries = C.execute(seqs.group_by("first").aggregate(customers=seqs.count()))
     sql = entries.attrs.get(C.SQL_ATTR)
     entries = pd.DataFrame({"step": [ids[int(i)] for i in entries["first"]],
                             "customers": entries["customers"].astype("int64")})
     entries.attrs[C.SQL_ATTR] = sql
-    st = ji.steps
+    st = rel.summary("step")
     undesigned = st.group_by("cust").aggregate(n=st.n_undesigned.sum())
     entry_idx = [i for i, s in enumerate(ids) if s in set(entry_steps(journey))] or [-1]
     j = seqs.join(undesigned, "cust", how="left")
@@ -97,24 +83,13 @@ def _shortest(edges: list[tuple[str, str]], a: str, b: str) -> list[str] | None:
     return None
 
 
-def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFrame]:
+def conformance_tables(journey: Journey, events: ir.Table | EventSource) -> dict[str, pd.DataFrame]:
     """The figures behind :func:`conformance` as DataFrames: ``transitions`` (with ``designed``),
     ``entries`` (first step per customer), ``summary`` (one row) and ``skipped``."""
-    designed = set(journey.designed_edges())
-    tr = C.execute(transitions_expr(journey, table, level="step", collapse_repeats=True, timing=False))
-    tr["designed"] = pd.Series([(s, t) in designed for s, t in zip(tr["source"], tr["target"], strict=True)],
-                               index=tr.index, dtype=bool)
-    ji = journey_index(journey, table)
-    if ji is not None:
-        entries, summary = _indexed_entries(ji, journey)
-    else:
-        v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step",
-                   with_first=True)
-        firsts = v.filter(v.is_first)
-        entries = C.execute(firsts.group_by("step").aggregate(customers=firsts.count()))
-        flags = _customer_flags(journey, table)
-        summary = C.execute(flags.aggregate(customers=flags.count(),
-                                            following=(flags.deviations == 0).cast("int64").sum()))
+    source = EventSource.of(events)
+    rel = source.journey(journey)
+    tr = transitions(journey, source, level="step")
+    entries, summary = _entries_and_following(rel, journey)
     entries["designed"] = entries["step"].isin(entry_steps(journey)).astype(bool)
     total_tr = int(tr["count"].sum()) if len(tr) else 0
     ok_tr = int(tr.loc[tr["designed"], "count"].sum()) if len(tr) else 0
@@ -128,8 +103,9 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
         path = _shortest(journey.designed_edges(), str(r.source), str(r.target))
         for sid in (path or [])[1:-1]:
             skipped[sid] = skipped.get(sid, 0) + int(r.count)
-    matched = C.execute(prepared_steps(journey, table).group_by("step").aggregate(n=ibis._.count()))
-    seen = set(matched["step"].astype(str))
+    st = rel.summary("step")
+    seen_idx = set(C.execute(st.select("u").distinct())["u"].astype(int))
+    seen = {journey.steps[i].id for i in seen_idx}
     summary_df = pd.DataFrame([{
         "customers": customers, "following_design": following,
         "share_following_design": following / customers if customers else float("nan"),
@@ -143,9 +119,9 @@ def conformance_tables(journey: Journey, table: ir.Table) -> dict[str, pd.DataFr
     return {"transitions": tr, "entries": entries, "summary": summary_df, "skipped": skipped_df}
 
 
-def conformance(journey: Journey, table: ir.Table, *, top: int = 10) -> Conformance:
+def conformance(journey: Journey, events: ir.Table | EventSource, *, top: int = 10) -> Conformance:
     """The designed-vs-observed summary the map shows (see the module docstring)."""
-    tabs = conformance_tables(journey, table)
+    tabs = conformance_tables(journey, events)
     s = tabs["summary"].iloc[0]
     tr, entries = tabs["transitions"], tabs["entries"]
     flows = [Flow(str(r.source), str(r.target), int(r.customers), designed=False)
@@ -163,17 +139,24 @@ def conformance(journey: Journey, table: ir.Table, *, top: int = 10) -> Conforma
     )
 
 
-def deviation_customers(journey: Journey, table: ir.Table, source: str, target: str) -> pd.DataFrame:
+def deviation_customers(journey: Journey, events: ir.Table | EventSource, source: str, target: str) -> pd.DataFrame:
     """The customers who took transition ``source → target`` (``(start)`` for an entry), with
     how often and when first: for follow-up on a deviation."""
     valid = [s.id for s in journey.steps]
     for sid in (source, target):
         if sid != START and sid not in valid:
             raise JourneymapError(f"unknown step {sid!r} in journey {journey.id!r}; {suggest(sid, valid)}")
-    v = visits(prepared_steps(journey, table).select("customer_id", "ts", "seq", "step"), "step", with_first=True)
+    rel = EventSource.of(events).journey(journey)
+    ids = {s.id: i for i, s in enumerate(journey.steps)}
     if source == START:
-        hit = v.filter(v.is_first & (v.step == target))
+        seqs = rel.sequences()
+        hit = seqs.filter(seqs.sis[0] == ids[target])
+        df = C.execute(hit.select("customer_id", times=ibis.literal(1, "int64"), first_at=hit.tss[0]))
     else:
-        hit = v.filter((v.step == source) & (v.next_unit == target))
-    df = C.execute(hit.group_by("customer_id").aggregate(times=hit.count(), first_at=hit.ts.min()))
+        v = rel.visits("step")
+        hit = v.filter((v.u == ids[source]) & (v.nu == ids[target]))
+        m = rel.matched.select("cust", "customer_id").distinct()
+        per = hit.group_by("cust").aggregate(times=hit.count(), first_at=hit.ts.min())
+        j = per.join(m, "cust")
+        df = C.execute(j.select("customer_id", "times", "first_at"))
     return df.sort_values("customer_id").reset_index(drop=True)

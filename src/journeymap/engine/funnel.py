@@ -30,11 +30,12 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
+from journeymap.engine import relations as R
 from journeymap.engine.binding import match_steps
 from journeymap.engine.breakdown import with_group
-from journeymap.engine.index import STEP_CHARS, JourneyIndex, journey_index
-from journeymap.engine.prepared import customer_key, prepared_steps
-from journeymap.engine.steps import visits, window_seconds
+from journeymap.engine.relations import STEP_CHARS
+from journeymap.engine.source import EventSource
+from journeymap.engine.steps import window_seconds
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
 
@@ -43,9 +44,6 @@ Attempts = Literal["first", "every"]
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 EXCLUDED = "!"
 OTHER = "_"
-#: Group first-attempt funnels by the prepared table's integer customer key (measured: faster at
-#: 200 k customers, not at 1 M under a 1 GB memory limit, where collecting the id costs more).
-USE_INT_KEY = False
 
 
 def _check(journey: Journey, steps: list[str], exclude: list[str], mode: str, attempts: str) -> None:
@@ -85,7 +83,7 @@ def prefix_pattern(codes: list[str], *, strict: bool, blocked: str = EXCLUDED) -
     return out
 
 
-def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = "sequential",
+def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *, mode: Mode = "sequential",
            window: dt.timedelta | float | None = None, exclude: list[str] | None = None,
            attempts: Attempts = "first", by: str | None = None, ws: Any = None) -> ir.Table:
     """One row per attempt: ``customer_id, attempt, level`` (funnel steps reached, 1..k),
@@ -93,47 +91,48 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     exclude = list(exclude or [])
     _check(journey, steps, exclude, mode, attempts)
     seconds = window_seconds(window)
+    source = EventSource.of(events)
+    position = {s.id: i for i, s in enumerate(journey.steps)}
+    if by is None and attempts == "first" and mode == "sequential" and len(journey.steps) <= len(STEP_CHARS):
+        return _first_attempt_from_sequences(source.journey(journey).sequences(), steps, exclude, position, seconds)
     distinct = list(dict.fromkeys(steps))
     code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
     codes = [code_of[s] for s in steps]
-    mapping = {**{s: EXCLUDED for s in exclude}, **code_of}
-    if by is None and attempts == "first" and mode == "sequential" and len(journey.steps) <= len(STEP_CHARS):
-        ji = journey_index(journey, table)
-        if ji is not None:
-            position = {s.id: i for i, s in enumerate(journey.steps)}
-            return _indexed_first_attempt_levels(ji, steps, exclude, position, seconds)
-    # without a breakdown only the step columns are read: the shared prepared table serves
-    base = prepared_steps(journey, table) if by is None else match_steps(journey, table)
-    matched = with_group(base, by, ws=ws, journey=journey)
-    if mode == "strict":
-        matched = visits(matched.select("customer_id", "ts", "seq", "step", "_group"), "step")
-    keep = set(steps) | set(exclude)
+    mapping = {**{position[s]: EXCLUDED for s in exclude}, **{position[s]: c for s, c in code_of.items()}}
+    if by is None:
+        base = source.journey(journey).matched.mutate(_group=ibis.null("string"))
+    else:  # a breakdown reads the events' properties: the events themselves, matched by the one matcher
+        m = with_group(match_steps(journey, source.events), by, ws=ws, journey=journey)
+        base = m.select(cust=m.customer_id, customer_id=m.customer_id, ts=m.ts, seq=m.seq,
+                        si=m.step_idx.cast("int16"), _group=m._group)
+    entry = position[steps[0]]
+    if mode == "strict":  # each step the very next visit: runs of one step are one visit
+        base = R.visits(R.neighbours(base.select("cust", "customer_id", "ts", "seq", "si", "_group"), "si"))
+    keep = sorted({position[s] for s in [*steps, *exclude]})
     if mode != "strict":
-        matched = matched.filter(matched.step.isin(sorted(keep)))
-    # the prepared table's integer customer key, for the first-attempt group-by
-    key = ["cust"] if USE_INT_KEY and attempts == "first" and mode == "sequential" \
-        and customer_key(matched) == "cust" else []
-    ev = matched.select("customer_id", "ts", "seq", "_group", *key,
-                        code=matched.step.substitute(mapping, else_=OTHER),
-                        is_entry=(matched.step == steps[0]) if mode != "any" else matched.step.isin(distinct))
+        base = base.filter(base.si.isin(keep))
+    ev = base.select("cust", "customer_id", "ts", "seq", "_group",
+                     code=base.si.substitute(mapping, else_=OTHER),
+                     is_entry=(base.si == entry) if mode != "any" else base.si.isin([position[s] for s in distinct]))
     if attempts == "first" and mode != "any":
-        return _first_attempt_levels(ev, codes, seconds, strict=mode == "strict")
+        return _first_attempt_from_events(ev, codes, seconds, strict=mode == "strict")
     if attempts == "every":
         # a new attempt starts where a run of entry-step events starts (repeats are one visit)
-        ordered = ibis.window(group_by="customer_id", order_by=[ev.ts, ev.seq])
+        ordered = ibis.window(group_by="cust", order_by=[ev.ts, ev.seq])
         ev = ev.mutate(is_entry=ev.is_entry & (ev.code.lag().over(ordered) != ev.code).fill_null(True))
-        w = ibis.window(group_by="customer_id", order_by=[ev.ts, ev.seq], preceding=None, following=0)
+        w = ibis.window(group_by="cust", order_by=[ev.ts, ev.seq], preceding=None, following=0)
         ev = ev.mutate(attempt=ev.is_entry.cast("int64").sum().over(w))
         ev = ev.filter(ev.attempt > 0)
     else:
         ev = ev.mutate(attempt=ibis.literal(1, "int64"))
-    part = ibis.window(group_by=["customer_id", "attempt"])
+    part = ibis.window(group_by=["cust", "attempt"])
     ev = ev.mutate(entered_at=ev.ts.min(where=ev.is_entry).over(part))
     limit = ev.entered_at + ibis.interval(seconds=int(seconds))
     ev = ev.filter(ev.entered_at.notnull() & (ev.ts >= ev.entered_at) & (ev.ts <= limit))
     if mode == "any":
         return _any_levels(ev, code_of, exclude)
-    grouped = ev.group_by(["customer_id", "attempt"]).aggregate(
+    grouped = ev.group_by(["cust", "attempt"]).aggregate(
+        customer_id=ev.customer_id.min(),
         s=C.ordered_collect(ev.code, [ev.ts, ev.seq]).join(""),
         tss=C.ordered_collect(ev.ts, [ev.ts, ev.seq]),
         entered_at=ev.entered_at.min(),
@@ -149,25 +148,24 @@ def levels(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
 
-def _indexed_first_attempt_levels(ji: JourneyIndex, steps: list[str], exclude: list[str], position: dict[str, int],
+def _first_attempt_from_sequences(seqs: ir.Table, steps: list[str], exclude: list[str], position: dict[str, int],
                                   seconds: float) -> ir.Table:
-    """Sequential first attempts from the journey index's per-customer step strings.
+    """Sequential first attempts from the sequences relation (each customer's steps as a string).
 
-    Each customer's steps are stored as a string in journey order, one character per matched
-    event (``STEP_CHARS[step index]``), so the regex of :func:`pattern` runs on it directly with
-    the funnel steps' own characters (an excluded step's character blocks each gap, as ``!``
-    does) from the first entry to the last event inside the window (the times are sorted, so
-    that is a prefix). The same numbers as the pass over the events (the tests compare both).
+    Each customer's steps are a string in journey order, one character per matched event
+    (``STEP_CHARS[step index]``), so the regex of :func:`pattern` runs on it directly with the
+    funnel steps' own characters (an excluded step's character blocks each gap, as ``!`` does),
+    from the first entry to the last event inside the window (the times are sorted, so that is a
+    prefix).
     """
     codes = [STEP_CHARS[position[s]] for s in steps]
     blocked = "".join(STEP_CHARS[position[s]] for s in exclude)
-    seqs = ji.seqs
     g = seqs.select("customer_id", "tss", "s", e=seqs.s.find(codes[0]))
     g = g.filter(g.e >= 0)
     g = g.mutate(entered_at=g.tss[g.e])
     limit = g.entered_at + ibis.interval(seconds=int(seconds))
     # most journeys end inside the window: the list is filtered only where one does not
-    cut = ibis.ifelse(g.tss[-1] <= limit, g.tss.length(), g.tss.filter(lambda x: x <= limit).length())
+    cut = ibis.ifelse(g.tss[g.tss.length() - 1] <= limit, g.tss.length(), g.tss.filter(lambda x: x <= limit).length())
     g = g.mutate(s=g.s.substr(g.e, cut - g.e))
     g = g.mutate(m=g.s.re_extract(pattern(codes, strict=False, blocked=blocked), 0))
     level = _level(g.m, g.m.right(1), codes, strict=False, blocked=blocked, anchor="^")
@@ -177,32 +175,18 @@ def _indexed_first_attempt_levels(ji: JourneyIndex, steps: list[str], exclude: l
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=ibis.null("string"))
 
 
-def _first_attempt_levels(ev: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
-    """First attempts without a window: one group-by per customer, the window applied to the array.
-
-    Each customer's funnel events are collected once, in journey order, as (time, letter)
-    pairs; the pairs inside the conversion window from the entry are kept, and the regex runs
-    on their letters. One sort inside each customer's group, no window over the whole table.
-    """
-    if "cust" in ev.columns:  # the prepared table's integer customer key: a cheaper group-by
-        g = ev.group_by("cust").aggregate(customer_id=ev.customer_id.min(),
-                                          items=C.sorted_structs(ev.code, [ev.ts, ev.seq]),
-                                          entered_at=ev.ts.min(where=ev.is_entry),
-                                          _group=ev._group.argmin(ev.ts, where=ev.is_entry))
-        return _first_attempt_finish(g, codes, seconds, strict=strict)
-    g = ev.group_by("customer_id").aggregate(
+def _first_attempt_from_events(ev: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
+    """First attempts (strict order, or with a breakdown) from the funnel events: one group-by per customer,
+    the window applied to each customer's sorted (time, letter) items, the regex on their letters."""
+    g = ev.group_by("cust").aggregate(
+        customer_id=ev.customer_id.min(),
         items=C.sorted_structs(ev.code, [ev.ts, ev.seq]),
         entered_at=ev.ts.min(where=ev.is_entry),
         _group=ev._group.argmin(ev.ts, where=ev.is_entry),
     )
-    return _first_attempt_finish(g, codes, seconds, strict=strict)
-
-
-def _first_attempt_finish(g: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
-    """From each customer's sorted (time, letter) items to the level reached inside the window."""
     g = g.filter(g.entered_at.notnull())
     limit = g.entered_at + ibis.interval(seconds=int(seconds))
-    inside = g.items.filter(lambda x: (x.k0 >= g.entered_at) & (x.k0 <= limit))
+    inside = g["items"].filter(lambda x: (x.k0 >= g.entered_at) & (x.k0 <= limit))
     g = g.mutate(s=inside.map(lambda x: x.v).join(""), tss=inside.map(lambda x: x.k0))
     g = g.mutate(m=g.s.re_extract(pattern(codes, strict=strict), 0))
     level = _level(g.s, g.m.right(1), codes, strict=strict)
@@ -254,13 +238,13 @@ def _any_levels(ev: ir.Table, code_of: dict[str, str], exclude: list[str]) -> ir
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
 
-def funnel(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = "sequential",
+def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *, mode: Mode = "sequential",
            window: dt.timedelta | float | None = None, exclude: list[str] | None = None,
            attempts: Attempts = "first", by: str | None = None, ws: Any = None) -> pd.DataFrame:
     """Per funnel step (and breakdown group): customers, attempts, conversion from start and
     from the previous step, and drop-off; the last row also has the time to convert
     (median, p90 seconds from entry to the last step)."""
-    lv = levels(journey, table, steps, mode=mode, window=window, exclude=exclude, attempts=attempts, by=by, ws=ws)
+    lv = levels(journey, events, steps, mode=mode, window=window, exclude=exclude, attempts=attempts, by=by, ws=ws)
     k = len(steps)
     aggs: dict[str, ir.Scalar] = {}
     for j in range(1, k + 1):
@@ -296,13 +280,13 @@ def funnel(journey: Journey, table: ir.Table, steps: list[str], *, mode: Mode = 
     return out
 
 
-def funnel_customers(journey: Journey, table: ir.Table, steps: list[str], **kwargs: Any) -> pd.DataFrame:
+def funnel_customers(journey: Journey, events: ir.Table | EventSource, steps: list[str], **kwargs: Any) -> pd.DataFrame:
     """Every attempt with the furthest step reached and whether it dropped: for follow-up.
 
     Columns: ``customer_id, attempt, level, last_step, dropped_after, converted, entered_at,
     reached_at, seconds`` (+ ``group`` with a breakdown).
     """
-    lv = levels(journey, table, steps, **kwargs)
+    lv = levels(journey, events, steps, **kwargs)
     df = C.execute(lv.order_by(["customer_id", "attempt"]))
     df["last_step"] = [steps[int(x) - 1] for x in df["level"]]
     df["converted"] = df["level"] == len(steps)
@@ -314,19 +298,27 @@ def funnel_customers(journey: Journey, table: ir.Table, steps: list[str], **kwar
 
 
 def funnel_report(ws: Any, journey_id: str, steps: list[str], *, customers_csv: Path | None = None,
-                  table: ir.Table | None = None, **kwargs: Any) -> dict[str, pd.DataFrame]:
+                  table: ir.Table | EventSource | None = None, **kwargs: Any) -> dict[str, pd.DataFrame]:
     """The ``funnel`` command's work: the funnel table, and optionally every attempt written to CSV."""
-    journey = ws.journey(journey_id)
-    if table is None:
-        from journeymap.events.store import open_events
+    from journeymap.engine.source import open_source
 
-        table = open_events(ws)
-    frames = {"funnel": funnel(journey, table, steps, ws=ws, **kwargs)}
+    journey = ws.journey(journey_id)
     if customers_csv is not None:
-        from journeymap.csvsafe import safe_frame
-        from journeymap.outfile import check_writable, write_output
+        from journeymap.outfile import check_writable
 
         check_writable(Path(customers_csv), "funnel customers")
-        people = funnel_customers(journey, table, steps, ws=ws, **kwargs)
-        write_output(Path(customers_csv), safe_frame(people).to_csv(index=False, lineterminator="\n"), "funnel customers")
-    return frames
+    source = EventSource.of(table) if table is not None else open_source(ws)
+    try:
+        frames = {"funnel": funnel(journey, source, steps, ws=ws, **kwargs)}
+        frames["funnel"].attrs["plan"] = list(source.plan)
+        if customers_csv is not None:
+            from journeymap.csvsafe import safe_frame
+            from journeymap.outfile import write_output
+
+            people = funnel_customers(journey, source, steps, ws=ws, **kwargs)
+            write_output(Path(customers_csv), safe_frame(people).to_csv(index=False, lineterminator="\n"),
+                         "funnel customers")
+        return frames
+    finally:
+        if table is None:
+            source.close()

@@ -23,10 +23,10 @@ from journeymap.engine.binding import match_steps
 from journeymap.engine.conformance import conformance, entry_steps
 from journeymap.engine.funnel import funnel
 from journeymap.engine.personas import check_persona_rules, journey_personas
-from journeymap.engine.prepared import customer_key, prepared_steps
-from journeymap.engine.steps import as_datetime, filter_period, step_metrics
+from journeymap.engine.source import EventSource, open_source
+from journeymap.engine.steps import step_metrics
 from journeymap.engine.transitions import transitions
-from journeymap.render.overlay import Flow, FunnelStep, MapOverlay, StepMetrics
+from journeymap.results import Flow, FunnelStep, MapOverlay, StepMetrics
 
 WORST = 3
 
@@ -58,19 +58,19 @@ def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
         path.append(max(options, key=lambda b: (counts.get((path[-1], b), 0), -order.get(b, 0))))
 
 
-def _trend(journey: Any, t: ir.Table, cur: tuple[dt.datetime, dt.datetime],
+def _trend(journey: Any, source: EventSource, cur: tuple[dt.datetime, dt.datetime],
            prev: tuple[dt.datetime, dt.datetime]) -> dict[str, float | None]:
     """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges)."""
-    m = prepared_steps(journey, t)
-    who = m[customer_key(m)]  # the integer customer key when prepared: cheaper to count distinct
-    agg = m.group_by("step").aggregate(
-        cur=who.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
-        prev=who.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
+    m = source.journey(journey).matched
+    agg = m.group_by("si").aggregate(
+        cur=m.cust.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
+        prev=m.cust.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
     )
     df = C.execute(agg)
+    ids = [s.id for s in journey.steps]
     out: dict[str, float | None] = {}
     for r in df.itertuples():
-        out[str(r.step)] = (int(r.cur) - int(r.prev)) / int(r.prev) if int(r.prev) else None
+        out[ids[int(r.si)]] = (int(r.cur) - int(r.prev)) / int(r.prev) if int(r.prev) else None
     return out
 
 
@@ -89,32 +89,30 @@ def trend_periods(first: dt.datetime, last: dt.datetime, since: dt.datetime | No
     return (mid, end), (first, mid)
 
 
-def build_overlay(ws: Any, journey_id: str, table: ir.Table | None = None, *,
+def build_overlay(ws: Any, journey_id: str, events: ir.Table | EventSource | None = None, *,
                   since: dt.date | dt.datetime | None = None, until: dt.date | dt.datetime | None = None,
                   window: dt.timedelta | None = None) -> MapOverlay:
-    """Measure a journey on the events (``table``, or the workspace's store) for the renderer."""
+    """Measure a journey on the events (``events``, or the workspace's) for the renderer."""
+    if events is None:
+        with open_source(ws) as source:
+            return build_overlay(ws, journey_id, source, since=since, until=until, window=window)
     journey = ws.journey(journey_id)
-    if table is None:
-        from journeymap.events.store import open_events
-
-        table = open_events(ws)
-    t = filter_period(table, since, until)
-    summary = C.execute(t.aggregate(customers=t.customer_id.nunique(), events=t.count(),
-                                    first=t.ts.min(), last=t.ts.max())).iloc[0]
-    overlay = MapOverlay(customers=int(summary["customers"] or 0), events=int(summary["events"] or 0))
+    whole = EventSource.of(events)
+    source = whole.period(since, until) if since is not None or until is not None else whole
+    totals = source.totals()
+    overlay = MapOverlay(customers=int(totals["customers"] or 0), events=int(totals["events"] or 0))
     if overlay.events == 0:
         span = f" between {since or 'the start'} and {until or 'the end'}" if since or until else ""
         overlay.notes.append(f"no events{span}: the map shows the design only")
         return overlay
-    first, last = summary["first"].to_pydatetime(), summary["last"].to_pydatetime()
+    first, last = _as_py(totals["first"]), _as_py(totals["last"])
     overlay.period = (first.date().isoformat(), last.date().isoformat())
-    overlay.notes.extend(check_persona_rules(journey_personas(ws, journey), t))
+    overlay.notes.extend(source.memo(("persona rules", journey.id),
+                                     lambda: check_persona_rules(journey_personas(ws, journey), source.events)))
 
-    metrics = step_metrics(journey, t, window=window)
-    s_dt = as_datetime(since) if since is not None else None
-    u_dt = as_datetime(until) if until is not None else None
-    cur, prev = trend_periods(first, last, s_dt, u_dt)
-    trend = _trend(journey, table, cur, prev)
+    metrics = step_metrics(journey, source, window=window)
+    cur, prev = trend_periods(first, last, source.since, source.until)
+    trend = _trend(journey, whole, cur, prev)
     sql = metrics.attrs.get(C.SQL_ATTR)
     has_next = {a for a, _b in journey.designed_edges()}
     for r in metrics.itertuples():
@@ -129,25 +127,40 @@ def build_overlay(ws: Any, journey_id: str, table: ir.Table | None = None, *,
     for m in ranked[:WORST]:
         overlay.steps[str(m.step)].worst_dropoff = True
 
-    stage_tr = transitions(journey, t, level="stage")
+    stage_tr = transitions(journey, source, level="stage")
     overlay.stage_flows = [Flow(str(r.source), str(r.target), int(r.customers), bool(r.designed))
                            for r in stage_tr.itertuples()]
-    step_tr = transitions(journey, t, level="step")
+    step_tr = transitions(journey, source, level="step")
     entries = {str(s): int(n) for s, n in zip(metrics["step"], metrics["entries"], strict=True)}
     path = main_path(journey, step_tr, entries)
     if len(path) >= 2:
-        f = funnel(journey, t, path, window=window)
+        f = funnel(journey, source, path, window=window)
         overlay.funnel = [FunnelStep(str(r.step), int(r.customers), float(r.conversion_from_start),
                                      float(r.conversion_from_previous)) for r in f.itertuples()]
-    overlay.conformance = conformance(journey, t)
-    overlay.unmatched_events = unmatched_events(journey, t)
+    overlay.conformance = conformance(journey, source)
+    overlay.unmatched_events = unmatched_events(journey, source)
+    overlay.plan = list(source.plan)
     return overlay
 
 
-def unmatched_events(journey: Any, t: ir.Table, top: int = 10) -> list[tuple[str, int]]:
-    """The most frequent event names on no step: real, but not on the map."""
-    m = match_steps(journey, t, keep_unmatched=True)
-    u = m.filter(m.step.isnull())
-    df = C.execute(u.group_by("event").aggregate(n=ibis._.count()))
+def _as_py(value: Any) -> dt.datetime:
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value  # type: ignore[no-any-return]
+
+
+def unmatched_events(journey: Any, events: ir.Table | EventSource, top: int = 10) -> list[tuple[str, int]]:
+    """The most frequent event names on no step: real, but not on the map.
+
+    Matched on the event counts (every (event, channel) pair once) where no binding filters on
+    properties; else on every event."""
+    source = EventSource.of(events)
+    if any(s.binding is not None and s.binding.where for s in journey.steps):
+        m = match_steps(journey, source.events, keep_unmatched=True)
+        u = m.filter(m.step.isnull())
+        df = C.execute(u.group_by("event").aggregate(n=ibis._.count()))
+    else:
+        counts = source.event_counts()
+        m = match_steps(journey, counts.mutate(properties=ibis.null("map<string, string>")), keep_unmatched=True)
+        u = m.filter(m.step.isnull())
+        df = C.execute(u.group_by("event").aggregate(n=u.n.sum()))
     df = df.sort_values(["n", "event"], ascending=[False, True]).head(top)
     return [(str(r.event), int(r.n)) for r in df.itertuples()]

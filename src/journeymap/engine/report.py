@@ -19,9 +19,10 @@ from markupsafe import Markup
 from journeymap import __version__
 from journeymap.engine import compile as C
 from journeymap.engine.analyze import analyze
+from journeymap.engine.source import EventSource, open_source
 
 if TYPE_CHECKING:
-    from journeymap.render.overlay import MapOverlay
+    from journeymap.results import MapOverlay
 
 SECTIONS: dict[str, tuple[str, str]] = {
     "steps": ("Steps", "Reach, conversion to a designed next step within the window, drop-off, time to the next step "
@@ -53,22 +54,26 @@ def _table(df: pd.DataFrame) -> Markup:
     return Markup(html)
 
 
-def render_report(ws: Any, journey_id: str, table: ir.Table | None = None, *, since: dt.date | None = None,
-                  until: dt.date | None = None, overlay: MapOverlay | None = None) -> str:
-    """The report as an HTML string; its map is the living map (``overlay``, when already measured)."""
+def render_report(ws: Any, journey_id: str, table: ir.Table | EventSource | None = None, *,
+                  since: dt.date | None = None, until: dt.date | None = None,
+                  overlay: MapOverlay | None = None) -> str:
+    """The report as an HTML string; its map is the living map (``overlay``, when already measured).
+
+    The map and the tables read one source: what both need (step metrics, transitions, the funnel,
+    conformance) is computed once."""
     from journeymap.livingmap import living_map
 
-    journey = ws.journey(journey_id)
-    if overlay is None:
-        overlay = living_map(ws, journey.id, table, since=since, until=until)
     if table is None:
-        from journeymap.events.store import open_events
-
-        table = open_events(ws)
+        with open_source(ws) as source:
+            return render_report(ws, journey_id, source, since=since, until=until, overlay=overlay)
+    journey = ws.journey(journey_id)
+    source = EventSource.of(table)
+    if overlay is None:
+        overlay = living_map(ws, journey.id, source, since=since, until=until)
     from journeymap.render import render_html
 
     map_html = render_html(ws, journey.id, overlay=overlay)
-    results = analyze(ws, journey.id, table, since=since, until=until) if overlay.events else {}
+    results = analyze(ws, journey.id, source, since=since, until=until) if overlay.events else {}
     sections = []
     for name, (title, why) in SECTIONS.items():
         df = results.get(name)
@@ -87,7 +92,7 @@ def render_report(ws: Any, journey_id: str, table: ir.Table | None = None, *, si
     )
 
 
-def write_report(ws: Any, journey_id: str, out: Path, table: ir.Table | None = None, *,
+def write_report(ws: Any, journey_id: str, out: Path, table: ir.Table | EventSource | None = None, *,
                  since: dt.date | None = None, until: dt.date | None = None,
                  overlay: MapOverlay | None = None) -> Path:
     """Write the self-contained report to ``out`` (atomically: no half-written file remains)."""

@@ -204,7 +204,7 @@ def _read_part(con: duckdb.DuckDBPyConnection, part: Path, table: str, rejects: 
         first = str(exc).strip().splitlines()[0][:300]
         raise JourneymapError(f"cannot read {display_path(original)} as CSV (delimiter {delim!r}): {first}") from exc
     rej = con.execute(f"""
-        SELECT line, min(line_byte_position), first(error_type ORDER BY column_idx), first(csv_line),
+        SELECT line, bool_or(error_type = 'UNQUOTED VALUE'), first(error_type ORDER BY column_idx), first(csv_line),
                first(error_message ORDER BY column_idx)
         FROM {rt} GROUP BY line ORDER BY line""").fetchall()
     con.execute(f"DROP TABLE IF EXISTS {rt}; DROP TABLE IF EXISTS {rs}")
@@ -212,9 +212,10 @@ def _read_part(con: duckdb.DuckDBPyConnection, part: Path, table: str, rejects: 
     stop: int | None = None  # the parser's number of the record that never closed
     items: list[tuple[int, bool]] | None = None
     bad: list[tuple[int, str, str, str]] = []  # (parser line, reason, text, error)
-    for line, _pos, etype, text, error in rej:
+    for line, unquoted, etype, text, error in rej:
         body = (text or "").lstrip("\r\n")
-        if etype == "UNQUOTED VALUE" and "\n" in body.rstrip("\r\n"):
+        # (a line may have other errors too, such as invalid UTF-8 before the quote)
+        if unquoted and "\n" in body.rstrip("\r\n"):
             # The quote never closes: the parser took the rest of the part for this one record. Quarantine its
             # first line; the lines after it are read again, as a part of their own.
             items = record_items(part)

@@ -251,3 +251,81 @@ def open_events(ws: Workspace, con: DuckDBBackend | None = None) -> ibis.Table:
     """The ``events`` table as an Ibis table with exactly the ADR's columns."""
     backend = con if con is not None else connect(ws)
     return backend.table("events").select([name for name, _ in EVENT_COLUMNS])
+
+
+#: The columns an external event table may lack, and what stands in for them.
+_OPTIONAL = {"channel": "string", "source": "string", "anonymous_id": "string", "raw_customer_id": "string",
+             "event_id": "string"}
+
+
+def open_events_source(ws: Workspace) -> tuple[ibis.Table, str, Any]:
+    """(the events as an Ibis table, what to call them, the backend to close) from ``events.source``.
+
+    ``store`` (the default) is the workspace's DuckDB store. ``ibis`` and ``pyspark`` read a table or view
+    with the event layout (docs/scale.md) where the events already are; columns other than ``customer_id``,
+    ``ts`` and ``event`` may be missing (then empty; without ``seq`` ties in time keep no source order).
+    """
+    cfg = ws.settings.events.source
+    if cfg.kind == "store":
+        backend = connect(ws)
+        return open_events(ws, backend), f"the store {display_path(store_path(ws))}", backend
+    import ibis
+
+    from journeymap.events.postgres import redact
+
+    try:
+        if cfg.kind == "ibis":
+            assert cfg.url is not None and cfg.table is not None
+            backend = ibis.connect(cfg.url)
+            raw = backend.table(cfg.table)
+            name = f"{cfg.table} on {redact(cfg.url)}"
+        else:
+            backend = _spark_backend(cfg)
+            if cfg.path:
+                path = Path(cfg.path) if Path(cfg.path).is_absolute() else ws.root / cfg.path
+                view = "journeymap_events"
+                backend._session.read.parquet(str(path)).createOrReplaceTempView(view)
+                raw, name = backend.table(view), f"{display_path(path)} on Spark ({cfg.master})"
+            else:
+                raw, name = backend.table(cfg.table), f"{cfg.table} on Spark ({cfg.master})"
+    except JourneymapError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        if cfg.url:
+            first = first.replace(cfg.url, redact(cfg.url))
+        raise JourneymapError(f"cannot read the events from events.source ({cfg.kind}): {first}") from exc
+    return _event_layout(raw, name), name, backend
+
+
+def _spark_backend(cfg: Any) -> Any:
+    """An Ibis PySpark backend on a session for ``cfg`` (UTC, as the events' naive times are)."""
+    import ibis
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise JourneymapError("events.source kind pyspark needs PySpark: pip install 'journeymap[spark]'") from exc
+    builder = SparkSession.builder.master(cfg.master).appName("journeymap")
+    for key, value in {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false", **cfg.conf}.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
+
+
+def _event_layout(t: ibis.Table, name: str) -> ibis.Table:
+    """The table with exactly the event layout's columns, in ADR order (missing optional ones empty)."""
+    import ibis
+
+    missing = [c for c in ("customer_id", "ts", "event") if c not in t.columns]
+    if missing:
+        raise JourneymapError(f"{name} has no column {', '.join(missing)}; the event layout is: "
+                              f"{', '.join(c for c, _ in EVENT_COLUMNS)} (docs/scale.md)")
+    cols: dict[str, Any] = {"customer_id": t.customer_id.cast("string"), "ts": t.ts.cast("timestamp"),
+                            "event": t.event.cast("string")}
+    for col, typ in _OPTIONAL.items():
+        cols[col] = t[col].cast(typ) if col in t.columns else ibis.null(typ)
+    cols["seq"] = t.seq.cast("int64") if "seq" in t.columns else ibis.literal(0, "int64")
+    cols["properties"] = t.properties if "properties" in t.columns else ibis.null("map<string, string>")
+    return t.select(**{c: cols[c] for c, _ in EVENT_COLUMNS})

@@ -305,10 +305,33 @@ class ColumnMapping(Base):
     event_id: str | None = None
 
 
+class EventSourceSettings(Base):
+    """Where the analyses read the events (docs/scale.md): the workspace's own DuckDB store by default, or a
+    table or view with the event layout on another engine, reached through Ibis."""
+
+    kind: Literal["store", "ibis", "pyspark"] = Field(
+        "store", description="store: the workspace's DuckDB store; ibis: an Ibis connection URL (postgres://, "
+        "trino://, duckdb:// …); pyspark: a Spark session (local, or the master given)")
+    url: str | None = Field(None, description="kind ibis: the connection URL for ibis.connect")
+    table: str | None = Field(None, description="the table or view with the event layout (kind ibis or pyspark)")
+    path: str | None = Field(None, description="kind pyspark: Parquet files of the event layout, read as a view")
+    master: str = Field("local[*]", description="kind pyspark: the Spark master")
+    conf: dict[str, str] = Field(default_factory=dict, description="kind pyspark: Spark settings")
+
+    @model_validator(mode="after")
+    def _check(self) -> EventSourceSettings:
+        if self.kind == "ibis" and not (self.url and self.table):
+            raise ValueError("kind ibis needs a url (ibis.connect) and a table with the event layout")
+        if self.kind == "pyspark" and not (self.table or self.path):
+            raise ValueError("kind pyspark needs a table (in the Spark catalog) or a path (Parquet files)")
+        return self
+
+
 class EventSettings(Base):
     """How event logs are read."""
 
     columns: ColumnMapping = Field(default_factory=ColumnMapping)
+    source: EventSourceSettings = Field(default_factory=EventSourceSettings)
     max_future_days: int = Field(1, ge=0, le=36500, description="events further in the future are quarantined")
     earliest: dt.date = Field(dt.date(1970, 1, 2), description="events before this date are quarantined: "
                               "times like 1970-01-01 or 0001-01-01 are placeholders in exports, not events")

@@ -14,8 +14,8 @@ from markupsafe import Markup, escape
 
 from journeymap.i18n import format_number, format_percent
 from journeymap.model.types import Opportunity
-from journeymap.render.overlay import Flow, FunnelStep
 from journeymap.render.view import STAGE_INKS, Column, MapView
+from journeymap.results import Flow, FunnelStep
 
 NEGATIVE, NEUTRAL, POSITIVE = (220, 38, 38), (234, 179, 8), (22, 163, 74)
 

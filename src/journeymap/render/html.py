@@ -18,8 +18,8 @@ from journeymap.i18n import format_date, format_duration, format_number, format_
 from journeymap.model.workspace import Workspace
 from journeymap.render import charts
 from journeymap.render.icons import channel_icon
-from journeymap.render.overlay import MapOverlay
 from journeymap.render.view import Column, MapView, build_view, format_target
+from journeymap.results import MapOverlay
 
 Media = Literal["screen", "print"]
 

@@ -10,8 +10,8 @@ import math
 import re
 
 from journeymap.model.workspace import Workspace
-from journeymap.render.overlay import MapOverlay
 from journeymap.render.view import MapView, build_view, format_target
+from journeymap.results import MapOverlay
 
 
 def mermaid_score(score: float | None) -> int:

@@ -10,9 +10,9 @@ from journeymap.model.workspace import Workspace, display_path
 from journeymap.outfile import check_writable, write_output
 from journeymap.render.html import render_html
 from journeymap.render.markdown import render_markdown
-from journeymap.render.overlay import MapOverlay
 from journeymap.render.pdf import render_pdf, render_png
 from journeymap.render.svg import render_svg
+from journeymap.results import MapOverlay
 
 Renderer = Callable[[Workspace, str, MapOverlay | None], bytes]
 

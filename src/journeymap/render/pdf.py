@@ -14,7 +14,7 @@ from typing import NoReturn
 from journeymap.errors import JourneymapError
 from journeymap.model.workspace import Workspace
 from journeymap.render.html import render_html
-from journeymap.render.overlay import MapOverlay
+from journeymap.results import MapOverlay
 
 #: PNG scale: 1.5 × 72 dpi = 108 dpi, small text (8 pt) stays legible.
 PNG_SCALE = 1.5

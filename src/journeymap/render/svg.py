@@ -10,8 +10,8 @@ from markupsafe import escape
 
 from journeymap.model.workspace import Workspace
 from journeymap.render import charts
-from journeymap.render.overlay import MapOverlay
 from journeymap.render.view import SEVERITY_RANK, STAGE_COLOURS, STAGE_INKS, MapView, build_view
+from journeymap.results import MapOverlay
 
 COL_W, LANE_W, PAD = 168.0, 150.0, 24.0
 SEVERITY_FILL = {"low": "#facc15", "medium": "#fb923c", "high": "#ef4444", "critical": "#991b1b"}

@@ -15,7 +15,7 @@ from journeymap.errors import JourneymapError
 from journeymap.i18n import format_date, format_number, t
 from journeymap.model.types import Journey, Opportunity, PainPoint, Persona, Stage, Step
 from journeymap.model.workspace import Workspace
-from journeymap.render.overlay import MapOverlay, MeasuredEmotion, StepMetrics
+from journeymap.results import MapOverlay, MeasuredEmotion, StepMetrics
 
 #: The standard lanes, top to bottom, as (key, kind). ``kind`` tells the template how to draw a cell.
 STANDARD_LANES: tuple[tuple[str, str], ...] = (

@@ -2,7 +2,7 @@
 
 Phases: feedback and interaction tables → scored touchpoints (:mod:`.touchpoints`) →
 per step and persona means (one Ibis aggregation) → :class:`MeasuredEmotion` entries of the
-:class:`~journeymap.render.overlay.MapOverlay`, which the renderer draws beside the assumed
+:class:`~journeymap.results.MapOverlay`, which the renderer draws beside the assumed
 curve. Where the assumed emotion (``emotion.score`` in the journey YAML, or the persona's)
 and the measurement differ most, :func:`add_to_overlay` adds an "expected vs received" note.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 
 from journeymap.engine import compile as C
-from journeymap.render.overlay import MapOverlay, MeasuredEmotion
+from journeymap.results import MapOverlay, MeasuredEmotion
 from journeymap.voc import feedback_store, peakend
 from journeymap.voc.messages import message
 from journeymap.voc.metrics import SMALL_SAMPLE, nps

@@ -1,4 +1,4 @@
-"""The fast paths: neighbours by positional join, and the prepared step table that must never go stale.
+"""Neighbours by positional join where the plan knows the order, windows elsewhere; results never stale.
 
 Expectations are computed in plain Python (sort each customer's events, look one to the
 left and right), independently of the SQL under test.
@@ -16,7 +16,6 @@ import pyarrow as pa
 import pytest
 
 from journeymap.engine import compile as C
-from journeymap.engine.prepared import PREFIX, prepared_steps
 from journeymap.engine.steps import step_metrics
 from journeymap.engine.transitions import transitions
 
@@ -60,8 +59,9 @@ def test_with_next_matches_python(shuffle: bool) -> None:
     stored = df.sample(frac=1, random_state=3).reset_index(drop=True) if shuffle else df
     con = ibis.duckdb.connect()
     t = _table(con, stored)
-    out = C.with_next(t, {"nxt": "event", "nxt_ts": "ts"}, prev={"prv": "event"})
-    # in order the positional join runs (a raw SQL relation), shuffled the window functions do
+    # the caller's plan says whether the stored order holds: then the positional join runs (a raw SQL relation),
+    # else the window functions do; both give the neighbours Python computes
+    out = C.with_next(t, {"nxt": "event", "nxt_ts": "ts"}, prev={"prv": "event"}, ordered=not shuffle)
     assert isinstance(out.op(), ops.SQLQueryResult) is (not shuffle)
     got = C.execute(out)
     assert len(got) == len(df)
@@ -79,7 +79,7 @@ def test_with_next_after_a_filter() -> None:
     t = _table(con, df)
     kept = t.filter(t.event != "b")
     expected = _expected(df[df.event != "b"])
-    got = C.execute(C.with_next(kept, {"nxt": "event"}))
+    got = C.execute(C.with_next(kept, {"nxt": "event"}, ordered=True))
     assert {r.seq: (None if pd.isna(r.nxt) else r.nxt) for r in got.itertuples()} == \
         {seq: v[0] for seq, v in expected.items()}
 
@@ -103,13 +103,12 @@ SHOP_ROWS = [
 ]
 
 
-def test_prepared_table_is_never_stale(shop) -> None:  # noqa: ANN001
-    """Adding events gives a new prepared table; the old one is never read again."""
+def test_changed_events_give_new_numbers(shop) -> None:  # noqa: ANN001
+    """Results are kept per source only: the same connection and table name with more events gives new figures."""
     con = ibis.duckdb.connect()
     t = _table(con, log_frame(SHOP_ROWS))
     first = step_metrics(shop, t).set_index("step")
     assert first.loc["product", "reach"] == 2 and first.loc["pay", "reach"] == 0
-    assert any(r.name.startswith(PREFIX) for r in prepared_steps(shop, t).op().find(ops.DatabaseTable))
     # u2 goes on to the cart and pays; u3 arrives: same connection, same table name
     more = log_frame([*SHOP_ROWS, ("u2", "2026-01-01 11:04", "add_to_cart"), ("u2", "2026-01-01 11:06", "payment"),
                       ("u3", "2026-01-02 09:00", "ad_click")])
@@ -118,13 +117,12 @@ def test_prepared_table_is_never_stale(shop) -> None:  # noqa: ANN001
     assert second.loc["cart", "reach"] == 2 and second.loc["pay", "reach"] == 1 and second.loc["ad", "reach"] == 2
     assert second.loc["cart", "conversion"] == 0.5  # u2 went on to pay, u1 did not
     assert int(second["events"].sum()) == 8
-    rows = con.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-    names = {r[0] for r in rows if r[0].startswith(PREFIX)}
-    assert len(names) == 2  # one per version of the events
+    # nothing is left behind on the connection: no temporary tables
+    assert con.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0] == 0
 
 
-def test_prepared_table_sees_a_changed_event_name(shop) -> None:  # noqa: ANN001
-    """Same count, same customers and times, one event renamed: still a fresh table."""
+def test_a_changed_event_name_is_seen(shop) -> None:  # noqa: ANN001
+    """Same count, same customers and times, one event renamed: the new name's step."""
     con = ibis.duckdb.connect()
     before = step_metrics(shop, _table(con, log_frame(SHOP_ROWS))).set_index("step")
     renamed = [*SHOP_ROWS[:2], ("u1", "2026-01-01 10:09", "payment"), *SHOP_ROWS[3:]]
@@ -134,8 +132,7 @@ def test_prepared_table_sees_a_changed_event_name(shop) -> None:  # noqa: ANN001
 
 
 def test_read_only_store_reopened_after_a_write(shop, tmp_path) -> None:  # noqa: ANN001
-    """A read-only connection memoises the fingerprint; a write needs the reader closed, and the next
-    reader sees the new events."""
+    """A write needs the reader closed, and the next reader sees the new events."""
     path = str(tmp_path / "store.duckdb")
     writer = ibis.duckdb.connect(path)
     _table(writer, log_frame(SHOP_ROWS))

@@ -1,8 +1,8 @@
-"""What data adds to a rendered map: the contract between the analyses and the renderer.
+"""The contract between the analyses and the outputs: plain data, no analysis and no drawing.
 
-The engine (issue: the living journey map) and the voice-of-the-customer module fill a
-:class:`MapOverlay`; the renderer draws whatever is present and nothing that is absent.
-Every field is optional so a map renders with no data at all.
+It sits between the layers (model ← events ← engine ← voc ← **results** ← render ← api): the engine
+and the voice-of-the-customer module fill a :class:`MapOverlay`; the renderer draws whatever is
+present and nothing that is absent. Every field is optional so a map renders with no data at all.
 """
 
 from __future__ import annotations
@@ -81,3 +81,4 @@ class MapOverlay:
     conformance: Conformance | None = None
     unmatched_events: list[tuple[str, int]] = field(default_factory=list)  # real but not on the map
     notes: list[str] = field(default_factory=list)   # e.g. "expected vs received" call-outs
+    plan: list[str] = field(default_factory=list)    # where the figures were read and how (--explain)
