@@ -57,6 +57,13 @@ def test_formatting_per_language() -> None:
     assert format_duration(90, "nl") == "1,5 min"
     assert format_duration(3.5 * 3600, "nl") == "3,5 u"
     assert format_duration(20 * 86400, "en") == "20 d"
+    # two whole units, as terminal tables show them; the same catalogue units in both languages
+    assert format_duration(8100, "nl", units=2) == "2 u 15 min"
+    assert format_duration(8100, "en", units=2) == "2 h 15 min"
+    assert format_duration(90_061, "nl", units=2) == "1 d 1 u"
+    assert format_duration(86_430, "en", units=2) == "1 d"  # 1 d 0 h 0 min 30 s: the next unit is empty, stop
+    assert format_duration(1_234 * 86_400, "nl", units=2) == "1.234 d"
+    assert format_duration(2.5, "nl", units=2) == "2,5 s"
 
 
 def test_unknown_language_is_a_clear_error() -> None:
