@@ -63,10 +63,13 @@ def format_date(value: dt.date | None, lang: str) -> str:
 
 
 def format_number(value: float, lang: str, decimals: int = 0) -> str:
-    """Grouped digits in the language's style: ``12.345,6`` (nl) / ``12,345.6`` (en)."""
+    """Grouped digits in the language's style: ``12.345,6`` (nl) / ``12,345.6`` (en); a negative number
+    gets a real minus sign (``−1,0``), not a hyphen, so it does not break from its digits or read as a dash."""
     text = f"{value:,.{decimals}f}"
     if lang == "nl":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if text.startswith("-"):
+        text = "\u2212" + text[1:] if text.strip("-0.,") else text[1:]  # −0,0 is shown as 0,0
     return text
 
 
@@ -83,7 +86,7 @@ def format_duration(seconds: float | None, lang: str, *, units: int = 1) -> str:
     if seconds is None:
         return ""
     if seconds < 0:
-        return "-" + format_duration(-seconds, lang, units=units)
+        return "\u2212" + format_duration(-seconds, lang, units=units)
     sizes = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0))
     if units == 1:
         for unit, size in sizes:

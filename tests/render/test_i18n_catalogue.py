@@ -52,6 +52,8 @@ def test_formatting_per_language() -> None:
     assert format_number(1234567.5, "en", 1) == "1,234,567.5"
     assert format_percent(0.125, "nl", 1) == "12,5 %"
     assert format_percent(0.125, "en", 1) == "12.5%"
+    assert format_number(-1, "nl", 1) == "\u22121,0" and format_number(-22935, "en") == "\u221222,935"
+    assert format_number(-0.04, "nl", 1) == "0,0"  # rounds to zero: no sign
     assert format_duration(45, "en") == "45 s"
     assert format_duration(12 * 60, "nl") == "12 min"  # ten or more: no decimals
     assert format_duration(90, "nl") == "1,5 min"

@@ -8,6 +8,7 @@ the templates only lay out and the same numbers feed every output format.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,24 @@ class MapView:
 
     def date(self, value: Any) -> str:
         return format_date(value, self.lang)
+
+    def iso_date(self, value: str) -> str:
+        """An ISO date from the overlay (``2026-01-31``, maybe with a time) as the language writes it."""
+        try:
+            return format_date(dt.date.fromisoformat(value[:10]), self.lang)
+        except ValueError:
+            return value
+
+    def data_summary(self) -> list[str]:
+        """The overlay's period, customers and events as short phrases ("Data from … to …", "1.234 customers")."""
+        o = self.overlay
+        if o is None:
+            return []
+        out = [self.t("metrics.customers", n=format_number(o.customers, self.lang)),
+               self.t("metrics.events", n=format_number(o.events, self.lang))]
+        if o.period:
+            out.insert(0, self.t("metrics.period", start=self.iso_date(o.period[0]), end=self.iso_date(o.period[1])))
+        return out
 
     @property
     def steps(self) -> list[Column]:
