@@ -117,22 +117,6 @@ def test_peak_and_end_marked(ws_nl: Workspace) -> None:
     assert "prov-observed" in dict((sid, cls) for cls, sid in points)["offerte"]
 
 
-def test_peak_tie_goes_to_the_earliest_step(make_ws: Callable[..., Workspace]) -> None:
-    journey = """
-id: t
-title: T
-stages: [{id: a, name: A}]
-steps:
-  - {id: s1, name: S1, stage: a, channel: web, emotion: {score: 0}}
-  - {id: s2, name: S2, stage: a, channel: web, emotion: {score: 2}}
-  - {id: s3, name: S3, stage: a, channel: web, emotion: {score: -2}}
-  - {id: s4, name: S4, stage: a, channel: web, emotion: {score: 0.5}}
-"""
-    html = render_html(make_ws({"journeys/t.yaml": journey}), "t")
-    assert step_header_ids(html, "peak") == ["s2"]
-    assert step_header_ids(html, "end") == ["s4"]
-
-
 def test_opportunity_quadrants_placed_right(ws_nl: Workspace) -> None:
     html = render_html(ws_nl, "bestellen")
     split_x = float(re.search(r'class="split-effort" x1="([\d.]+)"', html).group(1))  # type: ignore[union-attr]

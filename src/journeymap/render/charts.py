@@ -153,7 +153,7 @@ def emotion_curve(view: MapView, cols: list[Column], colw: float, height: float 
             for extra in ('stroke="#ffffff" stroke-width="3.5" stroke-linejoin="round" class="halo"', ""):
                 out.append(f'<text x="{_num(cx)}" y="{_num(ty)}" text-anchor="middle" font-size="11" '
                            f'font-weight="600" fill="#1e293b" {extra}>{escape(emo.word)}</text>')
-        tags = [view.t("emotion.peak")] * c.peak + [view.t("emotion.end")] * c.end
+        tags = [view.t("emotion.peak_shared" if view.peak_shared else "emotion.peak")] * c.peak + [view.t("emotion.end")] * c.end
         if tags:
             out.append(f'<text x="{_num(cx)}" y="{_num(height - 10)}" text-anchor="middle" font-size="10" '
                        f'font-weight="700" fill="#0f172a" class="peak-end-label">'

@@ -93,8 +93,8 @@ def markdown_from_view(view: MapView) -> str:
         facts.append(f"- **{t('map.personas')}:** " + ", ".join(f"{_line(p.name)} ({t('role.' + p.role)})" for p in view.personas))
     facts.append(f"- **{t('map.stages')}:** " + " → ".join(_line(s.name) for s in j.stages))
     facts.append(f"- **{t('map.steps')}:** {len(view.steps)}")
-    if view.peak is not None and view.peak.step is not None:
-        facts.append(f"- **{t('emotion.peak')}:** {_line(view.peak.step.name)}")
+    if view.peaks:
+        facts.append(f"- **{t('emotion.peak')}:** {_line(view.peak_text())}")
     if view.end is not None and view.end.step is not None:
         facts.append(f"- **{t('emotion.end')}:** {_line(view.end.step.name)}")
     note = t("markdown.score_note") + ((" " + t("markdown.measured_note", title=t("metrics.title"))) if view.overlay is not None else "")

@@ -9,6 +9,7 @@ the templates only lay out and the same numbers feed every output format.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +108,7 @@ class MapView:
     persona_colours: dict[str, str]
     columns: list[Column]
     lanes: list[Lane]
-    peak: Column | None
+    peaks: list[Column]                  # the most intense steps; more than one when they tie
     end: Column | None
     opportunities: list[Opportunity]
     pains: list[PainRow]
@@ -115,6 +116,22 @@ class MapView:
     step_names: dict[str, str] = field(default_factory=dict)
     stage_names: dict[str, str] = field(default_factory=dict)
     persona_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def peak(self) -> Column | None:
+        """The first peak (there may be more: :attr:`peak_shared`)."""
+        return self.peaks[0] if self.peaks else None
+
+    @property
+    def peak_shared(self) -> bool:
+        return len(self.peaks) > 1
+
+    def peak_text(self) -> str:
+        """What the map says about the peak: its step, or "peak shared by A and B" on a tie."""
+        names = [c.step.name for c in self.peaks if c.step is not None]
+        if len(names) > 1:
+            return self.t("emotion.peak_shared_by", steps=join_names(names, self.lang))
+        return names[0] if names else ""
 
     @property
     def curve_personas(self) -> list[str]:
@@ -212,17 +229,42 @@ def _has(step: Step, key: str) -> bool:
     return bool(getattr(step, key))
 
 
-def peak_and_end(columns: list[Column]) -> tuple[Column | None, Column | None]:
-    """The peak (largest |score|, earliest on a tie) and the end (last step with an emotion).
+def peak_weight(col: Column) -> float:
+    """How intense a step is for the peak-end rule: ``|score| × (1 + severity / 4 + moment of truth / 5)``.
+
+    The emotion's strength is what a customer remembers; a critical pain point (severity 4 of 4) and a
+    heavy moment of truth (weight 5 of 5) each count it once more, so an emotion of −2 at a critical
+    moment of truth (2 × 3 = 6) outweighs a +2 on a trivial first step (2 × 1 = 2). Without an emotion
+    a step has no intensity: pain alone does not make a felt peak.
+    """
+    if col.score is None or col.step is None:
+        return 0.0
+    severity = max((SEVERITY_RANK[p.severity] for p in col.step.pain_points), default=0)
+    mot = col.step.moment_of_truth or 0
+    return abs(col.score) * (1 + severity / 4 + mot / 5)
+
+
+def peak_and_end(columns: list[Column]) -> tuple[list[Column], Column | None]:
+    """The peak (every step of the largest :func:`peak_weight`: a tie is shared, not settled by order)
+    and the end (the last step with an emotion).
 
     The peak-end rule is about how a journey *feels*, so both are taken among the steps
     that carry an emotion; a final step nobody has scored cannot be the remembered end.
     """
     scored = [c for c in columns if c.score is not None]
     if not scored:
-        return None, None
-    peak = max(scored, key=lambda c: (abs(c.score or 0.0), -c.number))
-    return peak, scored[-1]
+        return [], None
+    weights = [peak_weight(c) for c in scored]
+    best = max(weights)
+    peaks = [c for c, w in zip(scored, weights, strict=True) if best > 0 and math.isclose(w, best, rel_tol=1e-9)]
+    return peaks, scored[-1]
+
+
+def join_names(names: list[str], lang: str) -> str:
+    """``A``, ``A and B``, ``A, B and C`` (``en`` in Dutch)."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {t('list.and', lang)} {names[-1]}"
 
 
 def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None) -> MapView:
@@ -246,9 +288,9 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
             if col.step is not None:
                 col.metrics = overlay.steps.get(col.step.id)
                 col.measured = overlay.emotions.get(col.step.id)
-    peak, end = peak_and_end(columns)
-    if peak is not None:
-        peak.peak = True
+    peaks, end = peak_and_end(columns)
+    for col in peaks:
+        col.peak = True
     if end is not None:
         end.end = True
 
@@ -269,7 +311,7 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
     pains.sort(key=lambda r: -SEVERITY_RANK[r.pain.severity])
     return MapView(
         lang=lang, journey=journey, personas=personas, persona_colours=colours, columns=columns, lanes=lanes,
-        peak=peak, end=end, opportunities=list(journey.opportunities), pains=pains, overlay=overlay,
+        peaks=peaks, end=end, opportunities=list(journey.opportunities), pains=pains, overlay=overlay,
         step_names={s.id: s.name for s in steps}, stage_names={st.id: st.name for st in journey.stages},
         persona_names={pid: p.name for pid, p in ws.personas.items()},
     )
