@@ -65,7 +65,7 @@ def test_worst_dropoff_and_measured_emotion_marked(ws_nl: Workspace, overlay: Ma
     html = render_html(ws_nl, "bestellen", overlay)
     worst = re.findall(r'<th class="step[^"]*worst-dropoff[^"]*" data-step="([^"]+)"', html)
     assert worst == ["offerte"]
-    assert html.count('<td class="measured worst-dropoff">') == 1
+    assert html.count('<td class="measured worst-dropoff"') == 1
     assert "n = 120" in html and "n = 12 ⚠" in html
     assert html.count('class="measured-point small-sample"') == 1  # only levering has n < 30
     assert 'class="measured-persona-curve" data-persona="inkoper"' not in html  # one point draws no line …

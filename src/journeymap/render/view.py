@@ -52,6 +52,7 @@ class Column:
     stage_index: int
     step: Step | None
     number: int = 0                      # 1-based position among the steps
+    index: int = 0                       # 0-based position among the columns
     peak: bool = False
     end: bool = False
     metrics: StepMetrics | None = None
@@ -169,11 +170,19 @@ class MapView:
 
     def chunks(self, size: int | None) -> list[Chunk]:
         """The columns cut into runs of ``size`` (None: one run); stage headers repeat per run."""
+        n = max(len(self.columns), 1)
+        step = size or n
+        return self.chunks_at([(start, min(start + step, n)) for start in range(0, n, step)])
+
+    def chunks_at(self, runs: list[tuple[int, int]]) -> list[Chunk]:
+        """The columns cut at ``runs`` (``[start, end)`` positions, as :mod:`.paging` chooses them).
+
+        ``first``/``last`` are the step numbers a run shows (placeholder columns of empty stages have none).
+        """
         cols = self.columns
-        step = size or max(len(cols), 1)
         out: list[Chunk] = []
-        for start in range(0, max(len(cols), 1), step):
-            part = cols[start:start + step]
+        for start, end in runs:
+            part = cols[start:end]
             spans: list[StageSpan] = []
             for col in part:
                 if spans and spans[-1].index == col.stage_index:
@@ -181,7 +190,8 @@ class MapView:
                 else:
                     continued = start > 0 and col is part[0] and cols[start - 1].stage_index == col.stage_index
                     spans.append(StageSpan(col.stage, col.stage_index, 1, continued))
-            out.append(Chunk(part, spans, start + 1, start + len(part)))
+            numbers = [c.number for c in part if c.step is not None]
+            out.append(Chunk(part, spans, min(numbers, default=0), max(numbers, default=0)))
         return out
 
     def opportunity_target(self, opp: Opportunity) -> str:
@@ -280,6 +290,8 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
         for step in steps:
             number += 1
             columns.append(Column(stage, si, step, number))
+    for i, col in enumerate(columns):
+        col.index = i
     orphans = [s.id for s in journey.steps if s.stage not in {st.id for st in journey.stages}]
     if orphans:  # the workspace check forbids this; guard the renderer against an unchecked workspace
         raise JourneymapError(f"steps {', '.join(orphans)} of journey {journey.id!r} name an unknown stage")
