@@ -69,3 +69,43 @@ def test_markdown_with_data_carries_every_measured_figure(demo_shop: Callable[[s
         assert "Bereik" in section and "Reach" not in section
     else:
         assert re.search(r"\| \d{1,3},\d{3} \|", section) and "Bereik" not in section
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_svg_with_data_carries_every_measured_figure(demo_shop: Callable[[str], Workspace], run_cli, tmp_path: Path,
+                                                     lang: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    ws = demo_shop(lang)
+    overlay = api.build_overlay(ws, "webshop")
+    plain = ET.parse(_render(run_cli, ws, tmp_path / "plain.svg")).getroot()
+    root = ET.parse(_render(run_cli, ws, tmp_path / "data.svg", "--with-data")).getroot()
+    assert not [g for g in plain.iter(f"{ns}g") if g.get("class") == "measured"]
+    band = {g.get("data-step"): {t.get("class"): t.text for t in g.iter(f"{ns}text") if t.get("class")}
+            for g in root.iter(f"{ns}g") if g.get("class") == "measured"}
+    assert set(band) == {s.id for s in ws.journeys["webshop"].steps}
+    for sid, m in overlay.steps.items():
+        cells = band[sid]
+        assert cells["metric-reach"] == format_number(m.reach, lang)
+        assert cells["metric-dropoff"] == ("⚠ " if m.worst_dropoff else "") + format_percent(m.dropoff, lang)
+        if m.conversion is not None:
+            assert cells["metric-conversion"] == format_percent(m.conversion, lang)
+        if m.median_seconds is not None:
+            assert cells["metric-time"] == format_duration(m.median_seconds, lang)
+    texts = [t.text or "" for t in root.iter(f"{ns}text")]
+    joined = "\n".join(texts)
+    assert t("metrics.customers", lang, n=format_number(overlay.customers, lang)) in joined
+    for e in overlay.emotions.values():  # the measured curve's n, per step
+        assert t("emotion.n", lang, n=format_number(e.n, lang)) in joined
+    for f in overlay.funnel:  # the funnel's figures
+        assert any(x.startswith(f"{format_number(f.customers, lang)} · {format_percent(f.conversion_from_start, lang)}")
+                   for x in texts)
+    for fl in overlay.stage_flows:  # every stage flow is drawn, its count in its tooltip
+        assert any(format_number(fl.customers, lang) in (title.text or "") for title in root.iter(f"{ns}title"))
+    assert overlay.conformance is not None
+    assert f"{t('conformance.fitness', lang)}: {format_percent(overlay.conformance.fitness, lang)}" in joined
+    for title in ("flow.title", "funnel.title", "conformance.title", "notes.title"):
+        assert t(title, lang) in texts
+    other = "en" if lang == "nl" else "nl"
+    assert t("metrics.reach", other) not in texts or t("metrics.reach", other) == t("metrics.reach", lang)
