@@ -141,11 +141,11 @@ def poster_pdf(view: MapView, paper: Paper, attempts: int = 5) -> bytes:
         document = _layout_document(html_from_view(view, "print", replace(layout, measure=True)))
         body = _boxes(document, "sheet")
         height = sum(box.margin_height() for _, box in body) or 1.0
-        margin = 2 * layout.margin_mm * MM_PX
-        zoom = min(page_w / (layout.sheet_w + margin), page_h / (height + margin))
+        margin = 2 * layout.margin_mm * MM_PX  # the margins stay as wide on paper whatever the zoom
+        zoom = min((page_w - margin) / layout.sheet_w, (page_h - margin) / height) * 0.995  # rounding room
         if best is None or zoom > best[0]:
             best = (zoom, replace(layout, zoom=zoom))
-        shape, sheet = (layout.sheet_w + margin) / (height + margin), page_w / page_h
+        shape, sheet = layout.sheet_w / height, (page_w - margin) / (page_h - margin)
         if abs(shape / sheet - 1) < 0.04:
             break
         if shape < sheet:    # too tall for the sheet: wider columns
@@ -157,8 +157,10 @@ def poster_pdf(view: MapView, paper: Paper, attempts: int = 5) -> bytes:
     assert best is not None
     zoom, layout = best
     document = _layout_document(html_from_view(view, "print", layout))
-    if len(document.pages) != 1:  # the measured layout must fit; if rounding pushed a line over, shrink a bit
-        layout = replace(layout, zoom=zoom * 0.97)
+    for _ in range(4):  # the measured layout fits; should rounding push a line over, shrink a little
+        if len(document.pages) == 1:
+            break
+        layout = replace(layout, zoom=layout.zoom * 0.97)
         document = _layout_document(html_from_view(view, "print", layout))
     return bytes(document.write_pdf(zoom=layout.zoom))
 
