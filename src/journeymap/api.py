@@ -102,13 +102,17 @@ def build_overlay(ws: Workspace, journey_id: str) -> Any:
 
 
 def render(journey_ref: str, out: Path, *, workspace: Path | None = None, with_data: bool = False,
-           fmt: str | None = None) -> Path:
-    """Render a journey map to HTML, SVG, PDF, PNG or Markdown."""
-    from journeymap.render import render_to_file
+           fmt: str | None = None, poster: bool = False, size: str | None = None, dpi: float | None = None) -> Path:
+    """Render a journey map to HTML, SVG, PDF, PNG or Markdown; PDF and PNG as pages or one ``poster``
+    sheet of paper ``size`` (A0–A4 or WIDTHxHEIGHT mm), PNG at ``dpi``."""
+    from journeymap.render import PrintOptions, render_to_file
+    from journeymap.render.output import check_options, resolve_format
 
+    options = PrintOptions(poster=poster, paper=size, dpi=dpi)
+    check_options(resolve_format(Path(out), fmt), Path(out), options)  # before any data is measured
     ws, jid = workspace_for(journey_ref, workspace)
     overlay = build_overlay(ws, jid) if with_data else None
-    return render_to_file(ws, jid, out, overlay=overlay, fmt=fmt)
+    return render_to_file(ws, jid, out, overlay=overlay, fmt=fmt, options=options)
 
 
 # --- one function per data command -------------------------------------------------------------

@@ -63,10 +63,13 @@ def format_date(value: dt.date | None, lang: str) -> str:
 
 
 def format_number(value: float, lang: str, decimals: int = 0) -> str:
-    """Grouped digits in the language's style: ``12.345,6`` (nl) / ``12,345.6`` (en)."""
+    """Grouped digits in the language's style: ``12.345,6`` (nl) / ``12,345.6`` (en); a negative number
+    gets a real minus sign (``−1,0``), not a hyphen, so it does not break from its digits or read as a dash."""
     text = f"{value:,.{decimals}f}"
     if lang == "nl":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if text.startswith("-"):
+        text = "\u2212" + text[1:] if text.strip("-0.,") else text[1:]  # −0,0 is shown as 0,0
     return text
 
 
@@ -77,12 +80,31 @@ def format_percent(share: float | None, lang: str, decimals: int = 0) -> str:
     return t("number.percent", lang, value=format_number(share * 100, lang, decimals))
 
 
-def format_duration(seconds: float | None, lang: str) -> str:
-    """A duration in the largest sensible unit: ``45 s``, ``12 min``, ``3,5 h``, ``2 d``."""
+def format_duration(seconds: float | None, lang: str, *, units: int = 1) -> str:
+    """A duration for people. ``units=1`` (map cells): the largest sensible unit, ``45 s``, ``12 min``,
+    ``3,5 h``, ``2 d``. ``units=2`` (tables): the two largest whole units, ``2 h 15 min``, ``1 min 35 s``."""
     if seconds is None:
         return ""
-    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
-        if seconds >= size:
-            amount = seconds / size
-            return t(f"duration.{unit}", lang, value=format_number(amount, lang, 0 if amount >= 10 else 1))
-    return t("duration.seconds", lang, value=format_number(seconds, lang))
+    if seconds < 0:
+        return "\u2212" + format_duration(-seconds, lang, units=units)
+    sizes = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0))
+    if units == 1:
+        for unit, size in sizes:
+            if seconds >= size:
+                amount = seconds / size
+                return t(f"duration.{unit}", lang, value=format_number(amount, lang, 0 if amount >= 10 else 1))
+        return t("duration.seconds", lang, value=format_number(seconds, lang))
+    if seconds < 60:
+        decimals = 0 if seconds >= 10 or seconds == int(seconds) else 1
+        return t("duration.seconds", lang, value=format_number(seconds, lang, decimals))
+    left = round(seconds)
+    parts: list[str] = []
+    for unit, size in (*sizes, ("seconds", 1.0)):
+        whole = int(left // size)
+        if parts or whole:
+            if whole:
+                parts.append(t(f"duration.{unit}", lang, value=format_number(whole, lang)))
+            left -= int(whole * size)
+            if len(parts) == units or (parts and not whole):
+                break
+    return " ".join(parts)

@@ -34,3 +34,25 @@ def ws_nl(make_ws: Callable[..., Workspace]) -> Workspace:
 def ws_en(make_ws: Callable[..., Workspace]) -> Workspace:
     return make_ws(language="en")
 
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Workspace]:
+    """The demo webshop with events and feedback (small), one per language, made once per session."""
+    from journeymap.events.demo import create_demo
+    from journeymap.model.workspace import load_workspace
+    from journeymap.voc.demo import generate_feedback
+    from journeymap.voc.ingest import ingest_feedback
+
+    made: dict[str, Workspace] = {}
+
+    def make(lang: str) -> Workspace:
+        if lang not in made:
+            root = create_demo(tmp_path_factory.mktemp(f"demo-{lang}") / "shop", customers=1200, lang=lang,
+                               quiet=True).root
+            ws = load_workspace(root)
+            ingest_feedback(ws, [generate_feedback(ws, seed=7)], quiet=True)
+            made[lang] = ws
+        return made[lang]
+
+    return make

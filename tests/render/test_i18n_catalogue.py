@@ -52,11 +52,20 @@ def test_formatting_per_language() -> None:
     assert format_number(1234567.5, "en", 1) == "1,234,567.5"
     assert format_percent(0.125, "nl", 1) == "12,5 %"
     assert format_percent(0.125, "en", 1) == "12.5%"
+    assert format_number(-1, "nl", 1) == "\u22121,0" and format_number(-22935, "en") == "\u221222,935"
+    assert format_number(-0.04, "nl", 1) == "0,0"  # rounds to zero: no sign
     assert format_duration(45, "en") == "45 s"
     assert format_duration(12 * 60, "nl") == "12 min"  # ten or more: no decimals
     assert format_duration(90, "nl") == "1,5 min"
     assert format_duration(3.5 * 3600, "nl") == "3,5 u"
     assert format_duration(20 * 86400, "en") == "20 d"
+    # two whole units, as terminal tables show them; the same catalogue units in both languages
+    assert format_duration(8100, "nl", units=2) == "2 u 15 min"
+    assert format_duration(8100, "en", units=2) == "2 h 15 min"
+    assert format_duration(90_061, "nl", units=2) == "1 d 1 u"
+    assert format_duration(86_430, "en", units=2) == "1 d"  # 1 d 0 h 0 min 30 s: the next unit is empty, stop
+    assert format_duration(1_234 * 86_400, "nl", units=2) == "1.234 d"
+    assert format_duration(2.5, "nl", units=2) == "2,5 s"
 
 
 def test_unknown_language_is_a_clear_error() -> None:

@@ -57,7 +57,7 @@ def test_overlay_sections_appear(ws_nl: Workspace, overlay: MapOverlay) -> None:
                  "newsletter_open", "5.000", "1.234 klanten", "71 %", "88 %", "Bestelt opnieuw",
                  "Verwacht: levering in 2 dagen; ontvangen: 5 dagen.", "1 januari 2026", "31 maart 2026"):
         assert text in html, text
-    assert "62 %" in html and "+12 %" in html and "▼ -8 %" in html
+    assert "62 %" in html and "+12 %" in html and "▼ −8 %" in html  # a real minus sign
     assert "1,1 d" in html and "4,6 d" in html  # 93 600 s = 1.08 d; 400 000 s = 4.63 d
 
 
@@ -65,7 +65,7 @@ def test_worst_dropoff_and_measured_emotion_marked(ws_nl: Workspace, overlay: Ma
     html = render_html(ws_nl, "bestellen", overlay)
     worst = re.findall(r'<th class="step[^"]*worst-dropoff[^"]*" data-step="([^"]+)"', html)
     assert worst == ["offerte"]
-    assert html.count('<td class="measured worst-dropoff">') == 1
+    assert html.count('<td class="measured worst-dropoff"') == 1
     assert "n = 120" in html and "n = 12 ⚠" in html
     assert html.count('class="measured-point small-sample"') == 1  # only levering has n < 30
     assert 'class="measured-persona-curve" data-persona="inkoper"' not in html  # one point draws no line …

@@ -72,15 +72,23 @@ def render(
     output: Path = typer.Option(..., "--output", "-o", help="Output file: .html, .svg, .pdf, .png or .md."),
     workspace: Path = typer.Option(None, "--workspace", "-w", help="Workspace folder when JOURNEY is an id."),
     with_data: bool = typer.Option(False, "--with-data", help="Overlay metrics from the event store."),
+    poster: bool = typer.Option(False, "--poster",
+                                help="PDF/PNG: the whole map on one sheet (see --size) instead of A3 pages."),
+    size: str = typer.Option(None, "--size", metavar="PAPER",
+                             help="PDF/PNG paper: A0, A1, A2, A3 or A4 (landscape), or WIDTHxHEIGHT in mm "
+                                  "(1000x700). Default: A3 pages, A1 poster."),
+    dpi: float = typer.Option(None, "--dpi", min=20, max=1200,
+                              help="PNG resolution in dots per inch. Default: 108 for pages, 150 for a poster."),
     quiet: bool = QuietOption,
 ) -> None:
-    """Render a journey map to HTML, SVG, PDF, PNG or Markdown (Mermaid)."""
+    """Render a journey map to HTML, SVG, PDF, PNG or Markdown (Mermaid); PDF and PNG as A3 pages or a poster."""
     from journeymap import api
     from journeymap.progress import progress
 
     with progress(quiet) as bar:
         bar.add_task(f"Rendering {output.name}", total=None)
-        out = api.render(journey, output, workspace=workspace, with_data=with_data)
+        out = api.render(journey, output, workspace=workspace, with_data=with_data, poster=poster, size=size,
+                         dpi=dpi)
     if not quiet:
         console.print(f"Wrote {out}")
 

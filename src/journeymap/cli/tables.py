@@ -36,23 +36,10 @@ def is_seconds(column: str) -> bool:
 
 
 def duration(seconds: float) -> str:
-    """``8100`` → ``2 h 15 min``: the two largest units, rounded; under a minute in seconds."""
-    if seconds < 0:
-        return "-" + duration(-seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s" if seconds >= 10 or seconds == int(seconds) else f"{seconds:.1f} s"
-    total = round(seconds)
-    units = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
-    parts: list[str] = []
-    for name, size in units:
-        if total >= size:
-            parts.append(f"{total // size:,} {name}")
-            total %= size
-        elif parts:
-            parts.append("")
-        if len(parts) == 2:
-            break
-    return " ".join(p for p in parts if p)
+    """``8100`` → ``2 h 15 min``: the two largest whole units (the one duration format, :mod:`journeymap.i18n`)."""
+    from journeymap.i18n import format_duration
+
+    return format_duration(seconds, "en", units=2)
 
 
 def format_cell(value: Any, column: str = "") -> str:

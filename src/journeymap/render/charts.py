@@ -1,4 +1,4 @@
-"""Inline SVG charts of the map: emotion curve, opportunity matrix, stage-flow Sankey, funnel.
+"""Inline SVG charts of the map: opportunity matrix, stage-flow Sankey, funnel (the emotion lane: :mod:`.curve`).
 
 Each function returns a :class:`markupsafe.Markup` SVG fragment; every user text goes
 through :func:`markupsafe.escape`, so a step called ``<script>`` stays text. Charts are
@@ -14,154 +14,14 @@ from markupsafe import Markup, escape
 
 from journeymap.i18n import format_number, format_percent
 from journeymap.model.types import Opportunity
-from journeymap.render.view import STAGE_INKS, Column, MapView
+from journeymap.render.curve import emotion_curve
+from journeymap.render.svgkit import num as _num
+from journeymap.render.svgkit import score_colour, smooth_path
+from journeymap.render.textfit import shorten, text_width
+from journeymap.render.view import STAGE_INKS, MapView
 from journeymap.results import Flow, FunnelStep
 
-NEGATIVE, NEUTRAL, POSITIVE = (220, 38, 38), (234, 179, 8), (22, 163, 74)
-
-
-def score_colour(score: float) -> str:
-    """Red (−2) through amber (0) to green (+2)."""
-    a, b, f = (NEGATIVE, NEUTRAL, (score + 2) / 2) if score < 0 else (NEUTRAL, POSITIVE, score / 2)
-    f = min(max(f, 0.0), 1.0)
-    r, g, bl = (round(a[i] + (b[i] - a[i]) * f) for i in range(3))
-    return f"#{r:02x}{g:02x}{bl:02x}"
-
-
-def _num(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".")
-
-
-def smooth_path(points: list[tuple[float, float]]) -> str:
-    """A Catmull-Rom spline through ``points`` as an SVG path (straight when only two)."""
-    if not points:
-        return ""
-    d = [f"M{_num(points[0][0])},{_num(points[0][1])}"]
-    for i in range(1, len(points)):
-        p0 = points[i - 2] if i >= 2 else points[i - 1]
-        p1, p2 = points[i - 1], points[i]
-        p3 = points[i + 1] if i + 1 < len(points) else p2
-        c1 = (p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6)
-        c2 = (p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6)
-        d.append(f"C{_num(c1[0])},{_num(c1[1])} {_num(c2[0])},{_num(c2[1])} {_num(p2[0])},{_num(p2[1])}")
-    return " ".join(d)
-
-
-def _runs(values: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
-    """Consecutive non-empty points; a step without a score breaks the line."""
-    runs: list[list[tuple[float, float]]] = [[]]
-    for v in values:
-        if v is None:
-            if runs[-1]:
-                runs.append([])
-        else:
-            runs[-1].append(v)
-    return [r for r in runs if len(r) >= 2]  # a lone point is drawn as a marker, not a line
-
-
-def emotion_curve(view: MapView, cols: list[Column], colw: float, height: float = 170) -> Markup:
-    """The emotion lane: assumed curve (solid), persona curves (thin), measured curve (dashed).
-
-    The y scale is fixed at −2..+2 so curves on different pages of a printed map compare.
-    Peak and end (peak-end rule) get a ring and a label.
-    """
-    width = len(cols) * colw
-    top, bottom = 22.0, height - 30.0
-
-    def y(score: float) -> float:
-        return top + (2 - score) / 4 * (bottom - top)
-
-    def x(i: int) -> float:
-        return i * colw + colw / 2
-
-    out: list[str] = [
-        f'<svg class="emotion-curve" xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="{_num(height)}" '
-        f'viewBox="0 0 {_num(width)} {_num(height)}" role="img" aria-label="{escape(view.t("lane.emotion"))}">',
-        f'<rect x="0" y="{_num(top)}" width="{_num(width)}" height="{_num(y(0) - top)}" fill="#f0fdf4"/>',
-        f'<rect x="0" y="{_num(y(0))}" width="{_num(width)}" height="{_num(bottom - y(0))}" fill="#fef2f2"/>',
-        f'<line x1="0" x2="{_num(width)}" y1="{_num(y(0))}" y2="{_num(y(0))}" stroke="#cbd5e1" stroke-dasharray="4 4"/>',
-    ]
-    for i in range(1, len(cols)):
-        out.append(f'<line x1="{_num(i * colw)}" x2="{_num(i * colw)}" y1="{_num(top)}" y2="{_num(bottom)}" '
-                   'stroke="#e2e8f0"/>')
-    # assumed curves per persona, then the main assumed curve, then measured on top
-    persona_ids = sorted({p for c in cols if c.step for p in c.step.persona_emotions})
-    for pid in persona_ids:
-        colour = view.persona_colours.get(pid, "#64748b")
-        pts = [(x(i), y(c.step.persona_emotions[pid].score)) if c.step and pid in c.step.persona_emotions else None
-               for i, c in enumerate(cols)]
-        for run in _runs(pts):
-            out.append(f'<path class="persona-curve" data-persona="{escape(pid)}" d="{smooth_path(run)}" fill="none" '
-                       f'stroke="{colour}" stroke-width="1.6" stroke-opacity="0.75"/>')
-        for px, py in (p for p in pts if p):
-            out.append(f'<circle cx="{_num(px)}" cy="{_num(py)}" r="3" fill="{colour}"/>')
-    main = [(x(i), y(c.score)) if c.score is not None else None for i, c in enumerate(cols)]
-    for run in _runs(main):
-        out.append(f'<path class="assumed-curve" d="{smooth_path(run)}" fill="none" stroke="#334155" '
-                   'stroke-width="2.6" stroke-linecap="round"/>')
-    measured = [(x(i), y(c.measured.score)) if c.measured else None for i, c in enumerate(cols)]
-    for run in _runs(measured):
-        out.append(f'<path class="measured-curve" d="{smooth_path(run)}" fill="none" stroke="#0284c7" '
-                   'stroke-width="2.2" stroke-dasharray="6 4"/>')
-    measured_personas = sorted({p for c in cols if c.measured for p in c.measured.per_persona})
-    for pid in measured_personas:
-        colour = view.persona_colours.get(pid, "#64748b")
-        pts = [(x(i), y(c.measured.per_persona[pid][0])) if c.measured and pid in c.measured.per_persona else None
-               for i, c in enumerate(cols)]
-        for run in _runs(pts):
-            out.append(f'<path class="measured-persona-curve" data-persona="{escape(pid)}" d="{smooth_path(run)}" '
-                       f'fill="none" stroke="{colour}" stroke-width="1.4" stroke-dasharray="3 3"/>')
-        for i, c in enumerate(cols):
-            if c.measured and pid in c.measured.per_persona:
-                score, n = c.measured.per_persona[pid]
-                out.append(f'<rect class="measured-persona-point" data-persona="{escape(pid)}" x="{_num(x(i) - 3)}" '
-                           f'y="{_num(y(score) - 3)}" width="6" height="6" fill="#ffffff" stroke="{colour}" '
-                           f'stroke-width="1.5"><title>{escape(view.persona_names.get(pid, pid))}: {_num(score)} '
-                           f'({escape(view.t("emotion.n", n=n))})</title></rect>')
-    for i, c in enumerate(cols):
-        if c.measured:
-            m = c.measured
-            cx, cy = x(i), y(m.score)
-            fill = "#ffffff" if m.small_sample else "#0284c7"
-            flag = f" — {escape(view.t('emotion.small_sample'))}" if m.small_sample else ""
-            out.append(f'<g class="measured-point{" small-sample" if m.small_sample else ""}">'
-                       f'<title>{escape(view.t("emotion.measured_curve"))}: {_num(m.score)} '
-                       f'({escape(view.t("emotion.n", n=m.n))}){flag}</title>'
-                       f'<rect x="{_num(cx - 4)}" y="{_num(cy - 4)}" width="8" height="8" fill="{fill}" '
-                       'stroke="#0284c7" stroke-width="1.5" transform="rotate(45 '
-                       f'{_num(cx)} {_num(cy)})"/>'
-                       f'<text x="{_num(cx + 8)}" y="{_num(cy - 6)}" class="n-label" font-size="9" fill="#0369a1">'
-                       f'{escape(view.t("emotion.n", n=m.n))}{" ⚠" if m.small_sample else ""}</text></g>')
-    for i, c in enumerate(cols):
-        if c.score is None or c.step is None or c.step.emotion is None:
-            continue
-        emo = c.step.emotion
-        cx, cy = x(i), y(emo.score)
-        ring = {"assumed": "#ffffff", "reported": "#6366f1", "observed": "#0284c7"}[emo.provenance]
-        classes = ["emotion-point", f"prov-{emo.provenance}"] + (["peak"] if c.peak else []) + (["end"] if c.end else [])
-        out.append(f'<g class="{" ".join(classes)}" data-step="{escape(c.step.id)}">'
-                   f'<title>{escape(c.step.name)}: {_num(emo.score)}{(" — " + escape(emo.word)) if emo.word else ""}'
-                   f' ({escape(view.t("provenance." + emo.provenance))})</title>')
-        if c.peak or c.end:
-            out.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="11" fill="none" stroke="#0f172a" '
-                       'stroke-width="1.5"/>')
-        out.append(f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="6.5" fill="{score_colour(emo.score)}" '
-                   f'stroke="{ring}" stroke-width="1.8"/>')
-        if emo.word:
-            ty = cy + 22 if emo.score >= 0 else cy - 15
-            # a white copy underneath keeps the word legible where curves cross it (no paint-order in WeasyPrint)
-            for extra in ('stroke="#ffffff" stroke-width="3.5" stroke-linejoin="round" class="halo"', ""):
-                out.append(f'<text x="{_num(cx)}" y="{_num(ty)}" text-anchor="middle" font-size="11" '
-                           f'font-weight="600" fill="#1e293b" {extra}>{escape(emo.word)}</text>')
-        tags = [view.t("emotion.peak")] * c.peak + [view.t("emotion.end")] * c.end
-        if tags:
-            out.append(f'<text x="{_num(cx)}" y="{_num(height - 10)}" text-anchor="middle" font-size="10" '
-                       f'font-weight="700" fill="#0f172a" class="peak-end-label">'
-                       f'{"★ " if c.peak else ""}{escape(" · ".join(tags).upper())}{" ⚑" if c.end else ""}</text>')
-        out.append("</g>")
-    out.append("</svg>")
-    return Markup("".join(out))
-
+__all__ = ["emotion_curve", "funnel", "opportunity_matrix", "sankey", "score_colour", "smooth_path"]
 
 def _spread(n: int) -> list[tuple[float, float]]:
     """Offsets for ``n`` markers sharing one cell, so none hides another."""
@@ -245,12 +105,32 @@ def _node_order(view: MapView, flows: list[Flow]) -> list[str]:
             + [u for u in unknown if u in targets])
 
 
-def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float = 280) -> Markup:
+ARC_LEVEL = 20.0  # px between the levels of loop arcs under the Sankey
+
+
+def _arc_levels(spans: list[tuple[float, float]]) -> list[int]:
+    """A level per loop arc so that arcs whose spans overlap never share one (shortest arcs nearest the nodes)."""
+    levels = [0] * len(spans)
+    taken: list[list[tuple[float, float]]] = []
+    for k in sorted(range(len(spans)), key=lambda k: (spans[k][1] - spans[k][0], spans[k][0])):
+        a, b = spans[k]
+        level = 0
+        while level < len(taken) and any(a < d + 24 and c < b + 24 for c, d in taken[level]):
+            level += 1
+        if level == len(taken):
+            taken.append([])
+        taken[level].append((a, b))
+        levels[k] = level
+    return levels
+
+
+def sankey(view: MapView, flows: list[Flow], width: float = 1100, band_h: float = 156) -> Markup:
     """Stage-to-stage flow: nodes left to right in map order, band width ∝ customers.
 
-    Forward flows are bands between nodes; flows back to an earlier stage (loops) are drawn
-    as arcs under the nodes, so rework and repeat visits are visible rather than hidden.
-    Undesigned flows are red.
+    Forward flows are bands between nodes. Flows back to an earlier stage (loops) are drawn as
+    arcs under the nodes, each arc on its own level where spans overlap, and its count sits on
+    the arc between two nodes, where no other arc's leg comes down: rework and repeat visits are
+    visible rather than piled up. Undesigned flows are red.
     """
     order = _node_order(view, flows)
     if not order:
@@ -262,12 +142,18 @@ def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float 
         outflow[f.source] += f.customers
         inflow[f.target] += f.customers
     through = {n: max(inflow[n], outflow[n], 1) for n in order}
-    node_w, pad_top, band_h = 14.0, 34.0, height - 34.0 - 90.0
+    node_w, pad_top = 14.0, 34.0
     scale = band_h / max(through.values())
     gap = (width - 40 - node_w) / max(len(order) - 1, 1)
     nx = {n: 20 + i * gap for i, n in enumerate(order)}
+    backward = [k for k, f in enumerate(flows) if index[f.target] <= index[f.source]]
+    spans = [(nx[flows[k].target], nx[flows[k].source]) for k in backward]
+    levels = dict(zip(backward, _arc_levels(spans), strict=True))
+    arcs_top = pad_top + band_h + 26
+    height = arcs_top + (max(levels.values(), default=-1) + 1) * ARC_LEVEL + (14 if backward else 0)
     out = [f'<svg class="sankey" xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="{_num(height)}" '
-           f'viewBox="0 0 {_num(width)} {_num(height)}" role="img" aria-label="{escape(view.t("flow.title"))}">']
+           f'viewBox="0 0 {_num(width)} {_num(height)}" role="img" aria-label="{escape(view.t("flow.title"))}" '
+           'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
     # bands leave a node ordered by target and enter one ordered by source, so they do not cross needlessly
     out_y: dict[int, float] = {}
     in_y: dict[int, float] = {}
@@ -281,6 +167,7 @@ def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float 
         w = max(flows[k].customers * scale, 1.0)
         in_y[k] = pad_top + offset[flows[k].target] + w / 2
         offset[flows[k].target] += w
+    arc_labels: list[str] = []
     for k, f in enumerate(flows):
         w = max(f.customers * scale, 1.0)
         s, tgt = f.source, f.target
@@ -290,7 +177,7 @@ def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float 
                  + (f" ({escape(view.t('flow.undesigned'))})" if not f.designed else ""))
         cls = "flow" + ("" if f.designed else " undesigned")
         count = escape(format_number(f.customers, view.lang))
-        if index[tgt] > index[s]:
+        if k not in levels:
             x0, x1 = nx[s] + node_w, nx[tgt]
             y0, y1 = out_y[k], in_y[k]
             mx = (x0 + x1) / 2
@@ -301,20 +188,31 @@ def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float 
             if w >= 13:
                 out.append(f'<text x="{_num(mx)}" y="{_num((y0 + y1) / 2 + 4)}" text-anchor="middle" font-size="10" '
                            f'fill="#0f172a">{count}</text>')
-        else:
-            xs_, xt = nx[s] + node_w / 2, nx[tgt] + node_w / 2
-            base = pad_top + max(through[s], through[tgt]) * scale + 6
-            depth = pad_top + band_h + 24 + min(abs(index[s] - index[tgt]), 4) * 12
-            sw = max(min(w, 8.0), 1.5)
-            out.append(f'<path class="{cls} backward" data-source="{escape(s)}" data-target="{escape(tgt)}" '
-                       f'd="M{_num(xs_)},{_num(base)} C{_num(xs_)},{_num(depth)} {_num(xt)},{_num(depth)} '
-                       f'{_num(xt)},{_num(base)}" fill="none" stroke="{colour}" stroke-opacity="0.5" '
-                       f'stroke-width="{_num(sw)}" stroke-linecap="round"><title>{label} '
-                       f'({escape(view.t("flow.backward"))})</title></path>'
-                       f'<path d="M{_num(xt - 5)},{_num(base + 8)} L{_num(xt)},{_num(base)} L{_num(xt + 5)},'
-                       f'{_num(base + 8)}" fill="none" stroke="{colour}" stroke-width="2"/>'
-                       f'<text x="{_num((xs_ + xt) / 2)}" y="{_num(depth - 8)}" text-anchor="middle" font-size="10" '
-                       f'fill="{colour}">↶ {count}</text>')
+            continue
+        level = levels[k]
+        nudge = (level % 3 - 1) * 3.0  # legs of arcs at one node sit side by side, not on top of each other
+        xs_, xt = nx[s] + node_w / 2 + nudge, nx[tgt] + node_w / 2 + nudge
+        ys_, yt = pad_top + through[s] * scale + 3, pad_top + through[tgt] * scale + 3
+        depth = arcs_top + level * ARC_LEVEL
+        r = min(8.0, max((xs_ - xt) / 2, 1.0))
+        sw = max(min(w, 7.0), 1.5)
+        out.append(f'<path class="{cls} backward" data-source="{escape(s)}" data-target="{escape(tgt)}" '
+                   f'd="M{_num(xs_)},{_num(ys_)} V{_num(depth - r)} Q{_num(xs_)},{_num(depth)} {_num(xs_ - r)},'
+                   f'{_num(depth)} H{_num(xt + r)} Q{_num(xt)},{_num(depth)} {_num(xt)},{_num(depth - r)} '
+                   f'V{_num(yt + 6)}" fill="none" stroke="{colour}" stroke-opacity="0.55" stroke-width="{_num(sw)}" '
+                   f'stroke-linejoin="round"><title>{label} ({escape(view.t("flow.backward"))})</title></path>'
+                   f'<path d="M{_num(xt - 4)},{_num(yt + 8)} L{_num(xt)},{_num(yt + 1)} L{_num(xt + 4)},{_num(yt + 8)}" '
+                   f'fill="none" stroke="{colour}" stroke-width="1.8"/>')
+        # the label goes in the gap between two nodes nearest the arc's middle: no leg comes down there
+        gaps = [nx[order[i]] + node_w + (gap - node_w) / 2 for i in range(index[tgt], index[s])]
+        lx = min(gaps, key=lambda g: abs(g - (xs_ + xt) / 2)) if gaps else (xs_ + xt) / 2
+        text = f"↶ {count}"
+        tw = text_width(text, 10, bold=True) + 8
+        arc_labels.append(f'<g class="arc-label"><rect x="{_num(lx - tw / 2)}" y="{_num(depth - 7)}" width="{_num(tw)}" '
+                          f'height="14" rx="7" fill="#ffffff" stroke="{colour}" stroke-width="1"/>'
+                          f'<text x="{_num(lx)}" y="{_num(depth + 3.5)}" text-anchor="middle" font-size="10" '
+                          f'font-weight="700" fill="{colour}">{text}</text></g>')
+    out += arc_labels
     for n in order:
         i = index[n]
         h = through[n] * scale
@@ -323,8 +221,9 @@ def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float 
                    f'width="{_num(node_w)}" height="{_num(h)}" rx="3" fill="{ink}"/>')
         anchor = "start" if i < len(order) - 1 else "end"
         tx = nx[n] if anchor == "start" else nx[n] + node_w
+        name = shorten(view.name_of(n), 11, gap - 8, bold=True) if len(order) > 1 else view.name_of(n)
         out.append(f'<text x="{_num(tx)}" y="14" font-size="11" font-weight="700" fill="#0f172a" '
-                   f'text-anchor="{anchor}">{escape(view.name_of(n))}</text>')
+                   f'text-anchor="{anchor}"><title>{escape(view.name_of(n))}</title>{escape(name)}</text>')
         out.append(f'<text x="{_num(tx)}" y="27" font-size="10" fill="#475569" text-anchor="{anchor}">'
                    f'{escape(format_number(through[n], view.lang))}</text>')
     out.append("</svg>")
@@ -332,29 +231,40 @@ def sankey(view: MapView, flows: list[Flow], width: float = 1100, height: float 
 
 
 def funnel(view: MapView, steps: list[FunnelStep], width: float = 980) -> Markup:
-    """Horizontal bars, longest first, with the share from the start and from the previous step."""
+    """Horizontal bars, longest first, with the share from the start and from the previous step.
+
+    The name column is as wide as the longest name needs (at most a third of the chart), and a
+    name that does not fit is shortened with an ellipsis, never cut at its first letter.
+    """
     if not steps:
         return Markup("")
-    row, label_w, bar_w = 30.0, 220.0, width - 220.0 - 330.0
+    lang = view.lang
+    size, row = 11.0, 30.0
+
+    def figures(s: FunnelStep) -> str:
+        return (f"{format_number(s.customers, lang)} · {format_percent(s.conversion_from_start, lang)} "
+                f"{view.t('funnel.from_start')} · {format_percent(s.conversion_from_previous, lang)} "
+                f"{view.t('funnel.from_previous')}")
+
+    names = [view.name_of(s.step) for s in steps]
+    label_w = min(max(text_width(n, size) for n in names) + 16, width / 3)
+    right_w = max(text_width(figures(s), size) for s in steps) + 12
+    bar_w = max(width - label_w - right_w, 80.0)
     height = row * len(steps) + 8
     top = max(s.customers for s in steps) or 1
     out = [f'<svg class="funnel" xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="{_num(height)}" '
-           f'viewBox="0 0 {_num(width)} {_num(height)}" role="img" aria-label="{escape(view.t("funnel.title"))}">']
-    for i, s in enumerate(steps):
+           f'viewBox="0 0 {_num(width)} {_num(height)}" role="img" aria-label="{escape(view.t("funnel.title"))}" '
+           'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">']
+    for i, (s, name) in enumerate(zip(steps, names, strict=True)):
         y0 = 4 + i * row
         w = max(s.customers / top * bar_w, 2.0)
-        name = view.name_of(s.step)
-        short = name if len(name) <= 34 else name[:33] + "…"
+        short = shorten(name, size, label_w - 12)
         out.append(f'<g class="funnel-step" data-step="{escape(s.step)}"><title>{escape(name)}</title>'
-                   f'<text x="{_num(label_w - 8)}" y="{_num(y0 + row / 2 + 1)}" text-anchor="end" font-size="11" '
+                   f'<text x="{_num(label_w - 8)}" y="{_num(y0 + row / 2 + 1)}" text-anchor="end" font-size="{_num(size)}" '
                    f'fill="#0f172a">{escape(short)}</text>'
                    f'<rect x="{_num(label_w)}" y="{_num(y0 + 3)}" width="{_num(w)}" height="{_num(row - 8)}" rx="3" '
                    f'fill="#0ea5e9" fill-opacity="{_num(0.45 + 0.55 * s.customers / top)}"/>'
-                   f'<text x="{_num(label_w + w + 6)}" y="{_num(y0 + row / 2 + 1)}" font-size="11" fill="#0f172a">'
-                   f'{escape(format_number(s.customers, view.lang))} · '
-                   f'{escape(format_percent(s.conversion_from_start, view.lang))} '
-                   f'{escape(view.t("funnel.from_start"))} · '
-                   f'{escape(format_percent(s.conversion_from_previous, view.lang))} '
-                   f'{escape(view.t("funnel.from_previous"))}</text></g>')
+                   f'<text x="{_num(label_w + w + 6)}" y="{_num(y0 + row / 2 + 1)}" font-size="{_num(size)}" '
+                   f'fill="#0f172a">{escape(figures(s))}</text></g>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -21,6 +21,7 @@ _PATHS: dict[str, str] = {
     "sales": '<circle cx="8" cy="5" r="3"/><path d="M2.5 14.5c.6-3.2 2.8-5 5.5-5s4.9 1.8 5.5 5"/>',
     "partner": '<path d="M1.5 8l3-3 3.5 3 3.5-3 3 3M4.5 5v6M11.5 5v6M6 10.5l2 1.8 2-1.8"/>',
     "review-site": '<path d="M8 1.8l1.9 4 4.3.5-3.2 3 .9 4.3L8 11.4 4.1 13.6 5 9.3 1.8 6.3l4.3-.5z"/>',
+    "print": '<path d="M4.5 6V1.8h7V6M4.5 11.5H2.5v-5.5h11v5.5h-2M4.5 9.5h7v4.7h-7z"/>',
     "in-product": '<rect x="1.5" y="2.5" width="13" height="10" rx="1.2"/><path d="M1.5 5.5h13M4 8.5h4"/>',
 }
 _DEFAULT = '<circle cx="8" cy="8" r="5"/>'

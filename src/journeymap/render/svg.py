@@ -1,15 +1,24 @@
 """The map as one standalone SVG: stages, steps, emotion curve, pain point and moment-of-truth markers.
 
+With an overlay (``--with-data``) it carries the measured figures too: a band of reach, trend,
+conversion, drop-off and time under the steps, the measured emotion curve with its ``n``, and below
+the map the period and size of the data, the flow between stages, the funnel, designed vs observed,
+events not on the map and the notes, all in the map's language.
+
 For slides and wikis that take an image but not HTML. It is plain XML (every text
 escaped), so any SVG viewer or ``xml.etree`` reads it.
 """
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import escape
 
+from journeymap.i18n import format_duration, format_number, format_percent
 from journeymap.model.workspace import Workspace
 from journeymap.render import charts
+from journeymap.render.textfit import shorten
 from journeymap.render.view import SEVERITY_RANK, STAGE_COLOURS, STAGE_INKS, MapView, build_view
 from journeymap.results import MapOverlay
 
@@ -42,18 +51,132 @@ def wrap(text: str, width: int, lines: int) -> list[str]:
     return out
 
 
+def _measured_band(view: MapView, x0: float, y: float) -> tuple[list[str], float]:
+    """Each step's reach, trend, conversion, drop-off (the worst flagged) and median time, under its card."""
+    o = view.overlay
+    if o is None or not o.steps:
+        return [], 0.0
+    lang, t, e = view.lang, view.t, escape
+    rows = [("reach", t("metrics.reach")), ("trend", t("metrics.trend")), ("conversion", t("metrics.conversion")),
+            ("dropoff", t("metrics.dropoff")), ("time", t("metrics.time_short"))]
+    line, height = 13.0, 13.0 * len(rows) + 12
+    out = [f'<text x="{PAD}" y="{y + 16:.0f}" font-size="10" font-weight="700" fill="#0369a1" letter-spacing="0.5">'
+           f'{e(t("lane.measured").upper())}</text>']
+    for i, c in enumerate(view.columns):
+        m = c.metrics
+        if c.step is None:
+            continue
+        x = x0 + i * COL_W
+        fill = "#fee2e2" if m is not None and m.worst_dropoff else "#f0f9ff"
+        out.append(f'<g class="measured" data-step="{e(c.step.id)}"><rect x="{x + 4:.0f}" y="{y:.0f}" '
+                   f'width="{COL_W - 8:.0f}" height="{height:.0f}" rx="6" fill="{fill}"/>')
+        if m is None:
+            out.append(f'<text x="{x + 12:.0f}" y="{y + 18:.0f}" font-size="10" fill="#64748b">'
+                       f'{e(t("metrics.no_data"))}</text></g>')
+            continue
+        values = {
+            "reach": (format_number(m.reach, lang), "#0f172a"),
+            "trend": (("▲ +" if m.trend > 0.02 else "▼ " if m.trend < -0.02 else "► ") + format_percent(m.trend, lang)
+                      if m.trend is not None else "", "#15803d" if (m.trend or 0) > 0.02 else
+                      "#b91c1c" if (m.trend or 0) < -0.02 else "#64748b"),
+            "conversion": (format_percent(m.conversion, lang), "#0f172a"),
+            "dropoff": (("⚠ " if m.worst_dropoff else "") + format_percent(m.dropoff, lang), "#b91c1c"),
+            "time": (format_duration(m.median_seconds, lang), "#0f172a"),
+        }
+        k = 0
+        for key, label in rows:
+            value, ink = values[key]
+            if not value:
+                continue
+            ty = y + 16 + k * line
+            out.append(f'<text x="{x + 12:.0f}" y="{ty:.0f}" font-size="9.5" fill="#64748b">{e(label)}</text>'
+                       f'<text class="metric-{key}" x="{x + COL_W - 12:.0f}" y="{ty:.0f}" font-size="10" '
+                       f'font-weight="700" text-anchor="end" fill="{ink}">{e(value)}</text>')
+            k += 1
+        out.append("</g>")
+    return out, height
+
+
+def _data_panels(view: MapView, width: float, y: float) -> tuple[list[str], float]:
+    """What the overlay measured beyond the steps: period and size, flow between stages, funnel,
+    designed vs observed, events not on the map, notes. Returns the drawing and its height."""
+    o = view.overlay
+    if o is None:
+        return [], 0.0
+    lang, t, e = view.lang, view.t, escape
+    out: list[str] = []
+    top = y
+
+    def heading(text: str) -> None:
+        nonlocal y
+        out.append(f'<text x="{PAD}" y="{y + 14:.0f}" font-size="13" font-weight="700" fill="#0f172a">{e(text)}</text>')
+        y += 24
+
+    def lines(texts: list[str], size: float = 11.0, ink: str = "#334155") -> None:
+        nonlocal y
+        chars = max(int((width - 2 * PAD) / (size * 0.6)), 20)
+        for text in texts:
+            for part in wrap(text, chars, 4):
+                out.append(f'<text x="{PAD}" y="{y + size:.0f}" font-size="{size:g}" fill="{ink}">{e(part)}</text>')
+                y += size + 5
+        y += 6
+
+    heading(t("metrics.title"))
+    lines([" · ".join(view.data_summary())], 12, "#0369a1")
+    chart_w = min(1100.0, width - 2 * PAD)
+    if o.stage_flows:
+        heading(t("flow.title"))
+        chart = charts.sankey(view, o.stage_flows, width=chart_w)
+        out.append(f'<g class="flow-chart" transform="translate({PAD},{y:.0f})">{chart}</g>')
+        y += _svg_height(chart) + 14
+    if o.funnel:
+        heading(t("funnel.title"))
+        chart = charts.funnel(view, o.funnel, width=chart_w)
+        out.append(f'<g class="funnel-chart" transform="translate({PAD},{y:.0f})">{chart}</g>')
+        y += _svg_height(chart) + 14
+    if o.conformance is not None:
+        cf = o.conformance
+        heading(t("conformance.title"))
+        texts = [f"{t('conformance.following')}: {format_percent(cf.journeys_following_design, lang)}",
+                 f"{t('conformance.fitness')}: {format_percent(cf.fitness, lang)}"]
+        texts += [f"{t('conformance.undesigned')}: {view.name_of(f.source)} → {view.name_of(f.target)} "
+                  f"({format_number(f.customers, lang)})" for f in sorted(cf.undesigned, key=lambda f: -f.customers)[:5]]
+        if cf.never_seen_steps:
+            texts.append(f"{t('conformance.never_seen')}: " + ", ".join(view.name_of(s) for s in cf.never_seen_steps))
+        lines(texts)
+    if o.unmatched_events:
+        heading(t("unmatched.title"))
+        shown = sorted(o.unmatched_events, key=lambda ev: -ev[1])[:10]
+        lines([t("unmatched.intro"), *(f"{name}: {format_number(n, lang)}" for name, n in shown)])
+    if o.notes:
+        heading(t("notes.title"))
+        lines([f"• {n}" for n in o.notes])
+    return out, y - top
+
+
+def _svg_height(chart: str) -> float:
+    match = re.search(r'height="([\d.]+)"', chart)
+    return float(match.group(1)) if match else 0.0
+
+
 def svg_from_view(view: MapView) -> str:
-    """Render a prepared :class:`MapView` as an SVG document."""
+    """Render a prepared :class:`MapView` as an SVG document (with the measured figures when it has an overlay)."""
     cols = view.columns
     n = max(len(cols), 1)
     curve_h = 170.0
     y_title, y_stage, y_steps, step_h = PAD, PAD + 46, PAD + 84, 74.0
-    y_curve = y_steps + step_h + 12
-    y_pain = y_curve + curve_h + 8
-    y_mot = y_pain + 40
-    height = y_mot + 44 + PAD
     width = LANE_W + n * COL_W + PAD * 2
     x0 = PAD + LANE_W
+    band, band_h = _measured_band(view, x0, y_steps + step_h + 10)
+    y_curve = y_steps + step_h + 12 + (band_h + 8 if band else 0)
+    y_pain = y_curve + curve_h + 8
+    y_mot = y_pain + 40
+    y_note = y_mot + 44
+    note = view.t("emotion.peak_end_note") + ((" " + view.peak_text() + ".") if view.peak_shared else "")
+    note_lines = wrap(note, max(int((width - 2 * PAD) / 6.6), 40), 3) if view.peaks else []
+    y_data = y_note + 16 * len(note_lines) + 10
+    panels, panels_h = _data_panels(view, width, y_data)
+    height = y_data + panels_h + PAD
     j = view.journey
     e = escape
     out = [
@@ -75,10 +198,12 @@ def svg_from_view(view: MapView) -> str:
         start = next(i for i, c in enumerate(cols) if c.stage_index == span.index)
         x = x0 + start * COL_W
         fill, ink = STAGE_COLOURS[span.index % 7], STAGE_INKS[span.index % 7]
-        out.append(f'<g class="stage" data-stage="{e(span.stage.id)}"><rect x="{x + 2:.0f}" y="{y_stage}" '
-                   f'width="{span.span * COL_W - 4:.0f}" height="30" rx="6" fill="{fill}"/>'
-                   f'<text x="{x + 12:.0f}" y="{y_stage + 20}" font-size="13" font-weight="700" fill="{ink}">'
-                   f'{e(wrap(span.stage.name, int(span.span * COL_W / 8), 1)[0])}</text></g>')
+        name = shorten(span.stage.name, 13, span.span * COL_W - 24, bold=True)
+        out.append(f'<g class="stage" data-stage="{e(span.stage.id)}"><title>{e(span.stage.name)}</title>'
+                   f'<rect x="{x + 2:.0f}" y="{y_stage}" width="{span.span * COL_W - 4:.0f}" height="30" rx="6" '
+                   f'fill="{fill}"/><text x="{x + 12:.0f}" y="{y_stage + 20}" font-size="13" font-weight="700" '
+                   f'fill="{ink}">{e(name)}</text></g>')
+    out += band
     for i, c in enumerate(cols):
         x = x0 + i * COL_W
         ink = STAGE_INKS[c.stage_index % 7]
@@ -115,6 +240,10 @@ def svg_from_view(view: MapView) -> str:
     if any(c.score is not None or c.measured for c in cols):
         out.append(f'<g transform="translate({x0:.0f},{y_curve:.0f})">'
                    f"{charts.emotion_curve(view, cols, COL_W, curve_h)}</g>")
+    for k, line in enumerate(note_lines):
+        out.append(f'<text class="peak-end-note" x="{PAD}" y="{y_note + 12 + k * 16:.0f}" font-size="11" '
+                   f'fill="#475569">{e(line)}</text>')
+    out += panels
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -8,6 +8,8 @@ the templates only lay out and the same numbers feed every output format.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,7 @@ class Column:
     stage_index: int
     step: Step | None
     number: int = 0                      # 1-based position among the steps
+    index: int = 0                       # 0-based position among the columns
     peak: bool = False
     end: bool = False
     metrics: StepMetrics | None = None
@@ -106,7 +109,7 @@ class MapView:
     persona_colours: dict[str, str]
     columns: list[Column]
     lanes: list[Lane]
-    peak: Column | None
+    peaks: list[Column]                  # the most intense steps; more than one when they tie
     end: Column | None
     opportunities: list[Opportunity]
     pains: list[PainRow]
@@ -114,6 +117,22 @@ class MapView:
     step_names: dict[str, str] = field(default_factory=dict)
     stage_names: dict[str, str] = field(default_factory=dict)
     persona_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def peak(self) -> Column | None:
+        """The first peak (there may be more: :attr:`peak_shared`)."""
+        return self.peaks[0] if self.peaks else None
+
+    @property
+    def peak_shared(self) -> bool:
+        return len(self.peaks) > 1
+
+    def peak_text(self) -> str:
+        """What the map says about the peak: its step, or "peak shared by A and B" on a tie."""
+        names = [c.step.name for c in self.peaks if c.step is not None]
+        if len(names) > 1:
+            return self.t("emotion.peak_shared_by", steps=join_names(names, self.lang))
+        return names[0] if names else ""
 
     @property
     def curve_personas(self) -> list[str]:
@@ -127,17 +146,43 @@ class MapView:
     def date(self, value: Any) -> str:
         return format_date(value, self.lang)
 
+    def iso_date(self, value: str) -> str:
+        """An ISO date from the overlay (``2026-01-31``, maybe with a time) as the language writes it."""
+        try:
+            return format_date(dt.date.fromisoformat(value[:10]), self.lang)
+        except ValueError:
+            return value
+
+    def data_summary(self) -> list[str]:
+        """The overlay's period, customers and events as short phrases ("Data from … to …", "1.234 customers")."""
+        o = self.overlay
+        if o is None:
+            return []
+        out = [self.t("metrics.customers", n=format_number(o.customers, self.lang)),
+               self.t("metrics.events", n=format_number(o.events, self.lang))]
+        if o.period:
+            out.insert(0, self.t("metrics.period", start=self.iso_date(o.period[0]), end=self.iso_date(o.period[1])))
+        return out
+
     @property
     def steps(self) -> list[Column]:
         return [c for c in self.columns if c.step is not None]
 
     def chunks(self, size: int | None) -> list[Chunk]:
         """The columns cut into runs of ``size`` (None: one run); stage headers repeat per run."""
+        n = max(len(self.columns), 1)
+        step = size or n
+        return self.chunks_at([(start, min(start + step, n)) for start in range(0, n, step)])
+
+    def chunks_at(self, runs: list[tuple[int, int]]) -> list[Chunk]:
+        """The columns cut at ``runs`` (``[start, end)`` positions, as :mod:`.paging` chooses them).
+
+        ``first``/``last`` are the step numbers a run shows (placeholder columns of empty stages have none).
+        """
         cols = self.columns
-        step = size or max(len(cols), 1)
         out: list[Chunk] = []
-        for start in range(0, max(len(cols), 1), step):
-            part = cols[start:start + step]
+        for start, end in runs:
+            part = cols[start:end]
             spans: list[StageSpan] = []
             for col in part:
                 if spans and spans[-1].index == col.stage_index:
@@ -145,7 +190,8 @@ class MapView:
                 else:
                     continued = start > 0 and col is part[0] and cols[start - 1].stage_index == col.stage_index
                     spans.append(StageSpan(col.stage, col.stage_index, 1, continued))
-            out.append(Chunk(part, spans, start + 1, start + len(part)))
+            numbers = [c.number for c in part if c.step is not None]
+            out.append(Chunk(part, spans, min(numbers, default=0), max(numbers, default=0)))
         return out
 
     def opportunity_target(self, opp: Opportunity) -> str:
@@ -193,17 +239,42 @@ def _has(step: Step, key: str) -> bool:
     return bool(getattr(step, key))
 
 
-def peak_and_end(columns: list[Column]) -> tuple[Column | None, Column | None]:
-    """The peak (largest |score|, earliest on a tie) and the end (last step with an emotion).
+def peak_weight(col: Column) -> float:
+    """How intense a step is for the peak-end rule: ``|score| × (1 + severity / 4 + moment of truth / 5)``.
+
+    The emotion's strength is what a customer remembers; a critical pain point (severity 4 of 4) and a
+    heavy moment of truth (weight 5 of 5) each count it once more, so an emotion of −2 at a critical
+    moment of truth (2 × 3 = 6) outweighs a +2 on a trivial first step (2 × 1 = 2). Without an emotion
+    a step has no intensity: pain alone does not make a felt peak.
+    """
+    if col.score is None or col.step is None:
+        return 0.0
+    severity = max((SEVERITY_RANK[p.severity] for p in col.step.pain_points), default=0)
+    mot = col.step.moment_of_truth or 0
+    return abs(col.score) * (1 + severity / 4 + mot / 5)
+
+
+def peak_and_end(columns: list[Column]) -> tuple[list[Column], Column | None]:
+    """The peak (every step of the largest :func:`peak_weight`: a tie is shared, not settled by order)
+    and the end (the last step with an emotion).
 
     The peak-end rule is about how a journey *feels*, so both are taken among the steps
     that carry an emotion; a final step nobody has scored cannot be the remembered end.
     """
     scored = [c for c in columns if c.score is not None]
     if not scored:
-        return None, None
-    peak = max(scored, key=lambda c: (abs(c.score or 0.0), -c.number))
-    return peak, scored[-1]
+        return [], None
+    weights = [peak_weight(c) for c in scored]
+    best = max(weights)
+    peaks = [c for c, w in zip(scored, weights, strict=True) if best > 0 and math.isclose(w, best, rel_tol=1e-9)]
+    return peaks, scored[-1]
+
+
+def join_names(names: list[str], lang: str) -> str:
+    """``A``, ``A and B``, ``A, B and C`` (``en`` in Dutch)."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {t('list.and', lang)} {names[-1]}"
 
 
 def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None) -> MapView:
@@ -219,6 +290,8 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
         for step in steps:
             number += 1
             columns.append(Column(stage, si, step, number))
+    for i, col in enumerate(columns):
+        col.index = i
     orphans = [s.id for s in journey.steps if s.stage not in {st.id for st in journey.stages}]
     if orphans:  # the workspace check forbids this; guard the renderer against an unchecked workspace
         raise JourneymapError(f"steps {', '.join(orphans)} of journey {journey.id!r} name an unknown stage")
@@ -227,9 +300,9 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
             if col.step is not None:
                 col.metrics = overlay.steps.get(col.step.id)
                 col.measured = overlay.emotions.get(col.step.id)
-    peak, end = peak_and_end(columns)
-    if peak is not None:
-        peak.peak = True
+    peaks, end = peak_and_end(columns)
+    for col in peaks:
+        col.peak = True
     if end is not None:
         end.end = True
 
@@ -250,7 +323,7 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
     pains.sort(key=lambda r: -SEVERITY_RANK[r.pain.severity])
     return MapView(
         lang=lang, journey=journey, personas=personas, persona_colours=colours, columns=columns, lanes=lanes,
-        peak=peak, end=end, opportunities=list(journey.opportunities), pains=pains, overlay=overlay,
+        peaks=peaks, end=end, opportunities=list(journey.opportunities), pains=pains, overlay=overlay,
         step_names={s.id: s.name for s in steps}, stage_names={st.id: st.name for st in journey.stages},
         persona_names={pid: p.name for pid, p in ws.personas.items()},
     )
