@@ -1,18 +1,26 @@
-"""Sentiment of customer texts, Dutch and English, offline: label and score -1..1 per text.
+"""Sentiment and intent of customer texts, Dutch and English, offline: label, score -1..1, intent.
 
 Two backends share one output shape (:class:`Sentiment`):
 
-* :class:`LexiconBackend` (the default): lexicon and rules, no model download. Words and
-  phrases come from the packaged lexicons plus our service-language additions
-  (:mod:`journeymap.voc.lexicon`); rules handle negation ("niet tevreden", "not happy"),
-  intensifiers ("erg traag"), contrast ("prima product, maar de bezorging was een drama" —
-  the clause after "maar" counts more) and exclamation marks. Summed word scores are
-  squashed to -1..1 as VADER does (``s / sqrt(s² + 15)``).
+* :class:`LexiconBackend` (the default): lexicons, service rules and grammar rules, no model
+  download. Words and phrases come from the packaged lexicons plus our service-language
+  additions (:mod:`journeymap.voc.lexicon`); the service-language layer
+  (:mod:`journeymap.voc.service`, a YAML file) recognises what customers describe happening
+  ("nog steeds niets gehoord", "the engineer texted ahead"), irony markers, churn, questions and
+  requests; grammar rules handle negation ("niet tevreden"), intensifiers ("erg traag"),
+  contrast (the clause after "maar"/"but" counts more) and exclamation marks. Summed scores
+  are squashed to -1..1 as VADER does (``s / sqrt(s² + 15)``).
 * :class:`~journeymap.voc.transformer.TransformerBackend`: a local model directory (e.g. a
-  RobBERT sentiment model) run in batches.
+  RobBERT sentiment model) run in batches with PyTorch or ONNX Runtime; the service rules
+  still give the intent.
 
 ``analyze`` detects each text's language first; texts in an unknown language are labelled
-``unknown`` and scored with both lexicons rather than dropped.
+``unknown`` and scored with both languages' lexicons and rules rather than dropped.
+
+Phases of one text: tokens (:func:`~journeymap.voc.lexicon.tokenize`) → one walk over the tokens
+that records every contribution with where it came from (:func:`scan`) → passes that reweigh
+contributions by what else the text says (irony, loyalty, questions and requests, contrast) →
+the summed score, its label and the intent (:mod:`journeymap.voc.intent`).
 """
 
 from __future__ import annotations
@@ -20,11 +28,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
+from journeymap.voc import intent as intents_mod
 from journeymap.voc.language import detect_language
 from journeymap.voc.lexicon import Lexicon, get_lexicon, rules, tokenize
-from journeymap.voc.service import INTENTS, KIND_INTENTS, Hit, Rule, RuleSet, bundled_rules
+from journeymap.voc.service import Hit, RuleSet, ServiceRules, bundled_rules, rules_for
 
 Label = Literal["positive", "negative", "neutral"]
 LABELS: tuple[Label, ...] = ("positive", "negative", "neutral")
@@ -32,42 +42,62 @@ LABELS: tuple[Label, ...] = ("positive", "negative", "neutral")
 #: ``|score|`` below this is neutral. Service texts are mostly factual, so the band is wider than VADER's 0.05.
 NEUTRAL_BAND = 0.25
 _ALPHA = 15.0  # VADER's normalisation constant
-#: An intent needs at least this score (0..1) to be a text's intent; churn wins whenever it reaches it.
-INTENT_THRESHOLD = 0.5
-#: Mood words in a question count this much: "is the premium plan any good?" asks, it does not praise.
-QUESTION_DAMPING = 0.5
-#: Kinds of rule that report something going wrong (praise words before them read as irony).
-_NEGATIVE_EVENTS = frozenset({"failure", "expectation", "churn"})
-#: Kinds whose meaning a negation removes instead of flipping ("I'm not cancelling", "niet om te klagen, maar").
-#: On equal scores: "kunt u mij terugbellen?" is a request more than a question.
-_TIE_ORDER = ("complaint", "request", "question", "praise")
-_DROPPED_WHEN_NEGATED = frozenset({"churn", "cancel", "irony", "loyalty", "question", "request", "neutral"})
+#: Mood words in a question or a request count this much: "is the premium plan any good?" asks, it does
+#: not praise; "stuur mij de juiste factuur" wants something, it does not judge.
+ASKING_DAMPING = 0.5
+#: Factors per contribution kind in a sentence that asks, reproaches or requests. A question damps a
+#: cancellation, a concern and even a failure ("ik heb nog geen track & trace, klopt dat?" checks);
+#: a reproach ("waarom heb ik mijn geld nog niet terug?") and a request ("I want to cancel") do not.
+_DAMPED_WHEN_ASKING: dict[str, dict[str, float]] = {
+    "question": {"": ASKING_DAMPING, "concern": ASKING_DAMPING, "cancel": ASKING_DAMPING, "success": 0.25,
+                 "failure": 0.4, "expectation": 0.4},
+    "reproach": {"success": 0.25},
+    "request": {"": ASKING_DAMPING, "success": 0.25},
+}
+_ASKING_RANK = {"request": 0, "question": 1, "reproach": 2}
+#: Words that may come before an opening exclamation of praise ("Oh brilliant,", "Nou, top hoor").
+_LEAD_INS = frozenset({"oh", "o", "wow", "nou", "ach", "well", "echt", "really", "heel", "ja", "yeah", "just", "zo", "so"})
+#: What may follow an opening exclamation of praise: a pause, or "hoor" ("Knap hoor, …").
+_AFTER_EXCLAMATION = frozenset({",", "!", ".", ":", ";", "hoor", "zeg"})
+#: Clause breaks between a praise word and a failure that make the praise ironic ("Top dat ik nu al …").
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "dat", "that"})
+#: Rule kinds that report something going wrong: praise words beside them read as irony.
+NEGATIVE_EVENTS = frozenset({"failure", "expectation", "churn"})
+#: Kinds whose meaning a negation removes instead of flipping ("I'm not cancelling", "niet om te klagen").
+DROPPED_WHEN_NEGATED = frozenset({"churn", "cancel", "irony", "loyalty", "question", "request", "neutral"})
+#: A loyal customer who complains is disappointed: loyalty then counts this many times its weight, negatively.
+DISAPPOINTED_LOYALTY = -0.8
+_SENTENCE_ENDS = frozenset({".", "!", "?"})
 
 
 @dataclass(frozen=True)
 class Sentiment:
-    """The sentiment of one text, and what the customer wants (``intent``, scores per intent 0..1)."""
+    """The sentiment of one text, and what the customer wants (``intent``, with a 0..1 score per intent)."""
 
     label: Label
     score: float  # -1 (very negative) .. +1 (very positive)
     language: str  # nl, en or unknown
-    intent: str = "none"  # complaint, question, praise, churn, request or none
-    intents: dict[str, float] = field(default_factory=dict, hash=False)
+    intent: str = intents_mod.NO_INTENT  # complaint, question, praise, churn, request or none
+    intents: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
 class Part:
-    """One thing that moved the score, for ``--explain``: the words, what recognised them, the value."""
+    """One thing that moved the score, for ``--explain``: the words, what recognised them, the value.
+
+    ``source`` is "lexicon", "phrase", "negation" or a rule id with its kind ("nl.waiting (failure)");
+    ``notes`` are catalogue keys (:mod:`journeymap.voc.messages`) with the factor they applied.
+    """
 
     words: str
-    source: str  # "lexicon", "phrase", "negation" or a rule id such as "nl.waiting (failure)"
-    value: float  # its final contribution (VADER scale), after the notes below
-    notes: list[str] = field(default_factory=list)
+    source: str
+    value: float  # its final contribution (VADER scale), after the notes
+    notes: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass
 class Explanation:
-    """Why a text got its label: the parts, the rules that fired and the intents."""
+    """Why a text got its label and intent: the parts, the rules that fired (with file:line), the sum."""
 
     text: str
     sentiment: Sentiment
@@ -77,13 +107,11 @@ class Explanation:
 
 
 class Backend(Protocol):
-    """Anything that scores texts; ``languages`` may be given to skip detection."""
-
     def analyze(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Sentiment]: ...
 
 
 def label_for(score: float, band: float = NEUTRAL_BAND) -> Label:
-    """The three-class label of a score."""
+    """Map a -1..1 score onto positive / negative / neutral."""
     if score >= band:
         return "positive"
     if score <= -band:
@@ -91,9 +119,19 @@ def label_for(score: float, band: float = NEUTRAL_BAND) -> Label:
     return "neutral"
 
 
+class _Contribution:
+    """One value found by the walk over the tokens, with what the passes after it need to know."""
+
+    __slots__ = ("end", "kind", "notes", "sentence", "source", "start", "value")
+
+    def __init__(self, start: int, end: int, value: float, kind: str, source: str, sentence: int) -> None:
+        self.start, self.end, self.value, self.kind, self.source, self.sentence = start, end, value, kind, source, sentence
+        self.notes: list[tuple[str, float]] = []
+
+
 @dataclass
 class Scan:
-    """What one pass over a text's tokens found: the summed valence and the rules that fired."""
+    """What one pass over a text's tokens found: the summed valence, the rules that fired, the parts."""
 
     total: float
     hits: list[Hit]
@@ -101,23 +139,17 @@ class Scan:
 
 
 def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explain: bool = False) -> Scan:  # noqa: C901
-    """Phrases and service rules first (longest match), then negation, boosters, contrast, irony, questions.
+    """Service rules and phrases first (longest match), then negation, boosters, contrast; then the passes.
 
-    Every contribution is kept with where it came from (``kinds``: "" for the lexicon, "negation" for a
-    negation that reached no mood word, else the rule's kind), so that the passes after the loop can
-    reweigh it: praise words before a service failure are irony, loyalty beside a complaint is
-    disappointment, mood words in a question are damped, and the clause after "maar"/"but" counts more.
+    Every contribution is kept with its kind ("" for the lexicon, "negation" for a negation that
+    reached no mood word, else the rule's kind) so that :func:`_reweigh` can read the whole text.
     """
-    values: list[float] = []
-    at: list[int] = []  # token position of each value
-    kinds: list[str] = []
-    sentence_of: list[int] = []
-    spans: list[tuple[int, int, str]] = []  # (start, end, source) per value, for explain
+    found: list[_Contribution] = []
     hits: list[Hit] = []
     negated_hits: list[Hit] = []
-    contrast_at = -1
+    contrast_at = -1  # index into found: values before it are before the contrast word
     contrast_tokens: list[int] = []
-    question_sentences: set[int] = set()
+    asking: dict[int, str] = {}  # sentence → "question" ("?", "hoe kan ik") or "request" ("graag", "could you")
     sentence = 0
     negate_left = 0
     weak = False
@@ -132,21 +164,20 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
         if hit is not None:
             kind = hit.rule.kind
             negated = negate_left > 0 and not weak
-            if negated and kind in _DROPPED_WHEN_NEGATED:
+            if negated and kind in DROPPED_WHEN_NEGATED:
                 negated_hits.append(hit)
-                value = 0.0
             else:
                 hits.append(hit)
+                if kind in _ASKING_RANK:
+                    _mark(asking, sentence, kind)
                 value = hit.rule.weight * (rules.NEGATION_SCALAR if negated else 1.0)
-            if value or explain:
-                values.append(value)
-                at.append(i)
-                kinds.append(kind)
-                sentence_of.append(sentence)
-                spans.append((i, hit.end, f"{hit.rule.id} ({kind})" + (", negated" if negated else "")))
+                if value or explain:
+                    found.append(_Contribution(i, hit.end, value, kind, f"{hit.rule.id} ({kind})", sentence))
+                    if negated:
+                        found[-1].notes.append(("note_negated", rules.NEGATION_SCALAR))
             if tok not in rules.CLAUSE_BREAKS:  # a rule on "?" marks the text and lets the break do its work
                 for t in tokens[i:hit.end]:
-                    if t in ("?", "!", "."):
+                    if t in _SENTENCE_ENDS:
                         sentence += 1
                 last = tokens[hit.end - 1]
                 # "still hasn't been paid out": a rule that ends on a negator negates what follows
@@ -155,13 +186,13 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 boost = 0.0
                 i = hit.end
                 continue
-        value: float | None = None  # type: ignore[no-redef]
+        value: float | None = None
         width = 1
         candidates = phrases.get(tok)
         if candidates:
-            for parts, score in candidates:
-                k = len(parts)
-                if tuple(tokens[i:i + k]) == parts:
+            for phrase, score in candidates:
+                k = len(phrase)
+                if tuple(tokens[i:i + k]) == phrase:
                     value, width = score, k
                     break
         if value is None:
@@ -178,7 +209,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                     continue
                 value = lex.standalone.get(tok)
             elif tok in lex.contrast or (tok in rules.COMMA_CONTRAST and i and tokens[i - 1] == ","):
-                contrast_at = len(values)
+                contrast_at = len(found)
                 contrast_tokens.append(i)
                 negate_left = 0
                 boost = 0.0
@@ -188,14 +219,11 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 if tok == "!":
                     exclaim += 1
                 if negate_left > 0 and not weak:
-                    values.append(rules.NEGATED_NEUTRAL)
-                    at.append(i)
-                    kinds.append("negation")
-                    sentence_of.append(sentence)
-                    spans.append((max(0, i - rules.NEGATION_WINDOW), i, "negation"))
+                    found.append(_Contribution(max(0, i - rules.NEGATION_WINDOW), i, rules.NEGATED_NEUTRAL,
+                                               "negation", "negation", sentence))
                 if tok == "?":
-                    question_sentences.add(sentence)
-                if tok in ("?", "!", "."):
+                    _mark(asking, sentence, "question")
+                if tok in _SENTENCE_ENDS:
                     sentence += 1
                 negate_left = 0
                 boost = 0.0
@@ -207,132 +235,126 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                     value = lex.word(tok)
         if value:
             value *= 1.0 + boost
-            if negate_left > 0:
+            negated = negate_left > 0
+            if negated:
                 value *= rules.NEGATION_SCALAR
                 negate_left = 0
-            values.append(value)
-            at.append(i)
-            kinds.append("")
-            sentence_of.append(sentence)
-            spans.append((i, i + width, "phrase" if width > 1 else "lexicon"))
+            found.append(_Contribution(i, i + width, value, "", "phrase" if width > 1 else "lexicon", sentence))
+            if negated:
+                found[-1].notes.append(("note_negated", rules.NEGATION_SCALAR))
             boost = 0.0
         elif negate_left > 0:
             negate_left -= 1
             if (negate_left == 0 or i + width >= n) and not weak:
-                values.append(rules.NEGATED_NEUTRAL)  # "lukt niet", "doet niets": a problem without a mood word
-                at.append(i)
-                kinds.append("negation")
-                sentence_of.append(sentence)
-                spans.append((max(0, i - rules.NEGATION_WINDOW), i + width, "negation"))
+                # "lukt niet", "doet niets": a problem without a mood word
+                found.append(_Contribution(max(0, i - rules.NEGATION_WINDOW), i + width, rules.NEGATED_NEUTRAL,
+                                           "negation", "negation", sentence))
         i += width
-    notes: list[list[str]] = [[] for _ in values] if explain else []
-    if hits:
-        _reweigh(values, at, kinds, sentence_of, hits, contrast_tokens, notes)
-    if question_sentences:
-        for j, k in enumerate(kinds):
-            if k in ("", "cancel") and sentence_of[j] in question_sentences:
-                values[j] *= QUESTION_DAMPING
-                if explain:
-                    notes[j].append(f"in a question × {QUESTION_DAMPING}")
+    if found:
+        _reweigh(found, tokens, hits, contrast_tokens, asking)
     if contrast_at >= 0:
-        for j in range(len(values)):
+        for j, c in enumerate(found):
             factor = rules.CONTRAST_BEFORE if j < contrast_at else rules.CONTRAST_AFTER
-            values[j] *= factor
-            if explain and values[j]:
-                notes[j].append(f"{'before' if j < contrast_at else 'after'} a contrast word × {factor}")
-    total = sum(values)
-    if total and exclaim:
-        total += math.copysign(0.3 * min(exclaim, 3), total)
+            if c.value:
+                c.value *= factor
+                c.notes.append(("note_before_contrast" if j < contrast_at else "note_after_contrast", factor))
+    total = sum(c.value for c in found)
+    bang = math.copysign(0.3 * min(exclaim, 3), total) if total and exclaim else 0.0
+    total += bang
     parts = None
     if explain:
-        parts = [Part(" ".join(tokens[s:e]), src, round(v, 3), notes[j]) for j, ((s, e, src), v)
-                 in enumerate(zip(spans, values, strict=True))]
-        parts += [Part(" ".join(tokens[h.start:h.end]), f"{h.rule.id} ({h.rule.kind}), negated", 0.0,
-                       ["negated: does not count"]) for h in negated_hits if h.rule.kind not in ("neutral",)]
-        if total and exclaim:
-            parts.append(Part("!" * exclaim, "exclamation", round(math.copysign(0.3 * min(exclaim, 3), total), 3)))
+        parts = [Part(" ".join(tokens[c.start:c.end]), c.source, round(c.value, 3), c.notes) for c in found]
+        parts += [Part(" ".join(tokens[h.start:h.end]), f"{h.rule.id} ({h.rule.kind})", 0.0, [("note_negated_off", 0.0)])
+                  for h in negated_hits if h.rule.kind != "neutral"]
+        if bang:
+            parts.append(Part("!" * exclaim, "exclamation", round(bang, 3)))
     return Scan(total, hits, parts)
 
 
-def _reweigh(values: list[float], at: list[int], kinds: list[str], sentence_of: list[int], hits: list[Hit],
-             contrast_tokens: list[int], notes: list[list[str]]) -> None:
-    """Irony and loyalty, which depend on what else the text says (see :func:`scan`)."""
-    hit_kinds = {h.rule.kind for h in hits}
-    success = "success" in hit_kinds
-    failures = [(h.start, j) for j, h in enumerate(hits) if h.rule.kind in _NEGATIVE_EVENTS]
-    explicit = "irony" in hit_kinds and not success
-    complaint = bool(failures) or "irony" in hit_kinds
-    fail_sentences = {}
-    if failures:
-        for j, k in enumerate(kinds):
-            if k in _NEGATIVE_EVENTS and at[j] not in fail_sentences:
-                fail_sentences[at[j]] = sentence_of[j]
-    for j, k in enumerate(kinds):
-        v = values[j]
-        if k == "" and v > 0:
-            ironic = explicit
-            if not ironic and not success:
-                for pos, sent in fail_sentences.items():
-                    if pos > at[j] and sent - sentence_of[j] <= 1 and not any(at[j] < c < pos for c in contrast_tokens):
-                        ironic = True
-                        break
-            if ironic:
-                values[j] = -v
-                if notes:
-                    notes[j].append("praise beside a service failure or irony marker: read as irony")
-        elif k == "irony" and success:
-            values[j] = 0.0
-            if notes:
-                notes[j].append("the message also praises a service event: not irony")
-        elif k == "loyalty" and complaint:
-            values[j] = -0.8 * abs(v)
-            if notes:
-                notes[j].append("a loyal customer who complains: disappointment")
+def _mark(asking: dict[int, str], sentence: int, mode: str) -> None:
+    """A sentence reproaches more than it asks, and asks more than it requests."""
+    if _ASKING_RANK[mode] > _ASKING_RANK.get(asking.get(sentence, ""), -1):
+        asking[sentence] = mode
 
 
-def raw_valence(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None) -> float:
-    """The summed valence of a token list (VADER scale); see :func:`scan`."""
-    return scan(tokens, lex, ruleset).total
+def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], contrast_tokens: list[int],
+             asking: dict[int, str]) -> None:
+    """The passes that read the whole text: irony, loyalty, questions and requests.
+
+    * **irony**, in a text that describes nothing that went well: praise words count as complaints
+      when the text has an irony marker ("ja hoor", "as always", 🙄); when a service failure follows
+      them in the same sentence after a clause break and no contrast word ("Wonderful service, nobody
+      answers the phone", "Echt top dat ik nu al vijf dagen zonder tv zit"); and an opening
+      exclamation of praise ("Brilliant,", "Knap hoor,") when anything negative follows it in the
+      same or the next sentence ("Geweldig. Weer geen monteur."). Praise about a failure ("clear
+      communication about the delay") or after it stays praise;
+    * an irony marker beside a described success is no irony ("super, binnen een uur geregeld 😉");
+    * **loyalty** in a complaint is disappointment ("al 20 jaar klant en nu dit");
+    * mood words, mild concerns and cancellations in a **question or request** count
+      :data:`ASKING_DAMPING` times, described successes a quarter ("can I return it within 30 days?"
+      asks about speed, it does not praise it); failures count in full ("why is it taking so long?").
+    """
+    kinds = {h.rule.kind for h in hits}
+    success = "success" in kinds
+    explicit = "irony" in kinds and not success
+    failures = [c for c in found if c.kind in NEGATIVE_EVENTS and c.value < 0]
+    negatives = [c for c in found if c.value < 0 and c.kind in ("", "negation", *NEGATIVE_EVENTS)]
+    complaint = bool(failures) or "irony" in kinds
+    for c in found:
+        if c.kind == "" and c.value > 0 and not success and (explicit or _ironic(c, tokens, failures, negatives,
+                                                                                 contrast_tokens)):
+            c.value = -c.value
+            c.notes.append(("note_irony", -1.0))
+        elif c.sentence in asking and c.kind in _DAMPED_WHEN_ASKING[asking[c.sentence]]:
+            factor = _DAMPED_WHEN_ASKING[asking[c.sentence]][c.kind]
+            c.value *= factor
+            c.notes.append(("note_question" if asking[c.sentence] == "question" else "note_request", factor))
+        elif c.kind == "irony" and success:
+            c.value = 0.0
+            c.notes.append(("note_not_irony", 0.0))
+        elif c.kind == "loyalty" and complaint:
+            c.value = DISAPPOINTED_LOYALTY * abs(c.value)
+            c.notes.append(("note_disappointed", DISAPPOINTED_LOYALTY))
+
+
+def _ironic(praise: _Contribution, tokens: list[str], failures: list[_Contribution], negatives: list[_Contribution],
+            contrast_tokens: list[int]) -> bool:
+    """Whether a praise word is ironic (see :func:`_reweigh`): followed, without a contrast word between, by a
+    failure after a clause break in its sentence, or, as an opening exclamation, by anything negative."""
+    def clear(other: _Contribution) -> bool:
+        return other.start >= praise.end and not any(praise.start < c < other.start for c in contrast_tokens)
+
+    if _opening_exclamation(praise, tokens):
+        return any(clear(o) and o.sentence in (praise.sentence, praise.sentence + 1) for o in negatives)
+    return any(clear(f) and f.sentence == praise.sentence
+               and any(t in _CLAUSE_BREAKS for t in tokens[praise.end:f.start]) for f in failures)
+
+
+def _opening_exclamation(praise: _Contribution, tokens: list[str]) -> bool:
+    """A praise word that opens its sentence (after lead-ins such as "oh") and is followed by a pause."""
+    i = praise.start
+    while i > 0 and tokens[i - 1] not in _SENTENCE_ENDS:
+        if tokens[i - 1] not in _LEAD_INS:
+            return False
+        i -= 1
+    return praise.end >= len(tokens) or tokens[praise.end] in _AFTER_EXCLAMATION
 
 
 def normalise(total: float) -> float:
-    """Squash a summed valence onto -1..1."""
+    """Squash a summed valence onto -1..1 (VADER's normalisation)."""
     return total / math.sqrt(total * total + _ALPHA) if total else 0.0
-
-
-def intent_scores(hits: Iterable[Hit], score: float, band: float = NEUTRAL_BAND) -> tuple[str, dict[str, float]]:
-    """The intent of a text and a 0..1 score per intent, from the rules that fired and the sentiment score.
-
-    Each rule adds to the intents of its kind (:data:`~journeymap.voc.service.KIND_INTENTS`); a negative
-    score adds to complaint and a positive one to praise. Sums are squashed with ``1 − e^(−x)``. Churn is
-    the intent whenever it reaches :data:`INTENT_THRESHOLD` (it is the message a service team must not
-    miss); otherwise the highest intent that reaches it, complaint first on a tie, else ``none``.
-    """
-    raw = dict.fromkeys(INTENTS, 0.0)
-    for h in hits:
-        for intent, w in KIND_INTENTS[h.rule.kind].items():
-            raw[intent] += w
-    if score <= -band:
-        raw["complaint"] += 1.5 * -score
-    elif score >= band:
-        raw["praise"] += 1.5 * score
-    scores = {k: round(1.0 - math.exp(-v), 3) for k, v in raw.items()}
-    if scores["churn"] >= INTENT_THRESHOLD:
-        return "churn", scores
-    best = max(_TIE_ORDER, key=lambda k: scores[k])
-    return (best if scores[best] >= INTENT_THRESHOLD else "none"), scores
 
 
 class LexiconBackend:
     """The default, offline backend: lexicons, service rules and grammar rules (see the module docstring).
 
-    ``rules`` are the service-language rules (default: the bundled ones; :func:`backend_for` adds a
-    workspace's ``sentiment-rules.yaml``).
+    ``service_rules``: the service-language rules (default: the bundled ones; :func:`backend_for`
+    merges a workspace's ``sentiment-rules.yaml`` on top).
     """
 
-    def __init__(self, neutral_band: float = NEUTRAL_BAND, rules: list[Rule] | None = None) -> None:
+    def __init__(self, neutral_band: float = NEUTRAL_BAND, service_rules: ServiceRules | None = None) -> None:
         self.neutral_band = neutral_band
-        self.rules = list(rules) if rules is not None else bundled_rules()
+        self.service_rules = service_rules if service_rules is not None else bundled_rules()
         self._rulesets: dict[str, RuleSet] = {}
 
     def ruleset(self, language: str) -> RuleSet:
@@ -340,34 +362,35 @@ class LexiconBackend:
         key = language if language in ("nl", "en") else "unknown"
         found = self._rulesets.get(key)
         if found is None:
-            found = self._rulesets[key] = RuleSet.build(key, self.rules)
+            found = self._rulesets[key] = self.service_rules.ruleset(key)
         return found
+
+    def _result(self, result: Scan, lang: str) -> Sentiment:
+        value = round(normalise(result.total), 4)
+        label = label_for(value, self.neutral_band)
+        scores = intents_mod.intent_scores(result.hits, value)
+        return Sentiment(label, value, lang, intents_mod.decide(scores, label), scores)
 
     def score(self, text: str, language: str | None = None) -> Sentiment:
         """The sentiment and intent of one text; ``language`` (nl/en) skips detection."""
         lang = language or detect_language(text)
-        result = scan(tokenize(text), get_lexicon(lang), self.ruleset(lang))
-        value = normalise(result.total)
-        intent, intents = intent_scores(result.hits, value, self.neutral_band)
-        return Sentiment(label_for(value, self.neutral_band), round(value, 4), lang, intent, intents)
+        return self._result(scan(tokenize(text), get_lexicon(lang), self.ruleset(lang)), lang)
 
     def explain(self, text: str, language: str | None = None) -> Explanation:
-        """Which words, phrases and rules decided the label of ``text``."""
+        """Which words, phrases and rules decided the label and intent of ``text``."""
         lang = language or detect_language(text)
         result = scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), explain=True)
-        value = normalise(result.total)
-        intent, intents = intent_scores(result.hits, value, self.neutral_band)
-        res = Sentiment(label_for(value, self.neutral_band), round(value, 4), lang, intent, intents)
-        return Explanation(text, res, result.parts or [], sorted({f"{h.rule.id} ({h.rule.source})"
-                                                                  for h in result.hits}), round(result.total, 3))
+        fired = sorted({f"{h.rule.id} ({h.rule.kind}) {h.rule.source}" for h in result.hits})
+        return Explanation(text, self._result(result, lang), result.parts or [], fired, round(result.total, 3))
 
-    def intents(self, text: str, language: str, score: float) -> tuple[str, dict[str, float]]:
-        """The intent of ``text`` given a sentiment ``score`` from another backend (the rules still read it)."""
+    def intent_for(self, text: str, language: str, label: Label, score: float) -> tuple[str, dict[str, float]]:
+        """The intent of ``text`` given another backend's label and score (the service rules still read it)."""
         result = scan(tokenize(text), get_lexicon(language), self.ruleset(language))
-        return intent_scores(result.hits, score, self.neutral_band)
+        scores = intents_mod.intent_scores(result.hits, score)
+        return intents_mod.decide(scores, label), scores
 
     def analyze(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Sentiment]:
-        """The sentiment of many texts."""
+        """The sentiment and intent of many texts."""
         langs: Iterable[str | None] = languages if languages is not None else [None] * len(texts)
         return [self.score(t, lang) for t, lang in zip(texts, langs, strict=True)]
 
@@ -376,7 +399,7 @@ _DEFAULT: LexiconBackend | None = None
 
 
 def default_backend() -> LexiconBackend:
-    """A shared :class:`LexiconBackend`."""
+    """A shared :class:`LexiconBackend` with the bundled rules."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = LexiconBackend()
@@ -385,7 +408,7 @@ def default_backend() -> LexiconBackend:
 
 def analyze(texts: Sequence[str], languages: Sequence[str | None] | None = None,
             backend: Backend | None = None) -> list[Sentiment]:
-    """Label and score texts with ``backend`` (default: the offline lexicon backend)."""
+    """Label, score and intent of texts with ``backend`` (default: the offline lexicon backend)."""
     return (backend or default_backend()).analyze(texts, languages)
 
 
@@ -394,19 +417,21 @@ def sentiment(text: str, language: str | None = None) -> Sentiment:
     return default_backend().score(text, language)
 
 
-def backend_for(model_dir: str | None = None, batch_size: int = 32) -> Backend:
-    """The lexicon backend, or the transformer backend for a local model directory."""
+def backend_for(model_dir: str | None = None, batch_size: int = 32, rules_files: Sequence[Path] = (),
+                runtime: str = "auto") -> Backend:
+    """The lexicon backend (with ``rules_files`` merged on the bundled service rules), or the transformer
+    backend for a local model directory (``runtime``: torch, onnx or auto), whose intents come from
+    the same rules."""
+    lexicon = LexiconBackend(service_rules=rules_for(rules_files)) if rules_files else default_backend()
     if not model_dir:
-        return default_backend()
+        return lexicon
     from journeymap.voc.transformer import TransformerBackend
 
-    return TransformerBackend(model_dir, batch_size=batch_size)
+    return TransformerBackend(model_dir, batch_size=batch_size, runtime=runtime, rules=lexicon)
 
 
 def read_texts(path: str) -> list[str]:
     """Texts to score from a file, one per line (empty lines skipped); a clear error when unreadable."""
-    from pathlib import Path
-
     from journeymap.errors import JourneymapError
 
     try:
