@@ -60,7 +60,7 @@ def intent_scores(hits: Iterable[Hit], score: float) -> dict[str, float]:
         raw["complaint"] += SENTIMENT_WEIGHT * -score
     elif score > 0:
         raw["praise"] += SENTIMENT_WEIGHT * score
-    return {k: squash(v) for k, v in raw.items()}
+    return {k: round(1.0 - math.exp(-v), 3) if v > 0 else 0.0 for k, v in raw.items()}
 
 
 def decide(scores: Mapping[str, float], label: str) -> str:

@@ -160,7 +160,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
     i = 0
     while i < n:
         tok = tokens[i]
-        hit = ruleset.match_at(tokens, i) if ruleset is not None else None
+        hit = ruleset.match_at(tokens, i) if ruleset is not None and ruleset.may_match(tokens, i) else None
         if hit is not None:
             kind = hit.rule.kind
             negated = negate_left > 0 and not weak
@@ -250,7 +250,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 found.append(_Contribution(max(0, i - rules.NEGATION_WINDOW), i + width, rules.NEGATED_NEUTRAL,
                                            "negation", "negation", sentence))
         i += width
-    if found:
+    if hits or asking or (len(found) > 1 and any(c.value > 0 for c in found) and any(c.value < 0 for c in found)):
         _reweigh(found, tokens, hits, contrast_tokens, asking)
     if contrast_at >= 0:
         for j, c in enumerate(found):

@@ -217,16 +217,27 @@ def _match(elements: tuple[Element, ...], k: int, tokens: list[str], i: int) -> 
     return i
 
 
+_NUMBER = "#"
+START_PAIR, START_WORD, START_NUMBER = 0, 1, 2
+
+
 @dataclass
 class RuleSet:
-    """The compiled rules of one language, indexed by the first word of each pattern."""
+    """The compiled rules of one language, indexed for speed (the scorer asks at every token).
+
+    A pattern whose second element is a plain word list is indexed by its first two words
+    (``by_pair``), so that most tokens are rejected by one dictionary look-up; the others are
+    indexed by their first word (``by_word``), first-word prefix (``by_prefix``) or as starting
+    with a number (the key ``#``).
+    """
 
     language: str
     rules: list[Rule]
     by_word: dict[str, list[Pattern]] = field(default_factory=dict)
+    by_pair: dict[tuple[str, str], list[Pattern]] = field(default_factory=dict)
     by_prefix: dict[str, list[Pattern]] = field(default_factory=dict)
-    by_number: list[Pattern] = field(default_factory=list)  # patterns that start with '#'
     prefix_lengths: tuple[int, ...] = ()
+    _starts: dict[str, int] = field(default_factory=dict, repr=False)  # token → START_* (remembered)
 
     @classmethod
     def build(cls, language: str, rules: Iterable[Rule], words: dict[str, dict[str, WordClass]]) -> RuleSet:
@@ -237,37 +248,71 @@ class RuleSet:
             for text in rule.patterns:
                 pattern = Pattern(rule, text, parse_pattern(text, words.get(rule.language, {})))
                 what, first_words, prefixes = pattern.elements[0]
-                if what == "#":
-                    out.by_number.append(pattern)
-                for w in first_words:
-                    out.by_word.setdefault(w, []).append(pattern)
-                for p in prefixes:
-                    out.by_prefix.setdefault(p, []).append(pattern)
-        for entries in [*out.by_word.values(), *out.by_prefix.values(), out.by_number]:
+                firsts = [_NUMBER] if what == "#" else list(first_words)
+                second = pattern.elements[1] if len(pattern.elements) > 1 else None
+                pairable = second is not None and second[0] == "w" and not second[2]
+                for w in firsts:
+                    if pairable and second is not None:
+                        for w2 in second[1]:
+                            out.by_pair.setdefault((w, w2), []).append(pattern)
+                    else:
+                        out.by_word.setdefault(w, []).append(pattern)
+                for pre in prefixes:
+                    out.by_prefix.setdefault(pre, []).append(pattern)
+        for entries in [*out.by_word.values(), *out.by_pair.values(), *out.by_prefix.values()]:
             entries.sort(key=lambda p: -len(p.elements))  # longer patterns first
         out.prefix_lengths = tuple(sorted({len(p) for p in out.by_prefix}))
         return out
 
+    def starts(self, tok: str) -> int:
+        """Whether a pattern can start at ``tok``: :data:`START_NONE`, :data:`START_WORD` (a pattern indexed by
+        this word alone or by a prefix), :data:`START_PAIR` (only with the right next word) or :data:`START_NUMBER`
+        (a number: ask with the next word). Remembered per token, as most tokens start nothing."""
+        found = self._starts.get(tok)
+        if found is None:
+            if tok in self.by_word or any(tok[:k] in self.by_prefix for k in self.prefix_lengths):
+                found = START_WORD
+            elif tok.isdigit() or tok in NUMBER_WORDS:
+                found = START_WORD if _NUMBER in self.by_word else START_NUMBER
+            else:
+                found = START_PAIR
+            if len(self._starts) < 500_000:
+                self._starts[tok] = found
+        return found
+
+    def may_match(self, tokens: list[str], i: int) -> bool:
+        """A cheap test before :meth:`match_at`: can any pattern match at token ``i``?"""
+        how = self.starts(tokens[i])
+        if how == START_WORD:
+            return True
+        if i + 1 >= len(tokens):
+            return False
+        pair = (tokens[i], tokens[i + 1])
+        return pair in self.by_pair or (how == START_NUMBER and (_NUMBER, pair[1]) in self.by_pair)
+
     def match_at(self, tokens: list[str], i: int) -> Hit | None:
         """The longest pattern that matches at token ``i``, or None (the first written wins a tie)."""
         tok = tokens[i]
-        candidates = self.by_word.get(tok)
-        if self.prefix_lengths:
-            for k in self.prefix_lengths:
-                if k > len(tok):
-                    break
-                more = self.by_prefix.get(tok[:k])
-                if more:
-                    candidates = (candidates or []) + more
-        if self.by_number and (tok.isdigit() or tok in NUMBER_WORDS):
-            candidates = (candidates or []) + self.by_number
-        if not candidates:
-            return None
+        key = _NUMBER if tok.isdigit() or tok in NUMBER_WORDS else None
         best: Hit | None = None
-        for pattern in candidates:
-            end = _match(pattern.elements, 1, tokens, i + 1)
-            if end >= 0 and (best is None or end > best.end):
-                best = Hit(pattern.rule, pattern.text, i, end)
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        for first in (tok, key) if key else (tok,):
+            if nxt is not None:
+                for pattern in self.by_pair.get((first, nxt), ()):
+                    end = _match(pattern.elements, 2, tokens, i + 2)
+                    if end >= 0 and (best is None or end > best.end):
+                        best = Hit(pattern.rule, pattern.text, i, end)
+            for pattern in self.by_word.get(first, ()):
+                end = _match(pattern.elements, 1, tokens, i + 1)
+                if end >= 0 and (best is None or end > best.end):
+                    best = Hit(pattern.rule, pattern.text, i, end)
+        for k in self.prefix_lengths:
+            if k > len(tok):
+                break
+            for pattern in self.by_prefix.get(tok[:k], ()):
+                end = _match(pattern.elements, 1, tokens, i + 1)
+                if end >= 0 and (best is None or end > best.end):
+                    best = Hit(pattern.rule, pattern.text, i, end)
         return best
 
 
