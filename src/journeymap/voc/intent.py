@@ -38,6 +38,8 @@ KIND_INTENTS: dict[str, dict[str, float]] = {
     "reproach": {"complaint": 0.3},
     "question": {"question": 1.2},
     "request": {"request": 1.2},
+    "condition": {},
+    "notice": {},
     "neutral": {},
 }
 #: How much a sentiment score adds to complaint (negative) or praise (positive), per unit of |score|:

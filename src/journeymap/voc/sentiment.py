@@ -49,7 +49,7 @@ ASKING_DAMPING = 0.5
 #: cancellation, a concern and even a failure ("ik heb nog geen track & trace, klopt dat?" checks);
 #: a reproach ("waarom heb ik mijn geld nog niet terug?") and a request ("I want to cancel") do not.
 _DAMPED_WHEN_ASKING: dict[str, dict[str, float]] = {
-    "question": {"": ASKING_DAMPING, "concern": ASKING_DAMPING, "cancel": ASKING_DAMPING, "success": 0.25,
+    "question": {"": 0.4, "concern": ASKING_DAMPING, "cancel": ASKING_DAMPING, "success": 0.25,
                  "failure": 0.4, "expectation": 0.4},
     "reproach": {"success": 0.25},
     "request": {"": ASKING_DAMPING, "success": 0.25},
@@ -64,7 +64,13 @@ _CLAUSE_BREAKS = frozenset({",", ";", ":", "dat", "that"})
 #: Rule kinds that report something going wrong: praise words beside them read as irony.
 NEGATIVE_EVENTS = frozenset({"failure", "expectation", "churn"})
 #: Kinds whose meaning a negation removes instead of flipping ("I'm not cancelling", "niet om te klagen").
-DROPPED_WHEN_NEGATED = frozenset({"churn", "cancel", "irony", "loyalty", "question", "request", "neutral"})
+DROPPED_WHEN_NEGATED = frozenset({"churn", "cancel", "irony", "loyalty", "question", "request", "neutral", "notice",
+                                  "condition"})
+#: Kinds a negation before them does not change: a failure is often told with one ("no heating since the weekend").
+KEPT_WHEN_NEGATED = frozenset({"failure", "expectation", "concern", "reproach"})
+#: What churn and cancel phrases count for sentiment beside a notice (a date, a move abroad): an
+#: administrative notice ("graag opzeggen per 1 maart") keeps its churn intent but is no complaint.
+NOTICE_FACTOR = 0.2
 #: A loyal customer who complains is disappointed: loyalty then counts this many times its weight, negatively.
 DISAPPOINTED_LOYALTY = -0.8
 _SENTENCE_ENDS = frozenset({".", "!", "?"})
@@ -163,7 +169,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
         hit = ruleset.match_at(tokens, i) if ruleset is not None and ruleset.may_match(tokens, i) else None
         if hit is not None:
             kind = hit.rule.kind
-            negated = negate_left > 0 and not weak
+            negated = negate_left > 0 and not weak and kind not in KEPT_WHEN_NEGATED
             if negated and kind in DROPPED_WHEN_NEGATED:
                 negated_hits.append(hit)
             else:
@@ -171,7 +177,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 if kind in _ASKING_RANK:
                     _mark(asking, sentence, kind)
                 value = hit.rule.weight * (rules.NEGATION_SCALAR if negated else 1.0)
-                if value or explain:
+                if value or explain or kind == "condition":
                     found.append(_Contribution(i, hit.end, value, kind, f"{hit.rule.id} ({kind})", sentence))
                     if negated:
                         found[-1].notes.append(("note_negated", rules.NEGATION_SCALAR))
@@ -290,6 +296,10 @@ def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], con
       communication about the delay") or after it stays praise;
     * an irony marker beside a described success is no irony ("super, binnen een uur geregeld 😉");
     * **loyalty** in a complaint is disappointment ("al 20 jaar klant en nu dit");
+    * a **success after an expectation or an if-clause** in its sentence was promised or is hypothetical,
+      not delivered ("was supposed to be paid back within ten days", "if it isn't fixed within a day"): it
+      counts nothing;
+    * beside a **notice** (a date, a move abroad) churn and cancel phrases count :data:`NOTICE_FACTOR`;
     * mood words, mild concerns and cancellations in a **question or request** count
       :data:`ASKING_DAMPING` times, described successes a quarter ("can I return it within 30 days?"
       asks about speed, it does not praise it); failures count in full ("why is it taking so long?").
@@ -300,6 +310,9 @@ def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], con
     failures = [c for c in found if c.kind in NEGATIVE_EVENTS and c.value < 0]
     negatives = [c for c in found if c.value < 0 and c.kind in ("", "negation", *NEGATIVE_EVENTS)]
     complaint = bool(failures) or "irony" in kinds
+    notice = "notice" in kinds
+    # the first expectation or if-clause per sentence: a success after it was promised or is hypothetical
+    promised = {c.sentence: c.start for c in reversed(found) if c.kind in ("expectation", "condition")}
     for c in found:
         if c.kind == "" and c.value > 0 and not success and (explicit or _ironic(c, tokens, failures, negatives,
                                                                                  contrast_tokens)):
@@ -309,6 +322,12 @@ def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], con
             factor = _DAMPED_WHEN_ASKING[asking[c.sentence]][c.kind]
             c.value *= factor
             c.notes.append(("note_question" if asking[c.sentence] == "question" else "note_request", factor))
+        elif c.kind == "success" and c.start > promised.get(c.sentence, len(tokens)):
+            c.value = 0.0
+            c.notes.append(("note_promised", 0.0))
+        elif c.kind in ("churn", "cancel") and notice:
+            c.value *= NOTICE_FACTOR
+            c.notes.append(("note_notice", NOTICE_FACTOR))
         elif c.kind == "irony" and success:
             c.value = 0.0
             c.notes.append(("note_not_irony", 0.0))

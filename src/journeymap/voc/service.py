@@ -22,7 +22,8 @@ Pattern syntax, one pattern per string, elements separated by spaces:
   an alternative (``@duur|jaar``);
 * ``_`` any one word; ``!a|b`` any one word but these (``zou !u|jullie … komen``);
 * ``#`` a number (``3``, ``drie``, ``three``, ``een``, ``a``);
-* ``...`` a gap of up to :data:`GAP` words that does not cross the end of a sentence.
+* ``...`` a gap of up to :data:`GAP` words that crosses neither the end of a sentence nor a negation
+  ("belde ... terug" does not read "belde niet terug").
 
 A pattern must start with a word, a class or ``#`` (not ``_``, ``!…`` or ``...``) and may not end
 with a gap.
@@ -53,12 +54,16 @@ KINDS: dict[str, float] = {
     "reproach": 0.0,      # a why-question: a failure in it counts in full ("waarom duurt het zo lang?")
     "question": 0.0,      # a question about the service
     "request": 0.0,       # a request ("graag", "could you")
+    "condition": 0.0,     # an if-clause: a success after it in its sentence is hypothetical
+    "notice": 0.0,        # a date or an outside reason: churn and cancel beside it are an administrative notice
     "neutral": 0.0,       # a phrase that is neutral in service talk, shielding its words from the lexicon
 }
 #: The longest gap ``...`` stands for, in words.
 GAP = 4
 #: Sentence ends: a gap never crosses them.
 SENTENCE_ENDS = frozenset({".", "!", "?"})
+#: Negations: a gap never crosses them either (write them into the pattern where they belong).
+GAP_STOPS = SENTENCE_ENDS | {"niet", "geen", "nooit", "not", "no", "never", "cannot"}
 NUMBER_WORDS = frozenset({
     "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf", "twaalf", "vijftien",
     "twintig", "dertig", "veertig", "vijftig", "honderd", "anderhalf", "anderhalve", "paar", "enkele", "meerdere",
@@ -204,7 +209,8 @@ def _match(elements: tuple[Element, ...], k: int, tokens: list[str], i: int) -> 
         element = elements[k]
         if element[0] == "...":
             for gap in range(GAP + 1):
-                if gap and (i + gap - 1 >= n or tokens[i + gap - 1] in SENTENCE_ENDS):
+                stop = tokens[i + gap - 1] if gap and i + gap - 1 < n else ""
+                if gap and (i + gap - 1 >= n or stop in GAP_STOPS or stop.endswith("n't")):
                     break
                 end = _match(elements, k + 1, tokens, i + gap)
                 if end >= 0:
