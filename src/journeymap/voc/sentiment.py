@@ -57,6 +57,8 @@ _DAMPED_WHEN_ASKING: dict[str, dict[str, float]] = {
 _ASKING_RANK = {"request": 0, "question": 1, "reproach": 2}
 #: Words that may come before an opening exclamation of praise ("Oh brilliant,", "Nou, top hoor").
 _LEAD_INS = frozenset({"oh", "o", "wow", "nou", "ach", "well", "echt", "really", "heel", "ja", "yeah", "just", "zo", "so"})
+#: Determiners: a praise word after one describes a thing ("Een fijne, persoonlijke service"), it exclaims nothing.
+_DETERMINERS = frozenset({"een", "de", "het", "dit", "deze", "die", "zo'n", "a", "an", "the", "this", "that", "such"})
 #: What may follow an opening exclamation of praise: a pause, or "hoor" ("Knap hoor, …").
 _AFTER_EXCLAMATION = frozenset({",", "!", ".", ":", ";", "hoor", "zeg"})
 #: Clause breaks between a praise word and a failure that make the praise ironic ("Top dat ik nu al …").
@@ -214,7 +216,8 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                     i += 1
                     continue
                 value = lex.standalone.get(tok)
-            elif tok in lex.contrast or (tok in rules.COMMA_CONTRAST and i and tokens[i - 1] == ","):
+            elif (tok in lex.contrast and not (i + 1 < n and tokens[i + 1] in rules.NOT_CONTRAST_BEFORE)) or (
+                    tok in rules.COMMA_CONTRAST and i and tokens[i - 1] == ","):
                 contrast_at = len(found)
                 contrast_tokens.append(i)
                 negate_left = 0
@@ -346,14 +349,17 @@ def _ironic(praise: _Contribution, tokens: list[str], failures: list[_Contributi
     if _opening_exclamation(praise, tokens):
         return any(clear(o) and o.sentence in (praise.sentence, praise.sentence + 1) for o in negatives)
     return any(clear(f) and f.sentence == praise.sentence
-               and any(t in _CLAUSE_BREAKS for t in tokens[praise.end:f.start]) for f in failures)
+               and any(t in _CLAUSE_BREAKS for t in tokens[praise.end:f.end - 1]) for f in failures)
 
 
 def _opening_exclamation(praise: _Contribution, tokens: list[str]) -> bool:
-    """A praise word that opens its sentence (after lead-ins such as "oh") and is followed by a pause."""
-    i = praise.start
+    """A praise word among the first two words of its sentence (a phrase: the first), not counting lead-ins
+    such as "oh", and followed by a pause: "Brilliant,", "Echt klantvriendelijk hoor,", "Really customer
+    friendly,"; not after a determiner ("Een fijne, persoonlijke service")."""
+    i, words = praise.start, 0
     while i > 0 and tokens[i - 1] not in _SENTENCE_ENDS:
-        if tokens[i - 1] not in _LEAD_INS:
+        words += tokens[i - 1] not in _LEAD_INS
+        if words > (1 if praise.end - praise.start == 1 else 0) or tokens[i - 1] in _DETERMINERS:
             return False
         i -= 1
     return praise.end >= len(tokens) or tokens[praise.end] in _AFTER_EXCLAMATION

@@ -21,7 +21,7 @@ Pattern syntax, one pattern per string, elements separated by spaces:
 * ``@name`` any word of the word class ``name`` (``words:`` in the same language), also inside
   an alternative (``@duur|jaar``);
 * ``_`` any one word; ``!a|b`` any one word but these (``zou !u|jullie … komen``);
-* ``#`` a number (``3``, ``drie``, ``three``, ``een``, ``a``);
+* ``#`` a number (``3``, ``drie``, ``three``, ``een``, ``a``), also as an alternative (``@weekday|#``);
 * ``...`` a gap of up to :data:`GAP` words that crosses neither the end of a sentence nor a negation
   ("belde ... terug" does not read "belde niet terug").
 
@@ -75,6 +75,7 @@ BUNDLED_NAME = "journeymap/voc/data/service_rules.yaml"
 _LANGUAGE_KEYS = ("words", "rules")
 _RULE_KEYS = ("kind", "weight", "patterns", "replace", "enabled", "note")
 
+_NUMBER = "#"
 # one pattern element: (what, words, prefixes); what is "w" (words/prefixes), "!" (any word but these),
 # "_" (any word), "#" (number), "..." (gap)
 Element = tuple[str, frozenset[str], tuple[str, ...]]
@@ -172,6 +173,9 @@ def parse_pattern(text: str, words: dict[str, WordClass] | None = None) -> tuple
                 continue
             if not alt:
                 raise PatternError(f"empty alternative in {part!r}")
+            if alt == _NUMBER:  # a number among the alternatives: "by @weekday|#"
+                found.add(_NUMBER)
+                continue
             _add_word(alt, found, prefixes)
         elements.append((what, frozenset(found), tuple(prefixes)))
     if elements[0][0] not in ("w", "#"):
@@ -197,9 +201,11 @@ def _element_matches(element: Element, tok: str) -> bool:
         return tok not in SENTENCE_ENDS
     if what == "#":
         return tok.isdigit() or tok in NUMBER_WORDS
+    hit = tok in words or any(tok.startswith(p) for p in prefixes) or (
+        _NUMBER in words and (tok.isdigit() or tok in NUMBER_WORDS))
     if what == "!":
-        return tok not in SENTENCE_ENDS and tok not in words and not any(tok.startswith(p) for p in prefixes)
-    return tok in words or any(tok.startswith(p) for p in prefixes)
+        return tok not in SENTENCE_ENDS and not hit
+    return hit
 
 
 def _match(elements: tuple[Element, ...], k: int, tokens: list[str], i: int) -> int:
@@ -223,7 +229,6 @@ def _match(elements: tuple[Element, ...], k: int, tokens: list[str], i: int) -> 
     return i
 
 
-_NUMBER = "#"
 START_PAIR, START_WORD, START_NUMBER = 0, 1, 2
 
 

@@ -52,6 +52,10 @@ CONTRAST: dict[str, frozenset[str]] = {
     "nl": frozenset({"maar", "echter", "desondanks"}),
 }
 
+#: Words after which "maar" means "only" or "just", not "but" ("maar één", "maar 2", "komt maar niet").
+NOT_CONTRAST_BEFORE = frozenset({"een", "één", "twee", "drie", "vier", "vijf", "half", "even", "net", "pas", "niet",
+                                 "weinig", "heel", "1", "2", "3", "4", "5"})
+
 #: Words that contrast only right after a comma ("prima, alleen de bezorging ..."); elsewhere they are ordinary.
 COMMA_CONTRAST = frozenset({"alleen", "behalve", "only", "except"})
 
