@@ -178,9 +178,9 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 hits.append(hit)
                 if kind in _ASKING_RANK:
                     _mark(asking, sentence, kind)
-                value = hit.rule.weight * (rules.NEGATION_SCALAR if negated else 1.0)
-                if value or explain or kind == "condition":
-                    found.append(_Contribution(i, hit.end, value, kind, f"{hit.rule.id} ({kind})", sentence))
+                weight = hit.rule.weight * (rules.NEGATION_SCALAR if negated else 1.0)
+                if weight or explain or kind == "condition":
+                    found.append(_Contribution(i, hit.end, weight, kind, f"{hit.rule.id} ({kind})", sentence))
                     if negated:
                         found[-1].notes.append(("note_negated", rules.NEGATION_SCALAR))
             if tok not in rules.CLAUSE_BREAKS:  # a rule on "?" marks the text and lets the break do its work
