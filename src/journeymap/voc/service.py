@@ -261,7 +261,7 @@ class RuleSet:
                 what, first_words, prefixes = pattern.elements[0]
                 firsts = [_NUMBER] if what == "#" else list(first_words)
                 second = pattern.elements[1] if len(pattern.elements) > 1 else None
-                pairable = second is not None and second[0] == "w" and not second[2]
+                pairable = second is not None and second[0] == "w" and not second[2] and _NUMBER not in second[1]
                 for w in firsts:
                     if pairable and second is not None:
                         for w2 in second[1]:

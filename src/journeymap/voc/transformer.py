@@ -27,6 +27,7 @@ Needs the optional packages ``transformers`` and ``torch`` (CPU wheel is enough)
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,7 @@ class TransformerBackend:
         try:
             self.session: Any = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
             config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, RuntimeError) as exc:  # onnxruntime reports a bad file as RuntimeError
+        except Exception as exc:  # onnxruntime reports a bad file with its own exception types
             raise JourneymapError(f"cannot load {onnx_path}: {exc}") from exc
         self.onnx_inputs = [i.name for i in self.session.get_inputs()]
         id2label = config.get("id2label") or {}
@@ -214,7 +215,8 @@ def export_onnx(model_dir: Path | str, target: Path | str | None = None, *, opse
             return self.model(**dict(zip(names, args, strict=True))).logits
 
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracing warns about every Python-level branch of the model
             torch.onnx.export(_ByName().eval(), tuple(sample[n] for n in names), str(out), input_names=names,
                               output_names=["logits"], dynamic_axes=axes, opset_version=opset, dynamo=False)
     except ImportError as exc:
