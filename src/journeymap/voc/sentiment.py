@@ -26,6 +26,7 @@ the summed score, its label and the intent (:mod:`journeymap.voc.intent`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +50,8 @@ ASKING_DAMPING = 0.5
 #: cancellation, a concern and even a failure ("ik heb nog geen track & trace, klopt dat?" checks);
 #: a reproach ("waarom heb ik mijn geld nog niet terug?") and a request ("I want to cancel") do not.
 _DAMPED_WHEN_ASKING: dict[str, dict[str, float]] = {
-    "question": {"": 0.4, "concern": ASKING_DAMPING, "cancel": ASKING_DAMPING, "success": 0.25,
-                 "failure": 0.4, "expectation": 0.4},
+    "question": {"": 0.4, "concern": ASKING_DAMPING, "cancel": ASKING_DAMPING, "churn": ASKING_DAMPING,
+                 "success": 0.25, "failure": 0.4, "expectation": 0.4},
     "reproach": {"success": 0.25},
     "request": {"": ASKING_DAMPING, "success": 0.25},
 }
@@ -146,11 +147,13 @@ class Scan:
     parts: list[Part] | None = None
 
 
-def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explain: bool = False) -> Scan:  # noqa: C901
+def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explain: bool = False,  # noqa: C901
+         quoted: frozenset[str] = frozenset()) -> Scan:
     """Service rules and phrases first (longest match), then negation, boosters, contrast; then the passes.
 
     Every contribution is kept with its kind ("" for the lexicon, "negation" for a negation that
     reached no mood word, else the rule's kind) so that :func:`_reweigh` can read the whole text.
+    ``quoted``: the words the text put in scare quotes (:func:`scare_quoted`).
     """
     found: list[_Contribution] = []
     hits: list[Hit] = []
@@ -188,8 +191,9 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                     if t in _SENTENCE_ENDS:
                         sentence += 1
                 last = tokens[hit.end - 1]
-                # "still hasn't been paid out": a rule that ends on a negator negates what follows
-                negate_left = rules.NEGATION_WINDOW if (last in negators or last.endswith("n't")) else 0
+                # "nog steeds niet tevreden": a failure that ends on a negator negates what follows
+                ends_negated = last in negators or last.endswith("n't")
+                negate_left = rules.NEGATION_WINDOW if ends_negated and kind in KEPT_WHEN_NEGATED else 0
                 weak = False
                 boost = 0.0
                 i = hit.end
@@ -259,8 +263,15 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 found.append(_Contribution(max(0, i - rules.NEGATION_WINDOW), i + width, rules.NEGATED_NEUTRAL,
                                            "negation", "negation", sentence))
         i += width
-    if hits or asking or (len(found) > 1 and any(c.value > 0 for c in found) and any(c.value < 0 for c in found)):
-        _reweigh(found, tokens, hits, contrast_tokens, asking)
+    scare = False
+    if quoted:
+        for c in found:
+            if c.kind == "" and c.value > 0 and c.end - c.start == 1 and tokens[c.start] in quoted:
+                c.value = -c.value
+                c.notes.append(("note_scare_quotes", -1.0))
+                scare = True
+    if hits or asking or scare or (len(found) > 1 and any(c.value > 0 for c in found) and any(c.value < 0 for c in found)):
+        _reweigh(found, tokens, hits, contrast_tokens, asking, scare)
     if contrast_at >= 0:
         for j, c in enumerate(found):
             factor = rules.CONTRAST_BEFORE if j < contrast_at else rules.CONTRAST_AFTER
@@ -287,11 +298,11 @@ def _mark(asking: dict[int, str], sentence: int, mode: str) -> None:
 
 
 def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], contrast_tokens: list[int],
-             asking: dict[int, str]) -> None:
+             asking: dict[int, str], scare: bool = False) -> None:
     """The passes that read the whole text: irony, loyalty, questions and requests.
 
     * **irony**, in a text that describes nothing that went well: praise words count as complaints
-      when the text has an irony marker ("ja hoor", "as always", 🙄); when a service failure follows
+      when the text has an irony marker ("ja hoor", 🙄, a praise word in scare quotes); when a service failure follows
       them in the same sentence after a clause break and no contrast word ("Wonderful service, nobody
       answers the phone", "Echt top dat ik nu al vijf dagen zonder tv zit"); and an opening
       exclamation of praise ("Brilliant,", "Knap hoor,") when anything negative follows it in the
@@ -299,9 +310,10 @@ def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], con
       communication about the delay") or after it stays praise;
     * an irony marker beside a described success is no irony ("super, binnen een uur geregeld 😉");
     * **loyalty** in a complaint is disappointment ("al 20 jaar klant en nu dit");
-    * a **success after an expectation or an if-clause** in its sentence was promised or is hypothetical,
-      not delivered ("was supposed to be paid back within ten days", "if it isn't fixed within a day"): it
-      counts nothing;
+    * a **success after an expectation, an if-clause or a churn phrase** in its sentence was promised, is
+      hypothetical or a competitor's, not delivered ("was supposed to be paid back within ten days", "if it
+      isn't fixed within a day", "another shop gets it to me the next day"): it counts nothing;
+    * a praise word in **scare quotes** ("thanks for the 'quick' answer") is irony;
     * beside a **notice** (a date, a move abroad) churn and cancel phrases count :data:`NOTICE_FACTOR`;
     * mood words, mild concerns and cancellations in a **question or request** count
       :data:`ASKING_DAMPING` times, described successes a quarter ("can I return it within 30 days?"
@@ -309,13 +321,14 @@ def _reweigh(found: list[_Contribution], tokens: list[str], hits: list[Hit], con
     """
     kinds = {h.rule.kind for h in hits}
     success = "success" in kinds
-    explicit = "irony" in kinds and not success
+    explicit = ("irony" in kinds or scare) and not success
     failures = [c for c in found if c.kind in NEGATIVE_EVENTS and c.value < 0]
     negatives = [c for c in found if c.value < 0 and c.kind in ("", "negation", *NEGATIVE_EVENTS)]
     complaint = bool(failures) or "irony" in kinds
     notice = "notice" in kinds
-    # the first expectation or if-clause per sentence: a success after it was promised or is hypothetical
-    promised = {c.sentence: c.start for c in reversed(found) if c.kind in ("expectation", "condition")}
+    # the first expectation, if-clause or competitor per sentence: a success after it was promised, is
+    # hypothetical or is someone else's ("bij een andere webshop krijg ik het de volgende dag")
+    promised = {c.sentence: c.start for c in reversed(found) if c.kind in ("expectation", "condition", "churn")}
     for c in found:
         if c.kind == "" and c.value > 0 and not success and (explicit or _ironic(c, tokens, failures, negatives,
                                                                                  contrast_tokens)):
@@ -365,6 +378,16 @@ def _opening_exclamation(praise: _Contribution, tokens: list[str]) -> bool:
     return praise.end >= len(tokens) or tokens[praise.end] in _AFTER_EXCLAMATION
 
 
+_SCARE_QUOTES = re.compile(r"(?<![\w'’])['\"‘“](\w[\w-]*)['\"’”](?![\w'’])")
+
+
+def scare_quoted(text: str) -> frozenset[str]:
+    """Single words the text puts in quotes ("het 'snelle' antwoord"): said with distance, not meant."""
+    if "'" not in text and '"' not in text and "‘" not in text and "“" not in text:
+        return frozenset()
+    return frozenset(m.group(1).lower() for m in _SCARE_QUOTES.finditer(text))
+
+
 def normalise(total: float) -> float:
     """Squash a summed valence onto -1..1 (VADER's normalisation)."""
     return total / math.sqrt(total * total + _ALPHA) if total else 0.0
@@ -399,18 +422,18 @@ class LexiconBackend:
     def score(self, text: str, language: str | None = None) -> Sentiment:
         """The sentiment and intent of one text; ``language`` (nl/en) skips detection."""
         lang = language or detect_language(text)
-        return self._result(scan(tokenize(text), get_lexicon(lang), self.ruleset(lang)), lang)
+        return self._result(scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), quoted=scare_quoted(text)), lang)
 
     def explain(self, text: str, language: str | None = None) -> Explanation:
         """Which words, phrases and rules decided the label and intent of ``text``."""
         lang = language or detect_language(text)
-        result = scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), explain=True)
+        result = scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), explain=True, quoted=scare_quoted(text))
         fired = sorted({f"{h.rule.id} ({h.rule.kind}) {h.rule.source}" for h in result.hits})
         return Explanation(text, self._result(result, lang), result.parts or [], fired, round(result.total, 3))
 
     def intent_for(self, text: str, language: str, label: Label, score: float) -> tuple[str, dict[str, float]]:
         """The intent of ``text`` given another backend's label and score (the service rules still read it)."""
-        result = scan(tokenize(text), get_lexicon(language), self.ruleset(language))
+        result = scan(tokenize(text), get_lexicon(language), self.ruleset(language), quoted=scare_quoted(text))
         scores = intents_mod.intent_scores(result.hits, score)
         return intents_mod.decide(scores, label), scores
 
