@@ -35,7 +35,16 @@ from typing import Literal, Protocol
 from journeymap.voc import intent as intents_mod
 from journeymap.voc.language import detect_language
 from journeymap.voc.lexicon import Lexicon, get_lexicon, rules, tokenize
-from journeymap.voc.service import Hit, RuleSet, ServiceRules, bundled_rules, rules_for
+from journeymap.voc.service import (
+    NUMBER_KEY,
+    START_NUMBER,
+    START_WORD,
+    Hit,
+    RuleSet,
+    ServiceRules,
+    bundled_rules,
+    rules_for,
+)
 
 Label = Literal["positive", "negative", "neutral"]
 LABELS: tuple[Label, ...] = ("positive", "negative", "neutral")
@@ -168,10 +177,20 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
     exclaim = 0
     words, phrases, negators, boosters = lex.words, lex.phrases, lex.negators, lex.boosters
     n = len(tokens)
+    # RuleSet.may_match, inlined: this loop runs for every token of every text
+    starts_get = ruleset.starts_cache.get if ruleset is not None else None
+    pairs = ruleset.by_pair if ruleset is not None else {}
     i = 0
     while i < n:
         tok = tokens[i]
-        hit = ruleset.match_at(tokens, i) if ruleset is not None and ruleset.may_match(tokens, i) else None
+        hit = None
+        if ruleset is not None and starts_get is not None:
+            how = starts_get(tok)
+            if how is None:
+                how = ruleset.starts(tok)
+            if how == START_WORD or (i + 1 < n and ((tok, tokens[i + 1]) in pairs or (
+                    how == START_NUMBER and (NUMBER_KEY, tokens[i + 1]) in pairs))):
+                hit = ruleset.match_at(tokens, i)
         if hit is not None:
             kind = hit.rule.kind
             negated = negate_left > 0 and not weak and kind not in KEPT_WHEN_NEGATED

@@ -76,6 +76,7 @@ _LANGUAGE_KEYS = ("words", "rules")
 _RULE_KEYS = ("kind", "weight", "patterns", "replace", "enabled", "note")
 
 _NUMBER = "#"
+NUMBER_KEY = _NUMBER  # the index key of patterns that start with a number
 # one pattern element: (what, words, prefixes); what is "w" (words/prefixes), "!" (any word but these),
 # "_" (any word), "#" (number), "..." (gap)
 Element = tuple[str, frozenset[str], tuple[str, ...]]
@@ -248,7 +249,7 @@ class RuleSet:
     by_pair: dict[tuple[str, str], list[Pattern]] = field(default_factory=dict)
     by_prefix: dict[str, list[Pattern]] = field(default_factory=dict)
     prefix_lengths: tuple[int, ...] = ()
-    _starts: dict[str, int] = field(default_factory=dict, repr=False)  # token → START_* (remembered)
+    starts_cache: dict[str, int] = field(default_factory=dict, repr=False)  # token → START_* (see starts)
 
     @classmethod
     def build(cls, language: str, rules: Iterable[Rule], words: dict[str, dict[str, WordClass]]) -> RuleSet:
@@ -279,7 +280,7 @@ class RuleSet:
         """Whether a pattern can start at ``tok``: :data:`START_NONE`, :data:`START_WORD` (a pattern indexed by
         this word alone or by a prefix), :data:`START_PAIR` (only with the right next word) or :data:`START_NUMBER`
         (a number: ask with the next word). Remembered per token, as most tokens start nothing."""
-        found = self._starts.get(tok)
+        found = self.starts_cache.get(tok)
         if found is None:
             if tok in self.by_word or any(tok[:k] in self.by_prefix for k in self.prefix_lengths):
                 found = START_WORD
@@ -287,8 +288,8 @@ class RuleSet:
                 found = START_WORD if _NUMBER in self.by_word else START_NUMBER
             else:
                 found = START_PAIR
-            if len(self._starts) < 500_000:
-                self._starts[tok] = found
+            if len(self.starts_cache) < 500_000:
+                self.starts_cache[tok] = found
         return found
 
     def may_match(self, tokens: list[str], i: int) -> bool:
