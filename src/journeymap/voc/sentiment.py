@@ -173,6 +173,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
     sentence = 0
     negate_left = 0
     weak = False
+    from_rule = False
     boost = 0.0
     exclaim = 0
     words, phrases, negators, boosters = lex.words, lex.phrases, lex.negators, lex.boosters
@@ -213,6 +214,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
                 # "nog steeds niet tevreden": a failure that ends on a negator negates what follows
                 ends_negated = last in negators or last.endswith("n't")
                 negate_left = rules.NEGATION_WINDOW if ends_negated and kind in KEPT_WHEN_NEGATED else 0
+                from_rule = negate_left > 0  # the rule has told the problem: no extra "negation" for it
                 weak = False
                 boost = 0.0
                 i = hit.end
@@ -230,6 +232,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
             if tok in negators or tok.endswith("n't"):
                 negate_left = rules.NEGATION_WINDOW
                 weak = tok in rules.WEAK_NEGATORS
+                from_rule = False
                 i += 1
                 continue
             if tok in boosters:
@@ -250,7 +253,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
             elif tok in rules.CLAUSE_BREAKS:
                 if tok == "!":
                     exclaim += 1
-                if negate_left > 0 and not weak:
+                if negate_left > 0 and not weak and not from_rule:
                     found.append(_Contribution(max(0, i - rules.NEGATION_WINDOW), i, rules.NEGATED_NEUTRAL,
                                                "negation", "negation", sentence))
                 if tok == "?":
@@ -277,7 +280,7 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
             boost = 0.0
         elif negate_left > 0:
             negate_left -= 1
-            if (negate_left == 0 or i + width >= n) and not weak:
+            if (negate_left == 0 or i + width >= n) and not weak and not from_rule:
                 # "lukt niet", "doet niets": a problem without a mood word
                 found.append(_Contribution(max(0, i - rules.NEGATION_WINDOW), i + width, rules.NEGATED_NEUTRAL,
                                            "negation", "negation", sentence))
