@@ -181,17 +181,18 @@ def scan(tokens: list[str], lex: Lexicon, ruleset: RuleSet | None = None, explai
     # RuleSet.may_match, inlined: this loop runs for every token of every text
     starts_get = ruleset.starts_cache.get if ruleset is not None else None
     pairs = ruleset.by_pair if ruleset is not None else {}
+    present = set(tokens)
     i = 0
     while i < n:
         tok = tokens[i]
         hit = None
-        if ruleset is not None and starts_get is not None:
+        if starts_get is not None:
             how = starts_get(tok)
             if how is None:
-                how = ruleset.starts(tok)
-            if how == START_WORD or (i + 1 < n and ((tok, tokens[i + 1]) in pairs or (
-                    how == START_NUMBER and (NUMBER_KEY, tokens[i + 1]) in pairs))):
-                hit = ruleset.match_at(tokens, i)
+                how = ruleset.starts(tok)  # type: ignore[union-attr]
+            if how and (how == START_WORD or (i + 1 < n and ((tok, tokens[i + 1]) in pairs or (
+                    how == START_NUMBER and (NUMBER_KEY, tokens[i + 1]) in pairs)))):
+                hit = ruleset.match_at(tokens, i, present)  # type: ignore[union-attr]
         if hit is not None:
             kind = hit.rule.kind
             negated = negate_left > 0 and not weak and kind not in KEPT_WHEN_NEGATED

@@ -32,7 +32,7 @@ with a gap.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -123,6 +123,15 @@ class Pattern:
     rule: Rule
     text: str
     elements: tuple[Element, ...]
+    #: The words of one later element that a text must contain for the pattern to match (empty: no such
+    #: element): a cheap test before walking the pattern.
+    needs: frozenset[str] = frozenset()
+
+    @classmethod
+    def compile(cls, rule: Rule, text: str, words: dict[str, WordClass]) -> Pattern:
+        elements = parse_pattern(text, words)
+        plain = [e[1] for e in elements[1:] if e[0] == "w" and not e[2] and _NUMBER not in e[1]]
+        return cls(rule, text, elements, min(plain, key=len) if plain else frozenset())
 
 
 @dataclass(frozen=True)
@@ -210,27 +219,40 @@ def _element_matches(element: Element, tok: str) -> bool:
 
 
 def _match(elements: tuple[Element, ...], k: int, tokens: list[str], i: int) -> int:
-    """The end index of a match of ``elements[k:]`` starting at token ``i``, or -1."""
+    """The end index of a match of ``elements[k:]`` starting at token ``i``, or -1.
+
+    The common case, a plain word list, is tested inline: this runs for every candidate pattern.
+    """
     n = len(tokens)
-    while k < len(elements):
+    m = len(elements)
+    while k < m:
         element = elements[k]
-        if element[0] == "...":
+        what = element[0]
+        if what == "...":
             for gap in range(GAP + 1):
-                stop = tokens[i + gap - 1] if gap and i + gap - 1 < n else ""
-                if gap and (i + gap - 1 >= n or stop in GAP_STOPS or stop.endswith("n't")):
-                    break
+                if gap:
+                    if i + gap - 1 >= n:
+                        break
+                    stop = tokens[i + gap - 1]
+                    if stop in GAP_STOPS or stop.endswith("n't"):
+                        break
                 end = _match(elements, k + 1, tokens, i + gap)
                 if end >= 0:
                     return end
             return -1
-        if i >= n or not _element_matches(element, tokens[i]):
+        if i >= n:
+            return -1
+        tok = tokens[i]
+        if what == "w" and not element[2] and tok in element[1]:
+            pass  # a plain word list that holds the token
+        elif not _element_matches(element, tok):
             return -1
         k += 1
         i += 1
     return i
 
 
-START_PAIR, START_WORD, START_NUMBER = 0, 1, 2
+START_NONE, START_PAIR, START_WORD, START_NUMBER = 0, 1, 2, 3
 
 
 @dataclass
@@ -250,6 +272,7 @@ class RuleSet:
     by_prefix: dict[str, list[Pattern]] = field(default_factory=dict)
     prefix_lengths: tuple[int, ...] = ()
     starts_cache: dict[str, int] = field(default_factory=dict, repr=False)  # token → START_* (see starts)
+    _pair_firsts: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
     def build(cls, language: str, rules: Iterable[Rule], words: dict[str, dict[str, WordClass]]) -> RuleSet:
@@ -258,7 +281,7 @@ class RuleSet:
         out = cls(language, kept)
         for rule in kept:
             for text in rule.patterns:
-                pattern = Pattern(rule, text, parse_pattern(text, words.get(rule.language, {})))
+                pattern = Pattern.compile(rule, text, words.get(rule.language, {}))
                 what, first_words, prefixes = pattern.elements[0]
                 firsts = [_NUMBER] if what == "#" else list(first_words)
                 second = pattern.elements[1] if len(pattern.elements) > 1 else None
@@ -280,6 +303,8 @@ class RuleSet:
         """Whether a pattern can start at ``tok``: :data:`START_NONE`, :data:`START_WORD` (a pattern indexed by
         this word alone or by a prefix), :data:`START_PAIR` (only with the right next word) or :data:`START_NUMBER`
         (a number: ask with the next word). Remembered per token, as most tokens start nothing."""
+        if not self._pair_firsts and self.by_pair:
+            self._pair_firsts = frozenset(w for w, _ in self.by_pair)
         found = self.starts_cache.get(tok)
         if found is None:
             if tok in self.by_word or any(tok[:k] in self.by_prefix for k in self.prefix_lengths):
@@ -287,7 +312,7 @@ class RuleSet:
             elif tok.isdigit() or tok in NUMBER_WORDS:
                 found = START_WORD if _NUMBER in self.by_word else START_NUMBER
             else:
-                found = START_PAIR
+                found = START_PAIR if tok in self._pair_firsts else START_NONE
             if len(self.starts_cache) < 500_000:
                 self.starts_cache[tok] = found
         return found
@@ -295,6 +320,8 @@ class RuleSet:
     def may_match(self, tokens: list[str], i: int) -> bool:
         """A cheap test before :meth:`match_at`: can any pattern match at token ``i``?"""
         how = self.starts(tokens[i])
+        if how == START_NONE:
+            return False
         if how == START_WORD:
             return True
         if i + 1 >= len(tokens):
@@ -302,27 +329,30 @@ class RuleSet:
         pair = (tokens[i], tokens[i + 1])
         return pair in self.by_pair or (how == START_NUMBER and (_NUMBER, pair[1]) in self.by_pair)
 
-    def match_at(self, tokens: list[str], i: int) -> Hit | None:
-        """The longest pattern that matches at token ``i``, or None (the first written wins a tie)."""
+    def match_at(self, tokens: list[str], i: int, present: set[str] | None = None) -> Hit | None:
+        """The longest pattern that matches at token ``i``, or None (the first written wins a tie).
+
+        ``present``: the text's tokens as a set, when the caller has it (skips patterns that need a
+        word the text does not have).
+        """
         tok = tokens[i]
         key = _NUMBER if tok.isdigit() or tok in NUMBER_WORDS else None
         best: Hit | None = None
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        groups: list[tuple[int, Sequence[Pattern]]] = []
         for first in (tok, key) if key else (tok,):
             if nxt is not None:
-                for pattern in self.by_pair.get((first, nxt), ()):
-                    end = _match(pattern.elements, 2, tokens, i + 2)
-                    if end >= 0 and (best is None or end > best.end):
-                        best = Hit(pattern.rule, pattern.text, i, end)
-            for pattern in self.by_word.get(first, ()):
-                end = _match(pattern.elements, 1, tokens, i + 1)
-                if end >= 0 and (best is None or end > best.end):
-                    best = Hit(pattern.rule, pattern.text, i, end)
+                groups.append((2, self.by_pair.get((first, nxt), ())))
+            groups.append((1, self.by_word.get(first, ())))
         for k in self.prefix_lengths:
             if k > len(tok):
                 break
-            for pattern in self.by_prefix.get(tok[:k], ()):
-                end = _match(pattern.elements, 1, tokens, i + 1)
+            groups.append((1, self.by_prefix.get(tok[:k], ())))
+        for skip, patterns in groups:
+            for pattern in patterns:
+                if present is not None and pattern.needs and pattern.needs.isdisjoint(present):
+                    continue
+                end = _match(pattern.elements, skip, tokens, i + skip)
                 if end >= 0 and (best is None or end > best.end):
                     best = Hit(pattern.rule, pattern.text, i, end)
         return best
