@@ -17,11 +17,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import time
+from collections import Counter
 
 import duckdb
 import ibis
-
-from collections import Counter
 
 from journeymap.voc.evaluation import SETS, eval_set, read_labelled
 from journeymap.voc.lexicon import get_lexicon
