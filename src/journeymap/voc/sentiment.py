@@ -416,6 +416,14 @@ def normalise(total: float) -> float:
     return total / math.sqrt(total * total + _ALPHA) if total else 0.0
 
 
+def _pattern_source(hit: Hit) -> str:
+    """file:line of the pattern that matched (the rule's line when the pattern's is unknown)."""
+    rule = hit.rule
+    if hit.pattern in rule.patterns and len(rule.pattern_sources) == len(rule.patterns):
+        return rule.pattern_sources[rule.patterns.index(hit.pattern)]
+    return rule.source
+
+
 class LexiconBackend:
     """The default, offline backend: lexicons, service rules and grammar rules (see the module docstring).
 
@@ -451,7 +459,8 @@ class LexiconBackend:
         """Which words, phrases and rules decided the label and intent of ``text``."""
         lang = language or detect_language(text)
         result = scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), explain=True, quoted=scare_quoted(text))
-        fired = sorted({f"{h.rule.id} ({h.rule.kind}) {h.rule.source}" for h in result.hits})
+        fired = list(dict.fromkeys(f"{h.rule.id} ({h.rule.kind}) {_pattern_source(h)}: {h.pattern!r}"
+                                   for h in result.hits))
         return Explanation(text, self._result(result, lang), result.parts or [], fired, round(result.total, 3))
 
     def intent_for(self, text: str, language: str, label: Label, score: float) -> tuple[str, dict[str, float]]:
