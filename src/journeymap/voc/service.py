@@ -32,7 +32,7 @@ with a gap.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -336,26 +336,34 @@ class RuleSet:
         word the text does not have).
         """
         tok = tokens[i]
-        key = _NUMBER if tok.isdigit() or tok in NUMBER_WORDS else None
-        best: Hit | None = None
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        groups: list[tuple[int, Sequence[Pattern]]] = []
-        for first in (tok, key) if key else (tok,):
+        firsts = (tok, _NUMBER) if tok.isdigit() or tok in NUMBER_WORDS else (tok,)
+        best_end, best = -1, None
+        for first in firsts:
             if nxt is not None:
-                groups.append((2, self.by_pair.get((first, nxt), ())))
-            groups.append((1, self.by_word.get(first, ())))
+                pairs = self.by_pair.get((first, nxt))
+                if pairs:
+                    for pattern in pairs:
+                        if present is None or not pattern.needs or not pattern.needs.isdisjoint(present):
+                            end = _match(pattern.elements, 2, tokens, i + 2)
+                            if end > best_end:
+                                best_end, best = end, pattern
+            singles = self.by_word.get(first)
+            if singles:
+                for pattern in singles:
+                    if present is None or not pattern.needs or not pattern.needs.isdisjoint(present):
+                        end = _match(pattern.elements, 1, tokens, i + 1)
+                        if end > best_end:
+                            best_end, best = end, pattern
         for k in self.prefix_lengths:
             if k > len(tok):
                 break
-            groups.append((1, self.by_prefix.get(tok[:k], ())))
-        for skip, patterns in groups:
-            for pattern in patterns:
-                if present is not None and pattern.needs and pattern.needs.isdisjoint(present):
-                    continue
-                end = _match(pattern.elements, skip, tokens, i + skip)
-                if end >= 0 and (best is None or end > best.end):
-                    best = Hit(pattern.rule, pattern.text, i, end)
-        return best
+            for pattern in self.by_prefix.get(tok[:k], ()):
+                if present is None or not pattern.needs or not pattern.needs.isdisjoint(present):
+                    end = _match(pattern.elements, 1, tokens, i + 1)
+                    if end > best_end:
+                        best_end, best = end, pattern
+        return None if best is None else Hit(best.rule, best.text, i, best_end)
 
 
 # ---- reading and validating rule files -------------------------------------------------------------------
