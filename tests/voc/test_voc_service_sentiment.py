@@ -154,3 +154,11 @@ def test_the_general_set_keeps_its_accuracy() -> None:
     assert report.question_swaps == 0
     for lang in ("nl", "en"):
         assert report.per_language[lang].accuracy >= 0.93, lang
+
+
+def test_the_voc_messages_exist_in_both_languages() -> None:
+    from journeymap.voc.messages import CATALOGUE, message
+
+    assert set(CATALOGUE["nl"]) == set(CATALOGUE["en"])
+    assert message("nl", "intent_churn") == "opzegintentie" and message("en", "intent_churn") == "churn intent"
+    assert message("nl", "note_question", factor="0.4") == "in een vraag × 0.4"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,15 @@ def test_runtime_mistakes_are_clear_errors(tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     with pytest.raises(JourneymapError, match="cannot load .*model.onnx"):
         TransformerBackend(model_dir, runtime="onnx")
+
+
+def test_cli_runtime_and_explain_with_a_model(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    model_dir = tmp_path / "tiny-sentiment"
+    build_tiny_model(model_dir, {0: "negative", 1: "neutral", 2: "positive"})
+    result = run_cli("sentiment", "the parcel was late", "--model", model_dir, "--runtime", "torch", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["label"] in ("positive", "negative", "neutral")
+    result = run_cli("sentiment", "the parcel was late", "--model", model_dir, "--runtime", "onnx")
+    assert result.exit_code == 1 and "has no model.onnx" in result.stderr + result.stdout
+    result = run_cli("sentiment", "the parcel was late", "--model", model_dir, "--explain")
+    assert result.exit_code == 1 and "leave out --model" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
