@@ -93,11 +93,14 @@ def test_followup_lists_churn_intent_first_even_when_polite(ws: Workspace, tmp_p
     # c2 (a polite, neutral cancellation) and c4 (switching) have churn intent, c3 two negative messages
     assert [(f.customer_id, f.churn) for f in items] == [("c2", True), ("c4", True), ("c3", False)]
     assert items[0].reasons == ["email (-0.06) [churn intent]: Graag mijn abonnement opzeggen per 1 april."]
-    out = tmp_path / "followup.csv"
+    out = tmp_path / "followup.csv"  # the spreadsheet keeps its columns: churn shows in the reasons and the order
     export_followups(items, out)
     table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert [(r["customer_id"], r["churn"], r["intent"]) for r in table] == [
-        ("c2", "yes", "churn"), ("c4", "yes", "churn"), ("c3", "", "complaint"), ("c3", "", "complaint")]
+    assert [(r["customer_id"], "[churn intent]" in r["reasons"]) for r in table] == [
+        ("c2", True), ("c4", True), ("c3", False), ("c3", False)]
+    data = json.loads(export_followups(items, tmp_path / "followup.json").read_text(encoding="utf-8"))
+    assert [(d["customer_id"], d["churn"], [t["intent"] for t in d["timeline"]]) for d in data] == [
+        ("c2", True, ["churn"]), ("c4", True, ["churn"]), ("c3", False, ["complaint", "complaint"])]
 
 
 def test_cli_shows_intent_and_explains(run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -198,15 +198,15 @@ def export_followups(items: list[FollowUp], target: Path) -> Path:
     elif suffix == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["customer_id", "churn", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment",
-                    "intent"])
+        # the columns a service team's spreadsheet already reads; churn intent shows in the reasons
+        # ("[churn intent]") and in the order, the intent of every message in the JSON export
+        w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
         # every text cell through safe_row: customer texts reach the service team's spreadsheet
         for f in items:
             reasons = " | ".join(f.reasons)
             for t in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
-                w.writerow(safe_row([f.customer_id, "yes" if f.churn else "", reasons, t.ts, t.kind, t.channel or "",
-                                     t.step or "", t.what, t.text or "", "" if t.sentiment is None else t.sentiment,
-                                     t.intent or ""]))
+                w.writerow(safe_row([f.customer_id, reasons, t.ts, t.kind, t.channel or "", t.step or "", t.what,
+                                     t.text or "", "" if t.sentiment is None else t.sentiment]))
         text = buf.getvalue()
     else:
         raise JourneymapError(f"cannot export follow-ups to {target.name}: use a .csv or .json file name")
