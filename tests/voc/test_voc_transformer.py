@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,59 @@ def test_label_names_are_mapped() -> None:
     assert _label_index({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}) == {"negative": 0, "neutral": 1, "positive": 2}
     with pytest.raises(JourneymapError, match="cannot tell"):
         _label_index({0: "a", 1: "b", 2: "c", 3: "d"})
+
+
+def test_onnx_runtime_gives_the_labels_and_scores_of_torch(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from journeymap.voc.transformer import TransformerBackend, export_onnx
+
+    model_dir = tmp_path / "tiny-sentiment"
+    build_tiny_model(model_dir, {0: "negative", 1: "neutral", 2: "positive"})
+    texts = ["the parcel was late !", "top", "het pakket kwam te laat .", "great service", "the", "late late late"]
+    on_torch = TransformerBackend(model_dir, batch_size=4, runtime="torch").analyze(texts)
+    assert TransformerBackend(model_dir).runtime == "torch"  # auto: no model.onnx yet
+    assert export_onnx(model_dir) == model_dir / "model.onnx"
+    on_onnx = TransformerBackend(model_dir, batch_size=4, runtime="onnx").analyze(texts)
+    assert TransformerBackend(model_dir).runtime == "onnx"  # auto: the folder has one now
+    assert [r.label for r in on_onnx] == [r.label for r in on_torch]
+    assert [r.score for r in on_onnx] == pytest.approx([r.score for r in on_torch], abs=1e-4)
+    assert [r.score for r in on_onnx] == pytest.approx(reference_scores(model_dir, texts, pos=2, neg=0), abs=1e-4)
+
+
+def test_the_intent_comes_from_the_service_rules(tmp_path: Path) -> None:
+    from journeymap.voc.transformer import TransformerBackend
+
+    model_dir = tmp_path / "tiny-sentiment"
+    build_tiny_model(model_dir, {0: "negative", 1: "neutral", 2: "positive"})
+    [churn, question] = TransformerBackend(model_dir, runtime="torch").analyze(
+        ["Ik stap over naar een andere leverancier.", "Wanneer komt de monteur?"], ["nl", "nl"])
+    assert churn.intent == "churn" and churn.intents["churn"] >= 0.5  # whatever the random model says
+    assert question.intents["question"] >= 0.5
+
+
+def test_runtime_mistakes_are_clear_errors(tmp_path: Path) -> None:
+    from journeymap.voc.transformer import TransformerBackend
+
+    model_dir = tmp_path / "tiny-sentiment"
+    build_tiny_model(model_dir, {0: "negative", 1: "positive"})
+    with pytest.raises(JourneymapError, match=r"has no model.onnx \(nor onnx/model.onnx\)"):
+        TransformerBackend(model_dir, runtime="onnx")
+    with pytest.raises(JourneymapError, match=r"unknown runtime 'tensorflow'; expected one of: auto, onnx, torch"):
+        TransformerBackend(model_dir, runtime="tensorflow")
+    (model_dir / "model.onnx").write_bytes(b"not an onnx file")
+    pytest.importorskip("onnxruntime")
+    with pytest.raises(JourneymapError, match="cannot load .*model.onnx"):
+        TransformerBackend(model_dir, runtime="onnx")
+
+
+def test_cli_runtime_and_explain_with_a_model(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    model_dir = tmp_path / "tiny-sentiment"
+    build_tiny_model(model_dir, {0: "negative", 1: "neutral", 2: "positive"})
+    result = run_cli("sentiment", "the parcel was late", "--model", model_dir, "--runtime", "torch", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["label"] in ("positive", "negative", "neutral")
+    result = run_cli("sentiment", "the parcel was late", "--model", model_dir, "--runtime", "onnx")
+    assert result.exit_code == 1 and "has no model.onnx" in result.stderr + result.stdout
+    result = run_cli("sentiment", "the parcel was late", "--model", model_dir, "--explain")
+    assert result.exit_code == 1 and "leave out --model" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr + result.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from journeymap.cli import app, ingest_app
@@ -16,6 +17,7 @@ from journeymap.errors import JourneymapError
 
 if TYPE_CHECKING:
     from journeymap.voc.peakend import PeakEndReport
+    from journeymap.voc.sentiment import Backend
 
 JourneyOption = typer.Option(None, "--journey", "-j", help="Journey id (default: the workspace's only journey).")
 
@@ -117,31 +119,33 @@ def _print_peak_end(pe: PeakEndReport) -> None:
 def sentiment(
     text: str = typer.Argument(None, help="A text to score (or use --file / --eval)."),
     file: Path = typer.Option(None, "--file", "-f", help="Score every line of a text file."),
-    eval_file: Path = typer.Option(None, "--eval", help="Labelled TSV (text, language, label): accuracy and "
-                                   "confusion matrix per language. 'bundled' uses the shipped set."),
+    eval_file: Path = typer.Option(None, "--eval", help="Labelled TSV (text, language, label[, intent]): accuracy "
+                                   "and confusion matrix per language, intent accuracy, churn recall. 'bundled' and "
+                                   "'service' use the shipped sets."),
+    split: str = typer.Option(None, "--split", help="With --eval: only these rounds of the set's split column, "
+                              "comma-separated (dev1,dev2)."),
+    explain: bool = typer.Option(False, "--explain", "-x", help="Show which words, phrases and rules decided the "
+                                 "label and the intent."),
     model: Path = typer.Option(None, "--model", help="A local transformer model directory (default: lexicon)."),
+    runtime: str = typer.Option("auto", "--runtime", help="With --model: torch, onnx (the folder's model.onnx, "
+                                "ONNX Runtime on the CPU) or auto (onnx when the folder has one)."),
+    rules: list[Path] = typer.Option(None, "--rules", help="A service-rules file to add to the bundled rules "
+                                     "(repeatable; default: the workspace's sentiment-rules.yaml, if any)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    workspace: Path = WorkspaceOption,
 ) -> None:
-    """Sentiment of Dutch and English texts (label and score -1..1), offline; --eval measures accuracy."""
+    """Sentiment (label, score -1..1) and intent of Dutch and English texts, offline; --eval measures accuracy."""
     from journeymap.voc.sentiment import analyze, backend_for, read_texts
+    from journeymap.voc.service import workspace_rules_file
 
-    backend = backend_for(str(model) if model else None)
+    found = workspace_rules_file(workspace) if not rules else None
+    backend = backend_for(str(model) if model else None, rules_files=list(rules or ([found] if found else [])),
+                          runtime=runtime)
     if eval_file is not None:
-        from journeymap.voc.evaluation import evaluate_file
-
-        report = evaluate_file(None if str(eval_file) == "bundled" else eval_file, backend)
-        for lang, s in report.per_language.items():
-            table = Table(title=f"{lang}: accuracy {100 * s.accuracy:.1f} % ({s.correct}/{s.n})")
-            table.add_column("true \\ predicted")
-            labels = list(s.matrix)
-            for label in labels:
-                table.add_column(label, justify="right")
-            for true in labels:
-                table.add_row(true, *[str(s.matrix[true][p]) for p in labels])
-            console.print(table)
-        console.print(f"{report.n} texts; language detected differently from the label: "
-                      f"{report.detected_language_errors}")
+        _print_eval(eval_file, split, backend)
         return
+    if split:
+        raise JourneymapError("--split chooses rounds of a labelled set: use it with --eval")
     if file is not None:
         if file.is_dir():
             raise JourneymapError(f"--file {file} is a folder; give a text file with one text per line")
@@ -150,13 +154,77 @@ def sentiment(
         texts = [text]
     else:
         raise JourneymapError("give a TEXT, --file FILE or --eval LABELLED.tsv")
+    if explain:
+        _print_explanations(texts, backend, as_json)
+        return
     results = analyze(texts, backend=backend)
     if as_json:
         console.print_json(json.dumps([{"text": t} | asdict(r) for t, r in zip(texts, results, strict=True)],
                                       ensure_ascii=False))
         return
     for t, r in zip(texts, results, strict=True):
-        console.print(f"{r.label:8} {r.score:+.3f} {r.language:7} {t}", soft_wrap=True, markup=False)
+        console.print(f"{r.label:8} {r.score:+.3f} {r.language:7} {r.intent:9} {t}", soft_wrap=True, markup=False)
+
+
+def _print_eval(eval_file: Path, split: str | None, backend: Backend) -> None:
+    from journeymap.voc.evaluation import evaluate_file
+
+    splits = [s.strip() for s in split.split(",") if s.strip()] if split else None
+    report = evaluate_file(eval_file, backend, splits)
+    for lang, s in report.per_language.items():
+        title = f"{lang}: accuracy {100 * s.accuracy:.1f} % ({s.correct}/{s.n})"
+        if s.intent_accuracy is not None:
+            title += f", intent {100 * s.intent_accuracy:.1f} % ({s.intent_correct}/{s.intent_n})"
+        table = Table(title=title)
+        table.add_column("true \\ predicted")
+        labels = list(s.matrix)
+        for label in labels:
+            table.add_column(label, justify="right")
+        for true in labels:
+            table.add_row(true, *[str(s.matrix[true][p]) for p in labels])
+        console.print(table)
+    console.print(f"{report.n} texts; language detected differently from the label: "
+                  f"{report.detected_language_errors}")
+    if report.churn_recall is not None:
+        console.print(f"churn intent: recall {100 * report.churn_recall:.1f} % ({report.churn_found}/{report.churn}), "
+                      f"{report.churn_false} texts read as churn without it")
+    console.print(f"questions: {report.questions}, positive/negative swapped on {report.question_swaps}")
+
+
+def _print_explanations(texts: list[str], backend: Backend, as_json: bool) -> None:
+    from journeymap.voc.messages import message
+    from journeymap.voc.sentiment import NEUTRAL_BAND, LexiconBackend
+
+    if not isinstance(backend, LexiconBackend):
+        raise JourneymapError("--explain shows the lexicon backend's words and rules; leave out --model")
+    explanations = [backend.explain(t) for t in texts]
+    if as_json:
+        console.print_json(json.dumps([asdict(e) for e in explanations], ensure_ascii=False))
+        return
+
+    def msg(key: str, **values: object) -> str:
+        return message("en", key, **values)
+
+    for e in explanations:
+        r = e.sentiment
+        console.print(f"[bold]{r.label} {r.score:+.3f} {r.language} {r.intent}[/bold]  {escape(e.text)}", soft_wrap=True)
+        if e.parts:
+            table = Table(box=None, pad_edge=False)
+            for col in ("explain_words", "explain_source", "explain_value", "explain_notes"):
+                table.add_column(msg(col), justify="right" if col == "explain_value" else "left")
+            for part in e.parts:
+                notes = "; ".join(msg(key, factor=f"{factor:g}") for key, factor in part.notes)
+                table.add_row(escape(part.words), escape(part.source), f"{part.value:+.2f}", notes)
+            console.print(table)
+        else:
+            console.print(f"  {msg('explain_nothing')}")
+        console.print("  " + msg("explain_total", total=e.total, score=r.score, label=r.label, band=NEUTRAL_BAND),
+                      markup=False)
+        scores = ", ".join(f"{msg('intent_' + k)} {v:.2f}" for k, v in r.intents.items())
+        console.print("  " + msg("explain_intent", intent=msg("intent_" + r.intent), scores=scores), markup=False,
+                      soft_wrap=True)
+        if e.rules:
+            console.print("  " + msg("explain_rules", rules="; ".join(e.rules)), markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -186,7 +254,8 @@ def followup(
         console.print(f"Nobody to follow up since {since}.{hint}")
         return
     for f in items:
-        console.print(f"[bold]{f.customer_id}[/bold] (latest {f.worst_ts})", soft_wrap=True)
+        churn = " [red]churn intent[/red]" if f.churn else ""
+        console.print(f"[bold]{f.customer_id}[/bold] (latest {f.worst_ts}){churn}", soft_wrap=True)
         for reason in f.reasons:
             console.print(f"  • {reason}", soft_wrap=True, markup=False)
     console.print(f"{len(items):,} customers to follow up; --export FILE.csv for the service team "
@@ -208,9 +277,9 @@ def customer(
     console.print(f"[bold]{cj.customer_id}[/bold]: {len(cj.timeline)} moments, channels {', '.join(cj.channels)}, "
                   f"{cj.answers} survey answers, {cj.messages} messages, mean sentiment {mood}")
     table = Table()
-    for col in ("time", "kind", "channel", "step", "what", "sentiment", "text"):
+    for col in ("time", "kind", "channel", "step", "what", "sentiment", "intent", "text"):
         table.add_column(col)
     for i in cj.timeline:
         s = "" if i.sentiment is None else f"{i.sentiment:+.2f}"
-        table.add_row(i.ts, i.kind, i.channel or "", i.step or "", i.what, s, i.text or "")
+        table.add_row(i.ts, i.kind, i.channel or "", i.step or "", i.what, s, i.intent or "", i.text or "")
     console.print(table)

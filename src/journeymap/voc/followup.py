@@ -1,9 +1,11 @@
 """Closing the loop: unhappy customers to follow up on, and one customer's journey across channels.
 
 :func:`followups` lists the customers who, in a period, gave a detractor NPS (0–6), a low
-CSAT (1–2), a hard CES (1–3), or wrote a strongly negative message (sentiment ≤ −0.5), each
-with the reasons and their cross-channel timeline (events, answers and messages in time
-order), ready for a service team as CSV or JSON. :func:`customer_journey` is the same
+CSAT (1–2), a hard CES (1–3), wrote a strongly negative message (sentiment ≤ −0.5) or a message
+with churn intent (even a polite one: "graag mijn opzegging bevestigen"), each with the reasons
+and their cross-channel timeline (events, answers and messages in time order), ready for a
+service team as CSV or JSON. Customers with churn intent come first: they are the ones a
+service team can still keep. :func:`customer_journey` is the same
 timeline for one customer: from the overview down to a single person.
 """
 
@@ -25,6 +27,7 @@ from journeymap.engine import compile as C
 from journeymap.errors import JourneymapError
 from journeymap.outfile import check_writable, write_output
 from journeymap.voc import feedback_store
+from journeymap.voc.messages import message
 
 if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as DuckDBBackend
@@ -65,16 +68,18 @@ class TimelineItem:
     what: str  # event name, "nps 3", or the message kind
     text: str | None = None
     sentiment: float | None = None
+    intent: str | None = None
 
 
 @dataclass
 class FollowUp:
-    """A customer to contact, why, and what happened to them."""
+    """A customer to contact, why, and what happened to them; ``churn``: one of their texts has churn intent."""
 
     customer_id: str
     reasons: list[str]
     worst_ts: str
     timeline: list[TimelineItem] = field(default_factory=list)
+    churn: bool = False
 
 
 def _backend(ws: Workspace, con: DuckDBBackend | None) -> Any:
@@ -99,16 +104,16 @@ def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None =
         ev = ev.semi_join(ids, ev.customer_id == ids.cid)
         parts.append(ev.select(customer_id=ev.customer_id, ts=ev.ts, kind=ibis.literal("event"), channel=ev.channel,
                                step=ibis.null("string"), what=ev.event, text=ibis.null("string"),
-                               sentiment=ibis.null("float64")))
+                               sentiment=ibis.null("float64"), intent=ibis.null("string")))
     fb = feedback_store.open_feedback(ws, backend)
     fb = fb.semi_join(ids, fb.customer_id == ids.cid)
     parts.append(fb.select(customer_id=fb.customer_id, ts=fb.ts, kind=ibis.literal("survey"), channel=fb.channel,
                            step=fb.step, what=fb.metric + " " + fb.score.cast("int64").cast("string"),
-                           text=fb.comment, sentiment=fb.sentiment))
+                           text=fb.comment, sentiment=fb.sentiment, intent=fb.intent))
     it = feedback_store.open_interactions(ws, backend)
     it = it.semi_join(ids, it.customer_id == ids.cid)
     parts.append(it.select(customer_id=it.customer_id, ts=it.ts, kind=ibis.literal("text"), channel=it.channel,
-                           step=it.step, what=it.kind, text=it.text, sentiment=it.sentiment))
+                           step=it.step, what=it.kind, text=it.text, sentiment=it.sentiment, intent=it.intent))
     t = parts[0]
     for p in parts[1:]:
         t = t.union(p)
@@ -122,7 +127,7 @@ def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None =
         s = row["sentiment"]
         out[str(row["customer_id"])].append(TimelineItem(
             _fmt_ts(row["ts"]), str(row["kind"]), _none(row["channel"]), _none(row["step"]), str(row["what"]),
-            _none(row["text"]), None if s is None or s != s else round(float(s), 3)))
+            _none(row["text"]), None if s is None or s != s else round(float(s), 3), _none(row["intent"])))
     return out
 
 
@@ -133,23 +138,31 @@ def _none(value: Any) -> Any:
 def followups(ws: Workspace, since: str | dt.datetime = "7d", *, now: dt.datetime | None = None,
               threshold: float = NEGATIVE_THRESHOLD, con: DuckDBBackend | None = None,
               timeline_limit: int | None = 50) -> list[FollowUp]:
-    """Customers with a low score or a strongly negative message since ``since`` (``7d`` or a date)."""
+    """Customers with a low score, a strongly negative message or churn intent since ``since`` (``7d`` or a
+    date); those with churn intent first, then those with the most reasons."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     start = parse_since(since, now) if isinstance(since, str) else since
     backend = _backend(ws, con)
+    churn_note = ibis.literal(f" [{message('en', 'followup_churn')}]")
     fb = feedback_store.open_feedback(ws, backend)
+    fb_churn = (fb.intent == "churn").fill_null(False)
     low = ibis.or_(*[(fb.metric == m) & (fb.score <= s) for m, s in LOW_SCORES.items()],
-                   fb.sentiment <= threshold)
+                   fb.sentiment <= threshold, fb_churn)
     fb_hits = fb.filter(low & (fb.ts >= start) & (fb.ts <= now)).select(
         customer_id=fb.customer_id, ts=fb.ts,
         reason=fb.metric + " " + fb.score.cast("int64").cast("string")
         + ibis.ifelse(fb.step.notnull(), " at " + fb.step.fill_null(""), "")
+        + ibis.ifelse(fb_churn, churn_note, "")
         + ibis.ifelse(fb.comment.notnull(), ": " + fb.comment.fill_null(""), ""),
+        churn=fb_churn,
     )
     it = feedback_store.open_interactions(ws, backend)
-    it_hits = it.filter((it.sentiment <= threshold) & (it.ts >= start) & (it.ts <= now)).select(
-        customer_id=it.customer_id, ts=it.ts, reason=it.kind + " (" + it.sentiment.round(2).cast("string") + "): "
-        + it.text)
+    it_churn = (it.intent == "churn").fill_null(False)
+    it_hits = it.filter(((it.sentiment <= threshold) | it_churn) & (it.ts >= start) & (it.ts <= now)).select(
+        customer_id=it.customer_id, ts=it.ts, reason=it.kind + " (" + it.sentiment.round(2).cast("string") + ")"
+        + ibis.ifelse(it_churn, churn_note, "") + ": " + it.text,
+        churn=it_churn,
+    )
     hits = C.execute(fb_hits.union(it_hits).order_by(["customer_id", "ts"]))
     grouped: dict[str, FollowUp] = {}
     for row in hits.to_dict("records"):
@@ -157,7 +170,8 @@ def followups(ws: Workspace, since: str | dt.datetime = "7d", *, now: dt.datetim
         entry = grouped.setdefault(cid, FollowUp(cid, [], _fmt_ts(row["ts"])))
         entry.reasons.append(str(row["reason"]))
         entry.worst_ts = max(entry.worst_ts, _fmt_ts(row["ts"]))
-    items = sorted(grouped.values(), key=lambda f: (-len(f.reasons), f.worst_ts, f.customer_id))
+        entry.churn = entry.churn or bool(row["churn"])
+    items = sorted(grouped.values(), key=lambda f: (not f.churn, -len(f.reasons), f.worst_ts, f.customer_id))
     if items and timeline_limit != 0:
         lines = timeline(ws, [f.customer_id for f in items], backend, timeline_limit)
         for f in items:
@@ -184,6 +198,8 @@ def export_followups(items: list[FollowUp], target: Path) -> Path:
     elif suffix == ".csv":
         buf = io.StringIO()
         w = csv.writer(buf)
+        # the columns a service team's spreadsheet already reads; churn intent shows in the reasons
+        # ("[churn intent]") and in the order, the intent of every message in the JSON export
         w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
         # every text cell through safe_row: customer texts reach the service team's spreadsheet
         for f in items:

@@ -9,7 +9,8 @@ The same guarantees as event ingest, reusing its readers (:mod:`journeymap.event
    or time, unknown metric, score not a number or outside its scale, a step that the journey
    does not have (the reason names the valid step ids), an event reference no step binds,
    empty interaction text;
-4. *score*: language and sentiment of every comment and text (Python, about 20,000 texts/s);
+4. *score*: language, sentiment and intent of every comment and text (Python, about 20,000 texts/s),
+   with the workspace's own ``sentiment-rules.yaml`` on top of the bundled service rules;
 5. *store*: rows whose id (or row hash) is new go into ``feedback`` / ``interactions``, the
    rest into ``feedback_quarantine``. Re-ingesting a file adds nothing.
 
@@ -22,6 +23,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -45,7 +47,8 @@ from journeymap.model.workspace import Workspace
 from journeymap.progress import progress
 from journeymap.voc.feedback_store import ensure_feedback_schema
 from journeymap.voc.metrics import SCALES
-from journeymap.voc.sentiment import Backend, analyze
+from journeymap.voc.sentiment import Backend, analyze, backend_for
+from journeymap.voc.service import workspace_rules_file
 
 SURVEY_FIELDS = ("response_id", "customer_id", "ts", "step", "event", "metric", "score", "comment", "language", "channel")
 TEXT_FIELDS = ("interaction_id", "customer_id", "ts", "step", "event", "channel", "kind", "text", "language")
@@ -168,7 +171,8 @@ NORM_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS __fbnorm (
     file VARCHAR, line BIGINT, kind VARCHAR, id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, step VARCHAR,
     event VARCHAR, channel VARCHAR, metric VARCHAR, score DOUBLE, text VARCHAR, language VARCHAR, ikind VARCHAR,
-    reason VARCHAR, raw VARCHAR, n BIGINT, sentiment DOUBLE, sentiment_label VARCHAR
+    reason VARCHAR, raw VARCHAR, n BIGINT, sentiment DOUBLE, sentiment_label VARCHAR, intent VARCHAR,
+    intent_score DOUBLE
 )"""
 
 
@@ -267,7 +271,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[str, s
             INSERT INTO __fbnorm
             SELECT {file}, __line, {lit(kind)}, coalesce(__id, {hash_expr}), __cust, __ts, __step, __event,
                    __channel, __metric, __score, __text, __lang, {kind_expr}, __reason,
-                   CASE WHEN __reason IS NOT NULL THEN {staged.raw_expr()} END, __n, NULL, NULL
+                   CASE WHEN __reason IS NOT NULL THEN {staged.raw_expr()} END, __n, NULL, NULL, NULL, NULL
             FROM (SELECT *, {reason} AS __reason FROM ({inner}))
         """)
         if staged.rejects and rejects:
@@ -284,28 +288,53 @@ def _check_required(staged: Staged, cols: dict[str, str | None]) -> None:
                                   f"(or map one with --columns {needed}=COLUMN)")
 
 
+def _scores(texts: list[str], languages: list[str | None], backend: Backend | None,
+            bar: Any = None, task: Any = None) -> list[tuple[str, float, str, str, float]]:
+    """Language, sentiment, label, intent and intent score per text, in chunks (with a progress bar)."""
+    chunk = 20_000
+    out: list[tuple[str, float, str, str, float]] = []
+    for start in range(0, len(texts), chunk):
+        results = analyze(texts[start:start + chunk], languages[start:start + chunk], backend)
+        out.extend((s.language, s.score, s.label, s.intent, s.intents.get(s.intent, 0.0)) for s in results)
+        if bar is not None:
+            bar.update(task, advance=len(results))
+    return out
+
+
 def _score_texts(con: duckdb.DuckDBPyConnection, backend: Backend | None, quiet: bool) -> None:
-    """Language and sentiment for every usable row with text, in chunks with a progress bar."""
+    """Language, sentiment and intent for every usable row with text, with a progress bar."""
     rows = con.execute("SELECT file, n, text, language FROM __fbnorm "
                        "WHERE reason IS NULL AND text IS NOT NULL").fetchall()
     if not rows:
         return
-    chunk = 20_000
-    out: list[tuple[str, int, str, float, str]] = []
     with progress(quiet) as bar:
         task = bar.add_task("scoring sentiment", total=len(rows))
-        for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
-            results = analyze([r[2] for r in part], [r[3] for r in part], backend)
-            out.extend((r[0], r[1], s.language, s.score, s.label) for r, s in zip(part, results, strict=True))
-            bar.update(task, advance=len(part))
-    df = pd.DataFrame(out, columns=["file", "n", "language", "sentiment", "label"])
+        scored = _scores([r[2] for r in rows], [r[3] for r in rows], backend, bar, task)
+    df = pd.DataFrame([(r[0], r[1], *s) for r, s in zip(rows, scored, strict=True)],
+                      columns=["file", "n", "language", "sentiment", "label", "intent", "intent_score"])
     con.register("__fbscores_df", df)
     con.execute("""
-        UPDATE __fbnorm SET language = s.language, sentiment = s.sentiment, sentiment_label = s.label
+        UPDATE __fbnorm SET language = s.language, sentiment = s.sentiment, sentiment_label = s.label,
+               intent = s.intent, intent_score = s.intent_score
         FROM __fbscores_df s WHERE __fbnorm.file = s.file AND __fbnorm.n = s.n
     """)
     con.unregister("__fbscores_df")
+
+
+def _fill_intents(con: duckdb.DuckDBPyConnection, backend: Backend | None) -> None:
+    """Intents for the stored rows of a store written before intents existed (their column was just added)."""
+    for table, key, text in (("feedback", "response_id", "comment"), ("interactions", "interaction_id", "text")):
+        rows = con.execute(f"SELECT {key}, {text}, language FROM {table} "
+                           f"WHERE intent IS NULL AND {text} IS NOT NULL").fetchall()
+        if not rows:
+            continue
+        scored = _scores([r[1] for r in rows], [r[2] if r[2] in ("nl", "en") else None for r in rows], backend)
+        df = pd.DataFrame([(r[0], s[3], s[4]) for r, s in zip(rows, scored, strict=True)],
+                          columns=["id", "intent", "intent_score"])
+        con.register("__fbintents_df", df)
+        con.execute(f"UPDATE {table} SET intent = s.intent, intent_score = s.intent_score "
+                    f"FROM __fbintents_df s WHERE {table}.{key} = s.id")
+        con.unregister("__fbintents_df")
 
 
 def ingest_feedback(ws: Workspace, sources: Sequence[str | Path], *, journey: str | None = None,
@@ -316,10 +345,13 @@ def ingest_feedback(ws: Workspace, sources: Sequence[str | Path], *, journey: st
     A file with ``metric`` and ``score`` columns holds survey answers; one with a ``text``
     column holds interactions; a file with all three holds both (rows with a metric are answers). ``columns`` maps canonical fields to source columns.
     ``now`` fixes the clock for the "time in the future" check; ``backend`` picks the
-    sentiment backend (default: the offline lexicon backend).
+    sentiment backend (default: the offline lexicon backend with the workspace's rules file, if any).
     """
     if not sources:
         raise JourneymapError("nothing to ingest: give one or more feedback files")
+    if backend is None:
+        rules_file = workspace_rules_file(ws.root)
+        backend = backend_for(rules_files=[rules_file] if rules_file else [])
     jr = pick_journey(ws, journey)
     now = now or dt.datetime.now(dt.UTC)
     con = duck(ws, read_only=False)
@@ -343,6 +375,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
          mapping: dict[str, str], delimiter: str | None, quiet: bool, now: dt.datetime,
          backend: Backend | None) -> FeedbackIngestReport:
     ensure_feedback_schema(con)
+    _fill_intents(con, backend)
     con.execute(NORM_DDL)
     earliest = ws.settings.events.earliest_time
     counts: list[FileCounts] = []
@@ -400,12 +433,12 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
     """)
     con.execute(f"""
         INSERT INTO feedback SELECT id, cust, ts, {jid}, step, event, channel, metric, score, text,
-               language, sentiment, sentiment_label, file, line
+               language, sentiment, sentiment_label, file, line, intent, intent_score
         FROM __fbfresh WHERE kind = 'survey' ORDER BY cust, ts
     """)
     con.execute(f"""
         INSERT INTO interactions SELECT id, cust, ts, {jid}, step, event, channel, ikind, text,
-               language, sentiment, sentiment_label, file, line
+               language, sentiment, sentiment_label, file, line, intent, intent_score
         FROM __fbfresh WHERE kind = 'interactions' ORDER BY cust, ts
     """)
     by_file = {c.source: c for c in counts}

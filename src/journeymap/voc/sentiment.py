@@ -1,29 +1,44 @@
-"""Sentiment of customer texts, Dutch and English, offline: label and score -1..1 per text.
+"""Sentiment and intent of customer texts, Dutch and English, offline: label, score -1..1, intent.
 
 Two backends share one output shape (:class:`Sentiment`):
 
-* :class:`LexiconBackend` (the default): lexicon and rules, no model download. Words and
-  phrases come from the packaged lexicons plus our service-language additions
-  (:mod:`journeymap.voc.lexicon`); rules handle negation ("niet tevreden", "not happy"),
-  intensifiers ("erg traag"), contrast ("prima product, maar de bezorging was een drama" —
-  the clause after "maar" counts more) and exclamation marks. Summed word scores are
-  squashed to -1..1 as VADER does (``s / sqrt(s² + 15)``).
+* :class:`LexiconBackend` (the default): lexicons, service rules and grammar rules, no model
+  download. Words and phrases come from the packaged lexicons plus our service-language
+  additions (:mod:`journeymap.voc.lexicon`); the service-language layer
+  (:mod:`journeymap.voc.service`, a YAML file) recognises what customers describe happening
+  ("nog steeds niets gehoord", "the engineer texted ahead"), irony markers, churn, questions and
+  requests; grammar rules handle negation ("niet tevreden"), intensifiers ("erg traag"),
+  contrast (the clause after "maar"/"but" counts more) and exclamation marks. Summed scores
+  are squashed to -1..1 as VADER does (``s / sqrt(s² + 15)``).
 * :class:`~journeymap.voc.transformer.TransformerBackend`: a local model directory (e.g. a
-  RobBERT sentiment model) run in batches.
+  RobBERT sentiment model) run in batches with PyTorch or ONNX Runtime; the service rules
+  still give the intent.
 
 ``analyze`` detects each text's language first; texts in an unknown language are labelled
-``unknown`` and scored with both lexicons rather than dropped.
+``unknown`` and scored with both languages' lexicons and rules rather than dropped.
+
+Phases of one text: tokens (:func:`~journeymap.voc.lexicon.tokenize`) → one walk over the tokens
+that records every contribution with where it came from, and passes that reweigh contributions
+by what else the text says (irony, loyalty, questions and requests, contrast) — both in
+:mod:`journeymap.voc.scan` → the summed score, its label and the intent (:mod:`journeymap.voc.intent`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
+from journeymap.voc import intent as intents_mod
 from journeymap.voc.language import detect_language
-from journeymap.voc.lexicon import Lexicon, get_lexicon, rules, tokenize
+from journeymap.voc.lexicon import get_lexicon, tokenize
+from journeymap.voc.scan import Part, Scan, scan, scare_quoted
+from journeymap.voc.service import Hit, RuleSet, ServiceRules, bundled_rules, rules_for
+
+__all__ = ["LABELS", "NEUTRAL_BAND", "Backend", "Explanation", "Label", "LexiconBackend", "Part", "Scan", "Sentiment",
+           "analyze", "backend_for", "default_backend", "label_for", "normalise", "read_texts", "scan", "sentiment"]
 
 Label = Literal["positive", "negative", "neutral"]
 LABELS: tuple[Label, ...] = ("positive", "negative", "neutral")
@@ -35,21 +50,32 @@ _ALPHA = 15.0  # VADER's normalisation constant
 
 @dataclass(frozen=True)
 class Sentiment:
-    """The sentiment of one text."""
+    """The sentiment of one text, and what the customer wants (``intent``, with a 0..1 score per intent)."""
 
     label: Label
     score: float  # -1 (very negative) .. +1 (very positive)
     language: str  # nl, en or unknown
+    intent: str = intents_mod.NO_INTENT  # complaint, question, praise, churn, request or none
+    intents: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass
+class Explanation:
+    """Why a text got its label and intent: the parts, the rules that fired (with file:line), the sum."""
+
+    text: str
+    sentiment: Sentiment
+    parts: list[Part]
+    rules: list[str]
+    total: float
 
 
 class Backend(Protocol):
-    """Anything that scores texts; ``languages`` may be given to skip detection."""
-
     def analyze(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Sentiment]: ...
 
 
 def label_for(score: float, band: float = NEUTRAL_BAND) -> Label:
-    """The three-class label of a score."""
+    """Map a -1..1 score onto positive / negative / neutral."""
     if score >= band:
         return "positive"
     if score <= -band:
@@ -57,99 +83,66 @@ def label_for(score: float, band: float = NEUTRAL_BAND) -> Label:
     return "neutral"
 
 
-def raw_valence(tokens: list[str], lex: Lexicon) -> float:
-    """The summed valence of a token list (VADER scale) after phrases, negation, boosters and contrast."""
-    values: list[float] = []
-    contrast_at = -1
-    negate_left = 0
-    weak = False
-    boost = 0.0
-    exclaim = 0
-    words, phrases, negators, boosters = lex.words, lex.phrases, lex.negators, lex.boosters
-    n = len(tokens)
-    i = 0
-    while i < n:
-        tok = tokens[i]
-        value: float | None = None
-        width = 1
-        candidates = phrases.get(tok)
-        if candidates:
-            for parts, score in candidates:
-                k = len(parts)
-                if tuple(tokens[i:i + k]) == parts:
-                    value, width = score, k
-                    break
-        if value is None:
-            if tok in negators or tok.endswith("n't"):
-                negate_left = rules.NEGATION_WINDOW
-                weak = tok in rules.WEAK_NEGATORS
-                i += 1
-                continue
-            if tok in boosters:
-                nxt = tokens[i + 1] if i + 1 < n else ""
-                if nxt and (lex.word(nxt) or nxt in phrases or nxt in boosters):
-                    boost += boosters[tok]
-                    i += 1
-                    continue
-                value = lex.standalone.get(tok)
-            elif tok in lex.contrast or (tok in rules.COMMA_CONTRAST and i and tokens[i - 1] == ","):
-                contrast_at = len(values)
-                negate_left = 0
-                boost = 0.0
-                i += 1
-                continue
-            elif tok in rules.CLAUSE_BREAKS:
-                if tok == "!":
-                    exclaim += 1
-                if negate_left > 0 and not weak:
-                    values.append(rules.NEGATED_NEUTRAL)
-                negate_left = 0
-                boost = 0.0
-                i += 1
-                continue
-            else:
-                value = words.get(tok)
-                if value is None:
-                    value = lex.word(tok)
-        if value:
-            value *= 1.0 + boost
-            if negate_left > 0:
-                value *= rules.NEGATION_SCALAR
-                negate_left = 0
-            values.append(value)
-            boost = 0.0
-        elif negate_left > 0:
-            negate_left -= 1
-            if (negate_left == 0 or i + width >= n) and not weak:
-                values.append(rules.NEGATED_NEUTRAL)  # "lukt niet", "doet niets": a problem without a mood word
-        i += width
-    if contrast_at >= 0:
-        values = [v * (rules.CONTRAST_BEFORE if j < contrast_at else rules.CONTRAST_AFTER) for j, v in enumerate(values)]
-    total = sum(values)
-    if total and exclaim:
-        total += math.copysign(0.3 * min(exclaim, 3), total)
-    return total
-
-
 def normalise(total: float) -> float:
-    """Squash a summed valence onto -1..1."""
+    """Squash a summed valence onto -1..1 (VADER's normalisation)."""
     return total / math.sqrt(total * total + _ALPHA) if total else 0.0
 
 
-class LexiconBackend:
-    """The default, offline backend: lexicons and rules (see the module docstring)."""
+def _pattern_source(hit: Hit) -> str:
+    """file:line of the pattern that matched (the rule's line when the pattern's is unknown)."""
+    rule = hit.rule
+    if hit.pattern in rule.patterns and len(rule.pattern_sources) == len(rule.patterns):
+        return rule.pattern_sources[rule.patterns.index(hit.pattern)]
+    return rule.source
 
-    def __init__(self, neutral_band: float = NEUTRAL_BAND) -> None:
+
+class LexiconBackend:
+    """The default, offline backend: lexicons, service rules and grammar rules (see the module docstring).
+
+    ``service_rules``: the service-language rules (default: the bundled ones; :func:`backend_for`
+    merges a workspace's ``sentiment-rules.yaml`` on top).
+    """
+
+    def __init__(self, neutral_band: float = NEUTRAL_BAND, service_rules: ServiceRules | None = None) -> None:
         self.neutral_band = neutral_band
+        self.service_rules = service_rules if service_rules is not None else bundled_rules()
+        self._rulesets: dict[str, RuleSet] = {}
+
+    def ruleset(self, language: str) -> RuleSet:
+        """The compiled rules for one language (``unknown``: both languages' rules)."""
+        key = language if language in ("nl", "en") else "unknown"
+        found = self._rulesets.get(key)
+        if found is None:
+            found = self._rulesets[key] = self.service_rules.ruleset(key)
+        return found
+
+    def _result(self, result: Scan, lang: str) -> Sentiment:
+        value = round(normalise(result.total), 4)
+        label = label_for(value, self.neutral_band)
+        scores = intents_mod.intent_scores(result.hits, value)
+        return Sentiment(label, value, lang, intents_mod.decide(scores, label), scores)
 
     def score(self, text: str, language: str | None = None) -> Sentiment:
-        """The sentiment of one text; ``language`` (nl/en) skips detection."""
+        """The sentiment and intent of one text; ``language`` (nl/en) skips detection."""
         lang = language or detect_language(text)
-        value = normalise(raw_valence(tokenize(text), get_lexicon(lang)))
-        return Sentiment(label_for(value, self.neutral_band), round(value, 4), lang)
+        return self._result(scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), quoted=scare_quoted(text)), lang)
+
+    def explain(self, text: str, language: str | None = None) -> Explanation:
+        """Which words, phrases and rules decided the label and intent of ``text``."""
+        lang = language or detect_language(text)
+        result = scan(tokenize(text), get_lexicon(lang), self.ruleset(lang), explain=True, quoted=scare_quoted(text))
+        fired = list(dict.fromkeys(f"{h.rule.id} ({h.rule.kind}) {_pattern_source(h)}: {h.pattern!r}"
+                                   for h in result.hits))
+        return Explanation(text, self._result(result, lang), result.parts or [], fired, round(result.total, 3))
+
+    def intent_for(self, text: str, language: str, label: Label, score: float) -> tuple[str, dict[str, float]]:
+        """The intent of ``text`` given another backend's label and score (the service rules still read it)."""
+        result = scan(tokenize(text), get_lexicon(language), self.ruleset(language), quoted=scare_quoted(text))
+        scores = intents_mod.intent_scores(result.hits, score)
+        return intents_mod.decide(scores, label), scores
 
     def analyze(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Sentiment]:
-        """The sentiment of many texts."""
+        """The sentiment and intent of many texts."""
         langs: Iterable[str | None] = languages if languages is not None else [None] * len(texts)
         return [self.score(t, lang) for t, lang in zip(texts, langs, strict=True)]
 
@@ -158,7 +151,7 @@ _DEFAULT: LexiconBackend | None = None
 
 
 def default_backend() -> LexiconBackend:
-    """A shared :class:`LexiconBackend`."""
+    """A shared :class:`LexiconBackend` with the bundled rules."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = LexiconBackend()
@@ -167,7 +160,7 @@ def default_backend() -> LexiconBackend:
 
 def analyze(texts: Sequence[str], languages: Sequence[str | None] | None = None,
             backend: Backend | None = None) -> list[Sentiment]:
-    """Label and score texts with ``backend`` (default: the offline lexicon backend)."""
+    """Label, score and intent of texts with ``backend`` (default: the offline lexicon backend)."""
     return (backend or default_backend()).analyze(texts, languages)
 
 
@@ -176,19 +169,21 @@ def sentiment(text: str, language: str | None = None) -> Sentiment:
     return default_backend().score(text, language)
 
 
-def backend_for(model_dir: str | None = None, batch_size: int = 32) -> Backend:
-    """The lexicon backend, or the transformer backend for a local model directory."""
+def backend_for(model_dir: str | None = None, batch_size: int = 32, rules_files: Sequence[Path] = (),
+                runtime: str = "auto") -> Backend:
+    """The lexicon backend (with ``rules_files`` merged on the bundled service rules), or the transformer
+    backend for a local model directory (``runtime``: torch, onnx or auto), whose intents come from
+    the same rules."""
+    lexicon = LexiconBackend(service_rules=rules_for(rules_files)) if rules_files else default_backend()
     if not model_dir:
-        return default_backend()
+        return lexicon
     from journeymap.voc.transformer import TransformerBackend
 
-    return TransformerBackend(model_dir, batch_size=batch_size)
+    return TransformerBackend(model_dir, batch_size=batch_size, runtime=runtime, rules=lexicon)
 
 
 def read_texts(path: str) -> list[str]:
     """Texts to score from a file, one per line (empty lines skipped); a clear error when unreadable."""
-    from pathlib import Path
-
     from journeymap.errors import JourneymapError
 
     try:

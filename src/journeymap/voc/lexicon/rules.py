@@ -41,7 +41,7 @@ BOOSTERS: dict[str, dict[str, float]] = {
         "erg": 0.3, "heel": 0.3, "zeer": 0.3, "echt": 0.3, "super": 0.35, "ontzettend": 0.4, "enorm": 0.4,
         "hartstikke": 0.4, "bijzonder": 0.3, "uiterst": 0.4, "totaal": 0.3, "helemaal": 0.3, "volledig": 0.3,
         "zo": 0.25, "te": 0.2, "veel": 0.2, "best": 0.1, "vreselijk": 0.4, "behoorlijk": 0.2, "extreem": 0.4,
-        "mega": 0.4, "waanzinnig": 0.4, "ongelooflijk": 0.4, "zwaar": 0.3, "knap": 0.2, "oprecht": 0.2,
+        "mega": 0.4, "flink": 0.3, "flinke": 0.3, "waanzinnig": 0.4, "ongelooflijk": 0.4, "zwaar": 0.3, "knap": 0.2, "oprecht": 0.2,
         "beetje": -0.3, "wat": -0.2, "iets": -0.3, "redelijk": -0.2, "vrij": -0.1, "tamelijk": -0.2, "enigszins": -0.3,
     },
 }
@@ -51,6 +51,10 @@ CONTRAST: dict[str, frozenset[str]] = {
     "en": frozenset({"but", "however", "nevertheless"}),
     "nl": frozenset({"maar", "echter", "desondanks"}),
 }
+
+#: Words after which "maar" means "only" or "just", not "but" ("maar één", "maar 2", "komt maar niet").
+NOT_CONTRAST_BEFORE = frozenset({"een", "één", "twee", "drie", "vier", "vijf", "half", "even", "net", "pas", "niet",
+                                 "weinig", "heel", "1", "2", "3", "4", "5"})
 
 #: Words that contrast only right after a comma ("prima, alleen de bezorging ..."); elsewhere they are ordinary.
 COMMA_CONTRAST = frozenset({"alleen", "behalve", "only", "except"})
