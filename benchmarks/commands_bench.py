@@ -35,7 +35,8 @@ def commands(journey: str, funnel: list[str]) -> dict[str, list[str]]:
         "analyze": ["analyze", journey, "--format", "json"],
         "paths-step": ["paths", journey, "--format", "json"],
         "paths-event-top15": ["paths", journey, "--level", "event", "--keep-repeats", "--top", "15", "--format", "json"],
-        "paths-event-all": ["paths", journey, "--level", "event", "--keep-repeats", "--top", "100000", "--format", "json"],
+        "paths-event-all": ["paths", journey, "--level", "event", "--keep-repeats", "--all", "--variants", "0",
+                            "--format", "json"],
         "render": ["render", "{journey_file}", "--with-data", "-o", "{out}/map.html"],
         "report": ["report", journey, "-o", "{out}/report.html"],
     }

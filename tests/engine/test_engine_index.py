@@ -110,14 +110,19 @@ def test_the_index_is_written_by_the_ingest_and_on_first_use(store: Path) -> Non
     ws = load_workspace(store)
     folders = list((store / "data" / "cache").iterdir())
     assert len(folders) == 1  # the ingest wrote the events part
-    assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == ["events.duckdb"]
+    assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == [I.StoreIndex(
+        folders[0], folders[0].name).path.name]
     con = connect(ws)
     source = EventSource(open_events(ws, con))
     rel = source.journey(ws.journey("shop"))
     assert rel.how == INDEX
-    key = I.journey_key(ws.journey("shop"))
-    assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == [
-        "events.duckdb", f"journey-{key}.duckdb"]
+    folder = folders[0] / f"journey-{I.journey_key(ws.journey('shop'))}"
+    assert sorted(p.name for p in folder.iterdir()) == ["prep.duckdb"]  # parts are written on first use
+    rel.summary("step").count().execute()
+    assert sorted(p.name for p in folder.iterdir()) == ["prep.duckdb", "step.duckdb"]
+    step_metrics(ws.journey("shop"), source)  # needs the sequences too, and keeps its result
+    assert sorted(p.name for p in folder.iterdir()) == ["metrics-step-w1209600.duckdb", "prep.duckdb", "seqs.duckdb",
+                                                        "step.duckdb"]
     assert any("every relation from the journey index" in line for line in source.plan)
     # every matched event is in it, in journey order
     prep = rel.matched.execute()
@@ -222,8 +227,8 @@ def test_a_changed_binding_gives_a_new_journey_index(store: Path) -> None:
     after, slow = _both(store, lambda j, t: step_metrics(j, t))
     _same(after, slow)
     assert after.set_index("step").loc["landing", "events"] < before.set_index("step").loc["landing", "events"]
-    files = [p.name for p in next((store / "data" / "cache").iterdir()).iterdir() if p.name.startswith("journey-")]
-    assert len(files) == 2
+    folders = [p.name for p in next((store / "data" / "cache").iterdir()).iterdir() if p.name.startswith("journey-")]
+    assert len(folders) == 2
 
 
 def test_where_not_to_use_it(store: Path) -> None:
@@ -242,7 +247,7 @@ def test_where_not_to_use_it(store: Path) -> None:
     # a period: the matched events come from the index, the rest is computed for the period
     period = EventSource(events, since=dt.datetime(2024, 2, 3))
     rel = period.journey(journey)
-    assert rel.how == INDEX and not rel.tables
+    assert rel.how == INDEX and rel.stored is None
     assert any("the rest computed for the period" in line for line in period.plan)
     # any other table: expressions
     other = EventSource(events.filter(events.ts > dt.datetime(2000, 1, 1)))

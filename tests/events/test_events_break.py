@@ -279,3 +279,12 @@ def test_invalid_utf8_before_an_unclosed_quote_loses_only_that_record(ws: Worksp
     report = ingest_events(ws, [src], quiet=True, now=NOW)
     assert (report.read, report.stored, report.quarantined) == (3, 2, 1)
     assert [(q.line, q.reason) for q in list_quarantine(ws)] == [(2, "malformed row")]
+
+
+def test_a_delimiter_inside_quoted_values_does_not_fool_the_guess(ws: Workspace, tmp_path: Path) -> None:
+    src = tmp_path / "events.csv"
+    src.write_text('customer_id,ts,event\nc0,2025-03-01 12:00:00,";;"\nc1,2025-03-01 12:00:00,"a;b;c"\n',
+                   encoding="utf-8")
+    report = ingest_events(ws, [src], quiet=True, now=NOW)
+    assert (report.read, report.stored) == (2, 2)
+    assert sorted(query_store(ws, "SELECT event FROM events")) == [(";;",), ("a;b;c",)]

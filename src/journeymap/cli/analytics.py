@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FormatOption = typer.Option("table", "--format", "-f", help="table, json or csv.")
-ExplainOption = typer.Option(False, "--explain", help="Also show the compiled SQL behind each table.")
+ExplainOption = typer.Option(False, "--explain", help="Also show the plan (where the figures were read, and how) "
+                             "and the compiled SQL behind each table.")
 SinceOption = typer.Option(None, "--since", help="Only events on or after this date (YYYY-MM-DD).")
 UntilOption = typer.Option(None, "--until", help="Only events before this date (YYYY-MM-DD).")
 JourneyArg = typer.Argument(..., help="A journey file (journeys/x.yaml) or a journey id.")
@@ -47,14 +48,19 @@ def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
     from journeymap.engine import compile as C
     from journeymap.engine.formatting import to_csv, to_json
 
-    if fmt == "json":
-        console.print_json(to_json(frames, explain=explain))
+    if fmt == "json":  # plain text: rich's JSON highlighting costs seconds on a large result
+        console.file.write(to_json(frames, explain=explain) + "\n")
+        console.file.flush()
         return
     if fmt == "csv":
         console.out(to_csv(frames), end="", highlight=False)
         return
     if fmt != "table":
         raise JourneymapError(f"unknown format {fmt!r}; expected one of: table, json, csv")
+    if explain:
+        plan: list[str] = next((df.attrs["plan"] for df in frames.values() if df.attrs.get("plan")), [])
+        for line in plan:
+            console.print(f"-- plan: {line}", style="dim", soft_wrap=True, markup=False, highlight=False)
     for name, df in frames.items():
         shown = df.drop(columns=[c for c in ("name",) if c in df.columns and len(df.columns) > 8])
         print_frame(console, shown, name)
@@ -148,7 +154,9 @@ def paths(
     after: str = typer.Option(None, "--after", help="Show the paths after this step."),
     before: str = typer.Option(None, "--before", help="Show the paths before this step."),
     depth: int = typer.Option(3, "--depth", help="Steps shown after/before."),
-    top: int = typer.Option(15, "--top", help="Keep the heaviest edges/variants (readable with 100+ events)."),
+    top: int = typer.Option(15, "--top", help="Keep the heaviest edges (readable with 100+ events)."),
+    every_edge: bool = typer.Option(False, "--all", help="Every edge of the graph (overrides --top)."),
+    variants: int = typer.Option(10, "--variants", help="The most frequent whole paths to show (0: none)."),
     keep_repeats: bool = typer.Option(False, "--keep-repeats", help="Do not collapse repeated events."),
     fmt: str = FormatOption,
     explain: bool = ExplainOption,
@@ -158,6 +166,6 @@ def paths(
     from journeymap.engine.transitions import paths_report
 
     ws, jid = workspace_for(journey, workspace)
-    frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth, top=top,  # type: ignore[arg-type]
-                          collapse_repeats=not keep_repeats)
+    frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
+                          top=None if every_edge else top, variants=variants, collapse_repeats=not keep_repeats)
     _print(frames, fmt, explain)

@@ -95,16 +95,16 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | EventSource | None = Non
         out["unmatched"] = pd.DataFrame(unmatched_events(journey, t, top=20), columns=["event", "events"])
         done("unmatched")
     if "personas" in wanted:
-        out["personas"] = persona_counts(ws, journey, t.events)
+        out["personas"] = persona_counts(ws, journey, t)
         done("personas")
     if "retention" in wanted:
-        out["retention"] = retention(t.events, period="week")
+        out["retention"] = retention(t, period="week")
         done("retention")
     if "lifecycle" in wanted:
-        out["lifecycle"] = lifecycle(t.events, period="week")
+        out["lifecycle"] = lifecycle(t, period="week")
         done("lifecycle")
     if "attribution" in wanted and len(path) >= 2:
-        out["attribution"] = attribution(journey, t.events, conversion_step or _conversion_step(journey, path))
+        out["attribution"] = attribution(journey, t, conversion_step or _conversion_step(journey, path))
         done("attribution")
     for df in out.values():
         df.attrs["plan"] = list(t.plan)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from journeymap.engine import compile as C
 from journeymap.engine import relations as R
-from journeymap.engine.binding import match_steps
+from journeymap.engine.source import EventSource
 from journeymap.engine.steps import window_seconds
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
@@ -36,7 +36,7 @@ SEP = "\u241f"  # a separator no channel or step id contains
 MODELS = ("first", "last", "linear", "position_based", "markov")
 
 
-def paths(journey: Journey, table: ir.Table, conversion_step: str, *, by: By = "channel",
+def paths(journey: Journey, table: ir.Table | EventSource, conversion_step: str, *, by: By = "channel",
           window: dt.timedelta | float | None = None) -> pd.DataFrame:
     """``path`` (list of touches), ``conversions``, ``non_conversions`` per distinct path.
 
@@ -47,26 +47,36 @@ def paths(journey: Journey, table: ir.Table, conversion_step: str, *, by: By = "
         raise JourneymapError(f"unknown conversion step {conversion_step!r}; {suggest(conversion_step, valid)}")
     if by not in ("channel", "step"):
         raise JourneymapError(f"unknown attribution level {by!r}; expected one of: channel, step")
-    m = match_steps(journey, table)
-    step_channel = {s.id: s.channel for s in journey.steps}
-    touch = m.step if by == "step" else m.channel.fill_null(m.step.substitute(step_channel))
-    part = ibis.window(group_by="customer_id")
-    m = m.mutate(touch=touch, conv_ts=m.ts.min(where=m.step == conversion_step).over(part))
-    before = m.filter((m.step != conversion_step) & (m.conv_ts.isnull() | (m.ts < m.conv_ts)))
-    if window is not None:
-        before = before.filter(before.conv_ts.isnull()
-                               | (before.ts >= before.conv_ts - ibis.interval(seconds=int(window_seconds(window)))))
-    v = R.visits(R.neighbours(before.select("customer_id", "ts", "seq", "touch", "conv_ts"), "touch"))
-    per = v.group_by("customer_id").aggregate(
-        path=C.ordered_collect(v.touch, [v.ts, v.seq]).join(SEP),
-        converted=v.conv_ts.notnull().cast("int64").max(),
-    )
-    g = per.group_by("path").aggregate(conversions=per.converted.sum(),
-                                       non_conversions=(1 - per.converted).sum())
-    df = C.execute(g)
+    source = EventSource.of(table)
+    seconds = window_seconds(window) if window is not None else None
+    conv = valid.index(conversion_step)
+
+    def build() -> ir.Table:
+        m = source.journey(journey).matched
+        null = ibis.null("string")
+        step = m.si.substitute(dict(enumerate(valid)), else_=null)
+        step_channel = m.si.substitute({i: s.channel for i, s in enumerate(journey.steps)}, else_=null)
+        touch = step if by == "step" else m.channel.fill_null(step_channel)
+        part = ibis.window(group_by="cust")
+        m = m.mutate(touch=touch, conv_ts=m.ts.min(where=m.si == conv).over(part))
+        before = m.filter((m.si != conv) & (m.conv_ts.isnull() | (m.ts < m.conv_ts)))
+        if seconds is not None:
+            before = before.filter(before.conv_ts.isnull()
+                                   | (before.ts >= before.conv_ts - ibis.interval(seconds=int(seconds))))
+        v = R.visits(R.neighbours(before.select("cust", "ts", "seq", "touch", "conv_ts"), "touch"))
+        per = v.group_by("cust").aggregate(
+            path=C.ordered_collect(v.touch, [v.ts, v.seq]).join(SEP),
+            converted=v.conv_ts.notnull().cast("int64").max(),
+        )
+        return per.group_by("path").aggregate(conversions=per.converted.sum(),
+                                              non_conversions=(1 - per.converted).sum())
+
+    name = f"attribution-{by}-{conversion_step}-{'all' if seconds is None else int(seconds)}"
+    df = C.execute(source.kept(name, build, journey=journey))
     sql = df.attrs.get(C.SQL_ATTR)
+    df = df.astype({"conversions": "int64", "non_conversions": "int64"})  # (DuckDB sums as 128-bit integers)
+    df = df.sort_values(["conversions", "non_conversions", "path"], ascending=[False, False, True]).reset_index(drop=True)
     df["path"] = [p.split(SEP) for p in df["path"]]
-    df = df.sort_values("conversions", ascending=False, kind="stable").reset_index(drop=True)
     df.attrs[C.SQL_ATTR] = sql
     return df
 
@@ -147,7 +157,7 @@ def markov(paths_df: pd.DataFrame) -> pd.DataFrame:
                          "markov": {t: total * e / s if s else 0.0 for t, e in effects.items()}})
 
 
-def attribution(journey: Journey, table: ir.Table, conversion_step: str, *, by: By = "channel",
+def attribution(journey: Journey, table: ir.Table | EventSource, conversion_step: str, *, by: By = "channel",
                 window: dt.timedelta | float | None = None) -> pd.DataFrame:
     """Credit per touch under each model: ``touch, first, last, linear, position_based, markov,
     removal_effect`` (credits are conversions; each model's column sums to the conversions

@@ -30,6 +30,8 @@ def attribute(t: ir.Table, name: str) -> ir.StringValue:
     """An event attribute: a column of the event layout or a key of ``properties``."""
     if name in COLUMNS:
         return t[name]
+    if f"property:{name}" in t.columns:  # the key read on its own (EventSource.events_with)
+        return t[f"property:{name}"]
     return t.properties.get(name)
 
 

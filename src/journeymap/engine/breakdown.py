@@ -12,7 +12,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from journeymap.engine.personas import personas_of
+from journeymap.engine.personas import UNASSIGNED, personas_of
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
 
@@ -20,14 +20,16 @@ PERIODS = {"day": "D", "week": "W", "month": "M"}
 CHOICES = ("persona", "channel", "source", "event", "property:KEY", "period:day", "period:week", "period:month")
 
 
-def with_group(t: ir.Table, by: str | None, *, ws: Any = None, journey: Journey | None = None) -> ir.Table:
+def with_group(t: ir.Table, by: str | None, *, ws: Any = None, journey: Journey | None = None,
+               source: Any = None) -> ir.Table:
     """``t`` plus a ``_group`` column for breakdown ``by`` (a constant ``all`` when ``by`` is None)."""
     if by is None:
         return t.mutate(_group=ibis.literal("all"))
     if by in ("channel", "source", "event"):
         return t.mutate(_group=t[by].fill_null("(none)"))
     if by.startswith("property:") and len(by) > len("property:"):
-        return t.mutate(_group=t.properties.get(by.split(":", 1)[1]).fill_null("(none)"))
+        value = t[by] if by in t.columns else t.properties.get(by.split(":", 1)[1])
+        return t.mutate(_group=value.fill_null("(none)"))
     if by.startswith("period:"):
         unit = by.split(":", 1)[1]
         if unit not in PERIODS:
@@ -36,6 +38,7 @@ def with_group(t: ir.Table, by: str | None, *, ws: Any = None, journey: Journey 
     if by == "persona":
         if ws is None or journey is None:
             raise JourneymapError("a breakdown by persona needs the workspace and the journey")
-        personas = personas_of(ws, journey, t).rename(_group="persona")
-        return t.join(personas, "customer_id", how="left")
+        personas = personas_of(ws, journey, source if source is not None else t).rename(_group="persona")
+        j = t.join(personas, "customer_id", how="left")
+        return j.mutate(_group=j._group.fill_null(UNASSIGNED))
     raise JourneymapError(f"unknown breakdown {by!r}; {suggest(by, CHOICES)}")

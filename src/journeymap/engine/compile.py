@@ -226,6 +226,7 @@ def _positional_sql(sql: str, cols: list[str], nxt: dict[str, str], prev: dict[s
 def configure_build(con: Any, settings: dict[str, str]) -> None:
     """A fresh index file's session: UTC, the store connection's memory and threads, rows kept in order."""
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     for name in ("memory_limit", "threads"):
         if name in settings:
             con.execute(f"SET {name} = {literal(settings[name])}")
@@ -241,17 +242,23 @@ def connection_settings(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in rows}
 
 
-def create_table(con: Any, name: str, expr: ir.Table, *, temporary: bool = False) -> None:
-    """``CREATE TABLE name AS`` the compiled expression (a relation written into an index file)."""
+def create_table(con: Any, name: str, expr: ir.Table, *, temporary: bool = False, database: str | None = None) -> None:
+    """``CREATE TABLE [database.]name AS`` the compiled expression (a relation written into an index file)."""
     prepare_backend(expr)
-    con.con.execute(f"CREATE {'TEMP ' if temporary else ''}TABLE {quote(name)} AS {to_sql(expr)}")
+    target = f"{quote(database)}.{quote(name)}" if database else quote(name)
+    con.con.execute(f"CREATE {'TEMP ' if temporary else ''}TABLE {target} AS {to_sql(expr)}")
+    # DuckDB sums integers as 128-bit integers; the relation's type is a 64-bit one: store it so
+    types = dict(con.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {target})").fetchall())
+    for col, dtype in expr.schema().items():
+        if dtype.is_integer() and types.get(col) == "HUGEINT":
+            con.con.execute(f"ALTER TABLE {target} ALTER {quote(col)} TYPE BIGINT")
 
 
 def attach(raw: Any, path: str, alias: str, *, read_only: bool = True) -> None:
     """Attach a DuckDB file under ``alias`` unless it is attached already."""
     found = raw.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [alias]).fetchall()
     if not (found and found[0][0]):
-        raw.execute(f"ATTACH {literal(path)} AS {quote(alias)}{' (READ_ONLY)' if read_only else ''}")
+        raw.execute(f"ATTACH {literal(path)} AS {quote(alias)} ({'READ_ONLY' if read_only else 'READ_WRITE'})")
 
 
 def detach(raw: Any, alias: str) -> None:
@@ -316,3 +323,17 @@ def store_generation_with_cust(raw: Any) -> str | None:
         return None
     value = str(rows[0][0])
     return value if value.isalnum() else None
+
+
+def events_with_keys_sql(columns: Sequence[str], keys: Sequence[str]) -> str:
+    """The store's events with properties ``keys`` as columns ``property:KEY`` read from the stored JSON text
+    (``properties`` left empty): building every row's map from its JSON is the most expensive part of a pass
+    over the events, and a segment rule or a breakdown reads one or two keys. A key an event lacks is NULL,
+    as the map's ``get`` returns."""
+    def pointer(key: str) -> str:
+        return literal("/" + key.replace("~", "~0").replace("/", "~1"))
+
+    cols = [quote(c) for c in columns if c != "properties"]
+    cols.append("NULL::MAP(VARCHAR, VARCHAR) AS properties")
+    cols += [f"json_extract_string(properties_json, {pointer(k)}) AS {quote('property:' + k)}" for k in keys]
+    return f"SELECT {', '.join(cols)} FROM event_rows"

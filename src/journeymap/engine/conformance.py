@@ -45,19 +45,32 @@ def _entries_and_following(rel: JourneyRelations, journey: Journey) -> tuple[pd.
     """Entries per step, and the customers following the design: a customer follows it when its first step is
     an entry step and none of its visits is followed by a step the design does not lead to."""
     ids = [s.id for s in journey.steps]
-    seqs = rel.sequences()
-    seqs = seqs.select("cust", first=seqs.sis[0])
-    entries = C.execute(seqs.group_by("first").aggregate(customers=seqs.count()))
+    source = rel.source
+
+    def firsts() -> ir.Table:
+        seqs = rel.sequences()
+        return seqs.select("cust", first=seqs.sis[0])
+
+    def entries_expr() -> ir.Table:
+        f = firsts()
+        return f.group_by("first").aggregate(customers=f.count())
+
+    entries = C.execute(source.kept("entries", entries_expr, journey=journey) if source else entries_expr())
     sql = entries.attrs.get(C.SQL_ATTR)
     entries = pd.DataFrame({"step": [ids[int(i)] for i in entries["first"]],
                             "customers": entries["customers"].astype("int64")})
     entries.attrs[C.SQL_ATTR] = sql
-    st = rel.summary("step")
-    undesigned = st.group_by("cust").aggregate(n=st.n_undesigned.sum())
     entry_idx = [i for i, s in enumerate(ids) if s in set(entry_steps(journey))] or [-1]
-    j = seqs.join(undesigned, "cust", how="left")
-    ok = (j.n.fill_null(0) == 0) & j["first"].isin(entry_idx)
-    summary = C.execute(j.aggregate(customers=j.count(), following=ok.cast("int64").sum()))
+
+    def following_expr() -> ir.Table:
+        st = rel.summary("step")
+        undesigned = st.group_by("cust").aggregate(n=st.n_undesigned.sum())
+        j = firsts().join(undesigned, "cust", how="left")
+        ok = (j.n.fill_null(0) == 0) & j["first"].isin(entry_idx)
+        return j.aggregate(customers=j.count(), following=ok.cast("int64").sum())
+
+    name = "following-" + "-".join(map(str, entry_idx))
+    summary = C.execute(source.kept(name, following_expr, journey=journey) if source else following_expr())
     return entries, summary
 
 

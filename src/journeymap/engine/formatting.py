@@ -42,6 +42,7 @@ def to_json(frames: dict[str, pd.DataFrame], *, explain: bool = False) -> str:
     out: dict[str, Any] = {name: records(df) for name, df in frames.items()}
     if explain:
         out["sql"] = {name: df.attrs.get(C.SQL_ATTR) for name, df in frames.items()}
+        out["plan"] = next((df.attrs["plan"] for df in frames.values() if df.attrs.get("plan")), [])
     return json.dumps(out, indent=2, ensure_ascii=False, default=str)
 
 

@@ -22,6 +22,7 @@ attempt that runs until the next one). The conversion window runs from the entry
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,7 +103,8 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
     if by is None:
         base = source.journey(journey).matched.mutate(_group=ibis.null("string"))
     else:  # a breakdown reads the events' properties: the events themselves, matched by the one matcher
-        m = with_group(match_steps(journey, source.events), by, ws=ws, journey=journey)
+        keys = {by.split(":", 1)[1]} if by.startswith("property:") else set()
+        m = with_group(match_steps(journey, source.events_with(keys)), by, ws=ws, journey=journey, source=source)
         base = m.select(cust=m.customer_id, customer_id=m.customer_id, ts=m.ts, seq=m.seq,
                         si=m.step_idx.cast("int16"), _group=m._group)
     entry = position[steps[0]]
@@ -244,16 +246,26 @@ def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
     """Per funnel step (and breakdown group): customers, attempts, conversion from start and
     from the previous step, and drop-off; the last row also has the time to convert
     (median, p90 seconds from entry to the last step)."""
-    lv = levels(journey, events, steps, mode=mode, window=window, exclude=exclude, attempts=attempts, by=by, ws=ws)
+    source = EventSource.of(events)
     k = len(steps)
-    aggs: dict[str, ir.Scalar] = {}
-    for j in range(1, k + 1):
-        aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
-        if attempts == "every":  # else one attempt per customer: customers are the attempts
-            aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
-    aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)
-    wide_expr = lv.group_by("_group").aggregate(**aggs)
-    wide = C.execute(wide_expr.mutate(median_s=wide_expr._q[0], p90_s=wide_expr._q[1]).drop("_q"))
+
+    def build() -> ir.Table:
+        lv = levels(journey, source, steps, mode=mode, window=window, exclude=exclude, attempts=attempts, by=by,
+                    ws=ws)
+        aggs: dict[str, ir.Scalar] = {}
+        for j in range(1, k + 1):
+            aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
+            if attempts == "every":  # else one attempt per customer: customers are the attempts
+                aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
+        aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)
+        wide_expr = lv.group_by("_group").aggregate(**aggs)
+        return wide_expr.mutate(median_s=wide_expr._q[0], p90_s=wide_expr._q[1]).drop("_q")
+
+    spec = repr((steps, mode, window_seconds(window), sorted(exclude or []), attempts, by))
+    if by == "persona" and ws is not None:
+        from journeymap.engine.personas import journey_personas
+        spec += repr([(p.id, p.segment.model_dump() if p.segment else None) for p in journey_personas(ws, journey)])
+    wide = C.execute(source.kept("funnel-" + hashlib.sha1(spec.encode()).hexdigest()[:16], build, journey=journey))
     names = {s.id: s.name for s in journey.steps}
     rows = []
     for r in wide.rename(columns={"_group": "grp"}).sort_values("grp").itertuples():

@@ -5,16 +5,20 @@ rather than a view: the tables hold exactly what the relations' Ibis expressions
 are written by compiling those expressions (:func:`~.compile.create_table`). Which relations are read
 from here and which are computed is decided in one place, :mod:`.source`.
 
-**The events part** (``data/cache/<generation>/events.duckdb``), written by every ingest that commits
+**The events part** (``data/cache/<generation>/events.f<format>.duckdb``), written by every ingest that commits
 (and on first use for a store written before): ``codes_<g>`` (``cust, customer_id, ts, seq, ev, ch``,
 the store's rows in journey order with event names and channels as SMALLINT codes), their dictionaries
 ``names_<g>`` and ``chans_<g>``, ``pairs_<g>`` (the event counts relation, with codes) and ``meta_<g>``
 (the totals relation).
 
-**Per journey** (``journey-<key>.duckdb``, written on the journey's first analysis): ``prep`` (the
-matched relation), ``summary_step``, ``visits_step``, ``summary_stage``, ``visits_stage`` and ``seqs``
-(the sequences relation). The step of an event is looked up by its (event, channel) pair: the bindings
-are matched once, by the one step matcher, against the few distinct pairs, not against every event.
+**Per journey** (``journey-<key>/``), each part a file written on the first analysis that needs it:
+``prep.duckdb`` (the matched relation), ``step.duckdb`` (the step summary and visits), ``stage.duckdb``
+(the stage visits and summary), ``seqs.duckdb`` (the sequences). The step of an event is looked up by its
+(event, channel) pair: the bindings are matched once, by the one step matcher, against the few distinct
+pairs, not against every event. Results that do not depend on a period (a transition graph, the
+variants, a funnel, the metrics for a window, the customers' personas, weekly activity) are kept beside
+them the same way (:meth:`~.source.EventSource.kept`, :func:`keep`), named by every parameter they
+depend on.
 
 **Never stale.** The folder is named after the store's generation (a new value at every committed
 ingest), and a journey file after a hash of the journey's bindings, steps, stages and edges; a changed
@@ -33,7 +37,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +45,6 @@ from typing import Any
 import duckdb
 
 from journeymap.engine import compile as C
-from journeymap.engine import relations as R
 from journeymap.model.types import Journey
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,9 @@ CACHE_DIR = "cache"
 #: Event names and channels are stored as SMALLINT codes; a store with more is analysed without the index.
 MAX_CODES = 32_000
 #: The layout of the index files: part of the journey key, so a changed layout is written anew.
-FORMAT = 5
-#: The relations a journey file holds.
-JOURNEY_TABLES = ("prep", "summary_step", "visits_step", "summary_stage", "visits_stage", "seqs")
+FORMAT = 8
+#: The layout of the events part: part of its file name.
+EVENTS_FORMAT = 3
 
 
 @dataclass
@@ -68,7 +71,7 @@ class StoreIndex:
 
     @property
     def path(self) -> Path:
-        return self.folder / "events.duckdb"
+        return self.folder / f"events.f{EVENTS_FORMAT}.duckdb"
 
     @property
     def alias(self) -> str:
@@ -153,10 +156,6 @@ def journey_key(journey: Journey) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:20]
 
 
-def journey_path(index: StoreIndex, journey: Journey) -> Path:
-    return index.folder / f"journey-{journey_key(journey)}.duckdb"
-
-
 def step_positions(journey: Journey) -> tuple[list[tuple[int, int]], dict[int, int], list[tuple[int, int]]]:
     """(designed step edges as indices, stage index of each step index, designed stage edges as indices)."""
     pos = {s.id: i for i, s in enumerate(journey.steps)}
@@ -168,48 +167,87 @@ def step_positions(journey: Journey) -> tuple[list[tuple[int, int]], dict[int, i
     return step_edges, stage_of, stage_edges
 
 
-def build_journey_index(journey: Journey, index: StoreIndex, settings: dict[str, str] | None = None) -> Path:
-    """Write the journey's file: the relations of :mod:`.relations` for this journey, as tables."""
+def journey_folder(index: StoreIndex, journey: Journey) -> Path:
+    return index.folder / f"journey-{journey_key(journey)}"
+
+
+Put = Callable[..., None]
+
+
+def keep(con: Any, index: StoreIndex, file: str, tables: Sequence[str], build: Callable[[Put], None]) -> dict[str, Any]:
+    """The tables of one file of the index (``<generation folder>/<file>.duckdb``), written on first use.
+
+    ``build(put)`` writes them: ``put(name, expr)`` stores the Ibis expression's result as table ``name``
+    (``put(name, expr, temporary=True)`` keeps a helper in memory for the build only). It runs on the
+    analysis's own connection (the store opened read-only): the new file is attached for writing under a
+    temporary name and takes its place only when complete, so a reader never sees half a file, and two
+    processes that build at once each write a whole one (the last rename wins; both are identical).
+    """
+    path = index.folder / f"{file}.duckdb"
+    alias = "jm_" + hashlib.sha1(str(path).encode()).hexdigest()[:16]
+    raw = con.con
+    if not path.is_file():
+        started = time.perf_counter()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".building-", suffix=".duckdb", dir=path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()
+        build_alias = "jm_build_" + alias[3:]
+        C.attach(raw, str(tmp), build_alias, read_only=False)
+        helpers: list[str] = []
+
+        def put(name: str, expr: Any, *, temporary: bool = False) -> None:
+            C.create_table(con, name, expr, temporary=temporary, database=None if temporary else build_alias)
+            if temporary:
+                helpers.append(name)
+
+        try:
+            build(put)
+            C.detach(raw, build_alias)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                C.detach(raw, build_alias)
+            raise
+        finally:
+            for name in helpers:
+                with contextlib.suppress(Exception):
+                    raw.execute(f"DROP TABLE IF EXISTS temp.{C.quote(name)}")
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        log.debug("journey index %s: %.2f s", file, time.perf_counter() - started)
+    C.attach(raw, str(path), alias)
+    return {t: con.table(t, database=alias) for t in tables}
+
+
+def built_table(con: Any, database: str, name: str) -> Any:
+    """A table just written by :func:`keep`'s ``put`` (to build the next one from it)."""
+    return con.table(name, database=database) if database else con.table(name)
+
+
+def matched_by_lookup(journey: Journey, con: Any, index: StoreIndex) -> Any:
+    """The matched relation of the index: the one step matcher on the distinct (event, channel) pairs, then a
+    lookup array over the codes (every event's step by its pair, not by matching each event)."""
     import ibis
 
     from journeymap.engine.binding import match_steps
 
-    target = journey_path(index, journey)
-    if target.is_file():
-        return target
-    start = time.perf_counter()
-    step_edges, stage_of, stage_edges = step_positions(journey)
-    with _writing(target, settings or {}) as raw:
-        C.attach(raw, str(index.path), "b")
-        con: Any = ibis.duckdb.from_connection(raw)
-        pairs = con.table(index.table_name("pairs"), database="b")
-        codes = con.table(index.table_name("codes"), database="b")
-        # the one step matcher on the distinct (event, channel) pairs, then a lookup array over the codes
-        found = C.execute(match_steps(journey, pairs.mutate(properties=ibis.null("map<string, string>")))
-                          .select("ev", "ch", "step_idx"))
-        bounds = C.execute(pairs.aggregate(e=pairs.ev.max(), c=pairs.ch.max())).iloc[0]
-        width = 1 if bounds["c"] is None or bounds["c"] != bounds["c"] else int(bounds["c"]) + 2
-        n_ev = 0 if bounds["e"] is None or bounds["e"] != bounds["e"] else int(bounds["e"]) + 1
-        lut: list[int | None] = [None] * max(n_ev * width, 1)
-        for r in found.itertuples():
-            ch = 0 if r.ch is None or r.ch != r.ch else int(r.ch) + 1
-            lut[int(r.ev) * width + ch] = int(r.step_idx)
-        position = codes.ev.cast("int64") * width + (codes.ch.cast("int64") + 1).fill_null(0)
-        si = ibis.literal(lut, type="array<int16>")[position]
-        looked_up = codes.select("cust", "customer_id", "ts", "seq", si=si)
-        C.create_table(con, "prep", looked_up.filter(looked_up.si.notnull()))
-        C.detach(raw, "b")
-        C.check_journey_order(raw, "prep")
-        prep = con.table("prep")
-        for level, unit_map, edges in (("step", None, step_edges), ("stage", stage_of, stage_edges)):
-            C.create_table(con, f"nb_{level}", R.neighbours(R.units(prep, unit_map), ordered=True), temporary=True)
-            nb = con.table(f"nb_{level}")
-            C.create_table(con, f"summary_{level}", R.summary(nb, edges))
-            C.create_table(con, f"visits_{level}", R.visits(nb))
-            raw.execute(f"DROP TABLE nb_{level}")
-        C.create_table(con, "seqs", R.sequences(prep, len(journey.steps)))
-    log.debug("journey index of %s: %.2f s", journey.id, time.perf_counter() - start)
-    return target
+    pairs = con.table(index.table_name("pairs"), database=index.alias)
+    codes = con.table(index.table_name("codes"), database=index.alias)
+    found = C.execute(match_steps(journey, pairs.mutate(properties=ibis.null("map<string, string>")))
+                      .select("ev", "ch", "step_idx"))
+    bounds = C.execute(pairs.aggregate(e=pairs.ev.max(), c=pairs.ch.max())).iloc[0]
+    width = 1 if bounds["c"] is None or bounds["c"] != bounds["c"] else int(bounds["c"]) + 2
+    n_ev = 0 if bounds["e"] is None or bounds["e"] != bounds["e"] else int(bounds["e"]) + 1
+    lut: list[int | None] = [None] * max(n_ev * width, 1)
+    for r in found.itertuples():
+        ch = 0 if r.ch is None or r.ch != r.ch else int(r.ch) + 1
+        lut[int(r.ev) * width + ch] = int(r.step_idx)
+    position = codes.ev.cast("int64") * width + (codes.ch.cast("int64") + 1).fill_null(0)
+    si = ibis.literal(lut, type="array<int16>")[position]
+    looked_up = codes.select("cust", "customer_id", "ts", "seq", si=si, ch=codes.ch)
+    return looked_up.filter(looked_up.si.notnull())
 
 
 def index_workspace_store(ws: Any, *, quiet: bool = True) -> StoreIndex | None:

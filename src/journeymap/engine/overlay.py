@@ -61,12 +61,16 @@ def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
 def _trend(journey: Any, source: EventSource, cur: tuple[dt.datetime, dt.datetime],
            prev: tuple[dt.datetime, dt.datetime]) -> dict[str, float | None]:
     """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges)."""
-    m = source.journey(journey).matched
-    agg = m.group_by("si").aggregate(
-        cur=m.cust.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
-        prev=m.cust.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
-    )
-    df = C.execute(agg)
+    def build() -> ir.Table:
+        m = source.journey(journey).matched
+        m = m.filter((m.ts >= prev[0]) & (m.ts < cur[1]))
+        return m.group_by("si").aggregate(
+            cur=m.cust.nunique(where=(m.ts >= cur[0]) & (m.ts < cur[1])),
+            prev=m.cust.nunique(where=(m.ts >= prev[0]) & (m.ts < prev[1])),
+        )
+
+    stamp = "-".join(f"{t:%Y%m%dT%H%M%S%f}" for t in (*prev, *cur))
+    df = C.execute(source.kept(f"trend-{stamp}", build, journey=journey))
     ids = [s.id for s in journey.steps]
     out: dict[str, float | None] = {}
     for r in df.itertuples():

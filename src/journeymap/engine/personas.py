@@ -8,6 +8,7 @@ none); the first that matches wins, and customers no rule recognises are ``unass
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import ibis
@@ -60,12 +61,23 @@ def persona_table(personas: list[Persona], t: ir.Table) -> ir.Table:
     return flags.select("customer_id", persona=persona)
 
 
-def personas_of(ws: Any, journey: Journey, t: ir.Table) -> ir.Table:
-    """:func:`persona_table` for the personas of a journey in a workspace."""
-    return persona_table(journey_personas(ws, journey), t)
+def personas_of(ws: Any, journey: Journey, t: ir.Table | Any) -> ir.Table:
+    """:func:`persona_table` for the personas of a journey in a workspace (``t``: events or an event source;
+    from a source the table is kept in the journey index, keyed by the rules: one pass over the events)."""
+    from journeymap.engine.source import EventSource
+
+    personas = journey_personas(ws, journey)
+    if not isinstance(t, EventSource):
+        return persona_table(personas, t)
+    rules = hashlib.sha1(repr([(p.id, p.segment.model_dump() if p.segment else None)
+                               for p in personas]).encode()).hexdigest()[:12]
+    source = t
+    keys = {c.property for p in personas if p.segment is not None for c in [*p.segment.all, *p.segment.any]
+            if c.property not in COLUMNS}
+    return source.kept(f"personas-{rules}", lambda: persona_table(personas, source.events_with(keys)))
 
 
-def persona_counts(ws: Any, journey: Journey, t: ir.Table) -> pd.DataFrame:
+def persona_counts(ws: Any, journey: Journey, t: ir.Table | Any) -> pd.DataFrame:
     """Customers per persona."""
     pt = personas_of(ws, journey, t)
     df = C.execute(pt.group_by("persona").aggregate(customers=pt.count()))

@@ -5,8 +5,8 @@ kept: as an expression run on the events each time (any backend), or as a table 
 (:mod:`.index`, DuckDB), which writes exactly these expressions into its files. No analysis reads the
 events or the index directly.
 
-* **matched**: the events on a step of the journey, ``cust, customer_id, ts, seq, si`` (``si`` the
-  step's index in map order; ``cust`` the customer key: the store's integer number, else the id).
+* **matched**: the events on a step of the journey, ``cust, customer_id, ts, seq, si, channel`` (``si``
+  the step's index in map order; ``cust`` the customer key: the store's integer number, else the id).
 * **units**: matched events at a level, ``cust, ts, seq, u``: ``u`` the step index (``si``) or the
   stage index of its step.
 * **neighbours**: every unit event beside the next one of its customer in journey order:
@@ -15,6 +15,8 @@ events or the index directly.
 * **visits**: a *visit* is a run of consecutive events of one customer at the same unit; one row per
   visit, at its last event: ``cust, ts, seq, u, nu, gap`` (``nu`` the next visit's unit, ``gap`` the
   seconds from leaving this visit to the next one's start).
+* **stage visits** and the **stage summary** come from the step visits and the step summary (a stage
+  visit is a run of step visits in one stage), not from another pass over the events.
 * **summary**: per customer and unit, what the step metrics need for any window: ``n_events``,
   ``n_visits``, ``min_designed_gap`` (shortest gap from a visit to a designed next unit), ``max_gap``
   (longest gap to any next visit), ``has_last`` (the journey ends there), ``n_undesigned`` (visits
@@ -38,7 +40,7 @@ from journeymap.engine import compile as C
 STEP_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #: A designed edge between unit indices ``a`` and ``b`` as one integer: ``a * EDGE_WIDTH + b``.
 EDGE_WIDTH = 1 << 16
-MATCHED = ("cust", "customer_id", "ts", "seq", "si")
+MATCHED = ("cust", "customer_id", "ts", "seq", "si", "channel")
 
 
 def edge_codes(edges: Sequence[tuple[int, int]]) -> list[int]:
@@ -52,7 +54,8 @@ def matched(journey: object, events: ir.Table) -> ir.Table:
 
     m = match_steps(journey, events)  # type: ignore[arg-type]
     cust = m.cust if "cust" in m.columns else m.customer_id
-    return m.select(cust=cust, customer_id=m.customer_id, ts=m.ts, seq=m.seq, si=m.step_idx.cast("int16"))
+    return m.select(cust=cust, customer_id=m.customer_id, ts=m.ts, seq=m.seq, si=m.step_idx.cast("int16"),
+                    channel=m.channel)
 
 
 def units(matched_: ir.Table, stage_of_step: dict[int, int] | None = None) -> ir.Table:
@@ -93,6 +96,36 @@ def summary(neighbours_: ir.Table, designed: Sequence[tuple[int, int]]) -> ir.Ta
         has_last=n.nu.isnull().any(),
         n_undesigned=(n.is_end & n.nu.notnull() & ~is_designed).cast("int32").sum().cast("int32"),
     )
+
+
+def stage_visits(step_visits: ir.Table, stage_of: dict[int, int]) -> ir.Table:
+    """Stage visits from step visits: a stage visit is a run of consecutive step visits in one stage, so it ends
+    at the step visit whose next visit is in another stage (or at the customer's last); its gap is that step
+    visit's gap. Columns as :func:`visits`, ``u`` and ``nu`` stage indices."""
+    null = ibis.null("int16")
+    v = step_visits.mutate(su=step_visits.u.substitute(stage_of, else_=null).cast("int16"),
+                           snu=step_visits.nu.substitute(stage_of, else_=null).cast("int16"))
+    ends = v.filter(v.su.notnull() & (v.nu.isnull() | (v.snu != v.su)))
+    return ends.select("cust", "ts", "seq", u=ends.su, nu=ends.snu, gap=ends.gap)
+
+
+def stage_summary(stage_visits_: ir.Table, step_summary: ir.Table, stage_of: dict[int, int],
+                  designed: Sequence[tuple[int, int]]) -> ir.Table:
+    """Per customer and stage the columns of :func:`summary`: the events from the step summary, the rest from the
+    stage visits."""
+    s = step_summary.mutate(su=step_summary.u.substitute(stage_of, else_=ibis.null("int16")).cast("int16"))
+    ev = s.group_by(["cust", s.su.name("u")]).aggregate(n_events=s.n_events.sum().cast("int32"))
+    v = stage_visits_
+    is_designed = (v.u.cast("int64") * EDGE_WIDTH + v.nu.cast("int64")).isin(edge_codes(designed)).fill_null(False)
+    vs = v.group_by(["cust", "u"]).aggregate(
+        n_visits=v.count().cast("int32"),
+        min_designed_gap=v.gap.min(where=is_designed),
+        max_gap=v.gap.max(),
+        has_last=v.nu.isnull().any(),
+        n_undesigned=(v.nu.notnull() & ~is_designed).cast("int32").sum().cast("int32"),
+    )
+    j = ev.join(vs, ["cust", "u"])
+    return j.select("cust", "u", "n_events", "n_visits", "min_designed_gap", "max_gap", "has_last", "n_undesigned")
 
 
 def sequences(matched_: ir.Table, n_steps: int) -> ir.Table:

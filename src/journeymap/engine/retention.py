@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
-from journeymap.engine.binding import match_steps
+from journeymap.engine.source import EventSource
 from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
@@ -50,21 +50,37 @@ def period_label(index: int, period: Period) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}-01"
 
 
-def activity(table: ir.Table, period: Period, journey: Journey | None = None) -> ir.Table:
-    """Distinct ``customer_id, p`` (period index) pairs of activity."""
-    t = match_steps(journey, table) if journey is not None else table
-    return t.select("customer_id", p=period_index(t.ts, period)).distinct()
+def activity(events: ir.Table | EventSource, period: Period, journey: Journey | None = None) -> ir.Table:
+    """``cust, p``: each customer's active periods (period index), once each (all events, or only those on the
+    journey's steps). Kept in the journey index where it applies: a pass over every event, once."""
+    source = EventSource.of(events)
+
+    def build() -> ir.Table:
+        if journey is not None:
+            t = source.journey(journey).matched
+        else:
+            t, _names, _ordered = source.event_units()
+        return t.select("cust", p=period_index(t.ts, period)).distinct()
+
+    name = f"activity-{period}" + ("-journey" if journey is not None else "")
+    return source.kept(name, build, journey=journey)
 
 
-def retention(table: ir.Table, *, period: Period = "week", journey: Journey | None = None,
+def retention(table: ir.Table | EventSource, *, period: Period = "week", journey: Journey | None = None,
               max_periods: int = 12) -> pd.DataFrame:
     """``cohort, period, customers, cohort_size, share`` (``period`` 0 is the cohort's own)."""
-    act = activity(table, period, journey)
-    first = act.group_by("customer_id").aggregate(cohort=act.p.min())
-    j = act.join(first, "customer_id")
-    j = j.mutate(k=j.p - j.cohort)
-    j = j.filter(j.k <= max_periods)
-    df = C.execute(j.group_by(["cohort", "k"]).aggregate(customers=j.count()))
+    source = EventSource.of(table)
+
+    def build() -> ir.Table:
+        act = activity(source, period, journey)
+        first = act.group_by("cust").aggregate(cohort=act.p.min())
+        j = act.join(first, "cust")
+        j = j.mutate(k=j.p - j.cohort)
+        j = j.filter(j.k <= max_periods)
+        return j.group_by(["cohort", "k"]).aggregate(customers=j.count())
+
+    name = f"retention-{period}-{max_periods}" + ("-journey" if journey is not None else "")
+    df = C.execute(source.kept(name, build, journey=journey))
     sql = df.attrs.get(C.SQL_ATTR)
     size = df[df["k"] == 0].set_index("cohort")["customers"]
     df["cohort_size"] = df["cohort"].map(size).astype("int64")
@@ -76,19 +92,33 @@ def retention(table: ir.Table, *, period: Period = "week", journey: Journey | No
     return df
 
 
-def lifecycle(table: ir.Table, *, period: Period = "week", journey: Journey | None = None) -> pd.DataFrame:
+def lifecycle(table: ir.Table | EventSource, *, period: Period = "week",
+              journey: Journey | None = None) -> pd.DataFrame:
     """``period, new, returning, resurrecting, dormant, active`` per period with activity."""
-    act = activity(table, period, journey)
-    w = ibis.window(group_by="customer_id", order_by=act.p)
-    a = act.mutate(prev=act.p.lag().over(w), nxt=act.p.lead().over(w))
-    status = ibis.cases(
-        (a.prev.isnull(), "new"), (a.prev == a.p - 1, "returning"), else_="resurrecting",
-    )
-    a = a.mutate(status=status)
-    counts = C.execute(a.group_by(["p", "status"]).aggregate(n=a.count()))
-    # dormant in p+1: active in p, not active in p+1
-    gone = a.filter(a.nxt.isnull() | (a.nxt != a.p + 1))
-    dormant = C.execute(gone.group_by("p").aggregate(n=gone.count()))
+    source = EventSource.of(table)
+
+    def marked() -> ir.Table:
+        act = activity(source, period, journey)
+        w = ibis.window(group_by="cust", order_by=act.p)
+        a = act.mutate(prev=act.p.lag().over(w), nxt=act.p.lead().over(w))
+        status = ibis.cases(
+            (a.prev.isnull(), "new"), (a.prev == a.p - 1, "returning"), else_="resurrecting",
+        )
+        return a.mutate(status=status)
+
+    def counts_expr() -> ir.Table:
+        a = marked()
+        # per period and status, and the dormant: active in p, not active in p+1
+        by_status = a.group_by(["p", "status"]).aggregate(n=a.count())
+        gone = a.filter(a.nxt.isnull() | (a.nxt != a.p + 1))
+        dormant = gone.group_by("p").aggregate(n=gone.count()).mutate(status=ibis.literal("_dormant"))
+        return by_status.union(dormant.select("p", "status", "n"))
+
+    name = f"lifecycle-{period}" + ("-journey" if journey is not None else "")
+    both = C.execute(source.kept(name, counts_expr, journey=journey))
+    counts = both[both["status"] != "_dormant"]
+    dormant = both[both["status"] == "_dormant"][["p", "n"]]
+    counts.attrs[C.SQL_ATTR] = both.attrs.get(C.SQL_ATTR)
     sql = counts.attrs.get(C.SQL_ATTR)
     if counts.empty:
         out = pd.DataFrame(columns=["period", "new", "returning", "resurrecting", "dormant", "active"])

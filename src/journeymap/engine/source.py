@@ -61,13 +61,17 @@ def is_store_events(table: ir.Table) -> bool:
 
 @dataclass
 class JourneyRelations:
-    """One journey's relations on one source, each an Ibis table (see :mod:`.relations`)."""
+    """One journey's relations on one source, each an Ibis table (see :mod:`.relations`).
+
+    ``stored`` gives a relation's table of the journey index (written on first use); without it, or with a
+    period, the relations are their expressions on ``matched``."""
 
     journey: Journey
     how: str  # INDEX or EXPRESSIONS
     matched: ir.Table
     ordered: bool  # ``matched`` is stored in journey order (positional neighbours are valid)
-    tables: dict[str, ir.Table] = field(default_factory=dict)  # relations read from the index
+    stored: Callable[[str], ir.Table] | None = None
+    source: EventSource | None = None  # the source these relations come from (for results kept in the index)
     _cache: dict[str, ir.Table] = field(default_factory=dict)
 
     def _stage_of(self) -> dict[int, int]:
@@ -83,19 +87,23 @@ class JourneyRelations:
         return self._cache[key]
 
     def visits(self, level: Level) -> ir.Table:
-        if f"visits_{level}" in self.tables:
-            return self.tables[f"visits_{level}"]
+        if self.stored is not None:
+            return self.stored(f"visits_{level}")
+        if level == "stage":
+            return R.stage_visits(self.visits("step"), self._stage_of())
         return R.visits(self.neighbours(level))
 
     def summary(self, level: Level) -> ir.Table:
-        if f"summary_{level}" in self.tables:
-            return self.tables[f"summary_{level}"]
-        step_edges, _, stage_edges = I.step_positions(self.journey)
-        return R.summary(self.neighbours(level), step_edges if level == "step" else stage_edges)
+        if self.stored is not None:
+            return self.stored(f"summary_{level}")
+        step_edges, stage_of, stage_edges = I.step_positions(self.journey)
+        if level == "stage":
+            return R.stage_summary(self.visits("stage"), self.summary("step"), stage_of, stage_edges)
+        return R.summary(self.neighbours(level), step_edges)
 
     def sequences(self) -> ir.Table:
-        if "seqs" in self.tables:
-            return self.tables["seqs"]
+        if self.stored is not None:
+            return self.stored("seqs")
         return R.sequences(self.matched, len(self.journey.steps))
 
 
@@ -112,6 +120,7 @@ class EventSource:
         self._owner = owner  # a backend this source opened and closes
         self._memo: dict[Any, Any] = {}
         self._journeys: dict[str, JourneyRelations] = {}
+        self._parts: dict[tuple[str, str], dict[str, ir.Table]] = {}
         self.index: I.StoreIndex | None = None
         self._con: Any = None
         why = ""
@@ -131,7 +140,9 @@ class EventSource:
         if since is not None or until is not None:
             period = f", period {since.date() if since else 'start'} to {until.date() if until else 'end'} (end excluded)"
         self.plan.append(f"events: {where}{period}")
-        self.plan.append(f"events part of the journey index: {self.index.path}" if self.index is not None
+        from journeymap.model.workspace import display_path
+
+        self.plan.append(f"events part of the journey index: {display_path(self.index.path)}" if self.index is not None
                          else f"no journey index: {why}")
 
     # -- construction ----------------------------------------------------------------------------------------
@@ -156,7 +167,7 @@ class EventSource:
         out.plan = self.plan  # one record of what was chosen, for the whole command
         out.plan.append(f"period: {out.since.date() if out.since else 'the start'} to "
                         f"{out.until.date() if out.until else 'the end'} (end excluded)")
-        out._memo, out._journeys, out._owner = {}, {}, None
+        out._memo, out._journeys, out._owner = {}, {}, None  # (index parts are shared: they hold no period)
         return out
 
     def close(self) -> None:
@@ -188,6 +199,16 @@ class EventSource:
     def events(self) -> ir.Table:
         """The events (in the period), with the event-store layout."""
         return self._in_period(self.all_events)
+
+    def events_with(self, keys: set[str]) -> ir.Table:
+        """The events (in the period) where only properties ``keys`` are read: on the workspace's store the map
+        is built from those keys alone (see :func:`~.compile.events_with_keys_sql`), elsewhere it is the events."""
+        if self._con is None:
+            return self.events
+        schema = dict(self.all_events.schema().items())
+        sql = C.events_with_keys_sql(list(schema), sorted(keys))
+        schema.update({f"property:{k}": ibis.dtype("string") for k in sorted(keys)})
+        return self._in_period(self._con.sql(sql, schema=ibis.schema(schema)))
 
     def _index_table(self, name: str) -> ir.Table:
         assert self.index is not None
@@ -241,6 +262,7 @@ class EventSource:
         if key in self._journeys:
             return self._journeys[key]
         rel = self._plan_journey(journey)
+        rel.source = self
         self._journeys[key] = rel
         return rel
 
@@ -252,22 +274,101 @@ class EventSource:
             reason = "a binding filters on properties, which the index does not hold"
         if not reason and self.index is not None:
             try:
-                path = I.build_journey_index(journey, self.index, C.connection_settings(self._con.con))
-                alias = f"jm_journey_{I.journey_key(journey)}_{self.index.suffix}"
-                C.attach(self._con.con, str(path), alias)
+                prep = self._journey_table(journey, "prep")
             except Exception as exc:  # never fatal: the analyses run on the events
                 reason = f"the journey's index could not be written ({exc})"
             else:
-                tables = {name: self._con.table(name, database=alias) for name in I.JOURNEY_TABLES}
-                prep = tables.pop("prep")
+                folder = I.journey_folder(self.index, journey).name
+                matched = self._with_channel(prep)
                 if self.filtered:
-                    self.plan.append(f"journey {journey.id}: matched events from the {INDEX} ({path.name}), "
+                    self.plan.append(f"journey {journey.id}: matched events from the {INDEX} ({folder}), "
                                      "the rest computed for the period")
-                    return JourneyRelations(journey, INDEX, self._in_period(prep), True)
-                self.plan.append(f"journey {journey.id}: every relation from the {INDEX} ({path.name})")
-                return JourneyRelations(journey, INDEX, prep, True, tables)
+                    return JourneyRelations(journey, INDEX, self._in_period(matched), True)
+                self.plan.append(f"journey {journey.id}: every relation from the {INDEX} ({folder}; each part "
+                                 "written on first use)")
+                return JourneyRelations(journey, INDEX, matched, True,
+                                        lambda name: self._journey_table(journey, name))
         self.plan.append(f"journey {journey.id}: {EXPRESSIONS} ({reason})")
         return JourneyRelations(journey, EXPRESSIONS, R.matched(journey, self.events), False)
+
+    def _with_channel(self, prep: ir.Table) -> ir.Table:
+        """The matched relation's columns from the index's ``prep`` (the channel decoded from its code)."""
+        chans = C.execute(self._index_table("chans"))
+        names = {int(r.ch): str(r.channel) for r in chans.itertuples()}
+        return prep.select("cust", "customer_id", "ts", "seq", "si",
+                           channel=prep.ch.substitute(names, else_=ibis.null("string")) if names
+                           else ibis.null("string"))
+
+    def _journey_table(self, journey: Journey, name: str) -> ir.Table:
+        """A relation of the journey's index, its part written on first use (with the parts it is built from)."""
+        assert self.index is not None
+        index, con = self.index, self._con
+        folder = f"{I.journey_folder(index, journey).name}/"
+        step_edges, stage_of, stage_edges = I.step_positions(journey)
+
+        def part(file: str, tables: tuple[str, ...], build: Callable[[I.Put], None]) -> dict[str, ir.Table]:
+            key = (I.journey_key(journey), file)
+            if key not in self._parts:
+                self._parts[key] = I.keep(con, index, folder + file, tables, build)
+            return self._parts[key]  # type: ignore[no-any-return]
+
+        def prep() -> ir.Table:
+            def build(put: I.Put) -> None:
+                put("prep", I.matched_by_lookup(journey, con, index))
+            t = part("prep", ("prep",), build)["prep"]
+            return t
+
+        def step() -> dict[str, ir.Table]:
+            p = prep()
+
+            def build(put: I.Put) -> None:
+                put("nb_step", R.neighbours(R.units(p), ordered=True), temporary=True)
+                nb = con.table("nb_step")
+                put("summary_step", R.summary(nb, step_edges))
+                put("visits_step", R.visits(nb))
+            return part("step", ("summary_step", "visits_step"), build)
+
+        def stage() -> dict[str, ir.Table]:
+            st = step()
+
+            def build(put: I.Put) -> None:
+                put("visits_stage", R.stage_visits(st["visits_step"], stage_of))
+                put("summary_stage", R.stage_summary(R.stage_visits(st["visits_step"], stage_of),
+                                                     st["summary_step"], stage_of, stage_edges))
+            return part("stage", ("visits_stage", "summary_stage"), build)
+
+        def seqs() -> dict[str, ir.Table]:
+            p = prep()
+
+            def build(put: I.Put) -> None:
+                put("seqs", R.sequences(p, len(journey.steps)))
+            return part("seqs", ("seqs",), build)
+
+        if name == "prep":
+            return prep()
+        if name.endswith("_step"):
+            return step()[name]
+        if name.endswith("_stage"):
+            return stage()[name]
+        if name == "seqs":
+            return seqs()[name]
+        raise KeyError(name)
+
+    def kept(self, name: str, build: Callable[[], ir.Table], journey: Journey | None = None) -> ir.Table:
+        """The relation ``build()`` (a result that does not depend on the period asked for, e.g. a transition
+        graph or the customers' personas), kept as a table of the journey index under ``name`` when the index
+        applies and no period is asked for; else the expression itself. ``name`` must say every parameter the
+        expression depends on besides the store's generation and the journey's key."""
+        if self.index is None or self.filtered or (journey is not None and self.journey(journey).how != INDEX):
+            return build()
+        folder = f"{I.journey_folder(self.index, journey).name}/" if journey is not None else f"events.f{I.EVENTS_FORMAT}-"
+        key = ((I.journey_key(journey) if journey is not None else ""), name)
+        if key not in self._parts:
+            def write(put: I.Put) -> None:
+                put("r", build())
+            self._parts[key] = I.keep(self._con, self.index, folder + name, ("r",), write)
+            self._note(f"{'journey ' + journey.id + ': ' if journey is not None else ''}{name} kept in the {INDEX}")
+        return self._parts[key]["r"]
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per source and ``key`` (results of one analysis shared by the report and the map)."""

@@ -89,7 +89,9 @@ def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float) -> i
 
 def _unit_metrics(source: EventSource, journey: Journey, level: Level, window_s: float) -> pd.DataFrame:
     ids = [s.id for s in journey.steps] if level == "step" else [st.id for st in journey.stages]
-    df = C.execute(unit_metrics_expr(source.journey(journey), level, window_s))
+    kept = source.kept(f"metrics-{level}-w{window_s:.3f}".rstrip("0").rstrip("."),
+                       lambda: unit_metrics_expr(source.journey(journey), level, window_s), journey=journey)
+    df = C.execute(kept)
     sql = df.attrs.get(C.SQL_ATTR)
     df = df[df["u"].notna()]
     df.insert(0, level, [ids[int(i)] for i in df.pop("u")])

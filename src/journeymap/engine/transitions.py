@@ -101,6 +101,25 @@ def transitions_expr(journey: Journey, events: ir.Table | EventSource, *, level:
     return _decode(g, names, None if level == "event" else _ids(journey, level))
 
 
+def _edges(journey: Journey, source: EventSource, level: Level, collapse_repeats: bool, detail: bool) -> pd.DataFrame:
+    """The graph's edges: counts (and with ``detail`` customers, then median and p90 seconds in a second query:
+    DuckDB is several times slower when one query reads computed pairs twice). Where the journey index applies
+    both are kept in it, so the graph is computed once per store generation."""
+    p, names = pairs(journey, source, level=level, collapse_repeats=collapse_repeats)
+    ids = None if level == "event" else _ids(journey, level)
+    owner = None if level == "event" else journey
+    tag = f"graph-{level}-{'visits' if collapse_repeats else 'events'}"
+    counts = source.kept(tag if detail else f"{tag}-counts", lambda: _decode(_graph(p, detail=detail), names, ids),
+                         journey=owner)
+    df = C.execute(counts)
+    if detail:
+        times = C.execute(source.kept(f"{tag}-times", lambda: _decode(_times(p), names, ids), journey=owner))
+        sql = f"{df.attrs.get(C.SQL_ATTR)};\n{times.attrs.get(C.SQL_ATTR)}"
+        df = df.merge(times, on=["source", "target"], how="left")
+        df.attrs[C.SQL_ATTR] = sql
+    return df
+
+
 def transitions(journey: Journey, events: ir.Table | EventSource, *, level: Level = "step",
                 collapse_repeats: bool = True, top: int | None = None, min_count: int = 0,
                 detail: bool = True) -> pd.DataFrame:
@@ -113,22 +132,8 @@ def transitions(journey: Journey, events: ir.Table | EventSource, *, level: Leve
     """
     _check_level(level)
     source = EventSource.of(events)
-
-    def compute() -> pd.DataFrame:
-        if detail and level == "event":
-            # two queries: DuckDB is several times slower when one query reads computed pairs twice
-            p, names = pairs(journey, source, level=level, collapse_repeats=collapse_repeats)
-            df = C.execute(_decode(_graph(p, detail=True), names, None))
-            times = C.execute(_decode(_times(p), names, None))
-            sql = f"{df.attrs.get(C.SQL_ATTR)};\n{times.attrs.get(C.SQL_ATTR)}"
-            df = df.merge(times, on=["source", "target"], how="left")
-            df.attrs[C.SQL_ATTR] = sql
-            return df
-        return C.execute(transitions_expr(journey, source, level=level, collapse_repeats=collapse_repeats,
-                                          detail=detail))
-
     df = source.memo(("transitions", journey.id if level != "event" else "", level, collapse_repeats, detail),
-                     compute).copy()
+                     lambda: _edges(journey, source, level, collapse_repeats, detail)).copy()
     sql = df.attrs.get(C.SQL_ATTR)
     for col in ("customers", "median_seconds", "p90_seconds"):
         if col not in df:
@@ -157,24 +162,30 @@ def path_variants(journey: Journey, events: ir.Table | EventSource, *, level: Le
     """The most frequent whole paths (variants): ``path, customers, share``."""
     _check_level(level)
     source = EventSource.of(events)
-    if level == "event":
-        units, names, ordered = source.event_units()
-        if names is not None:  # codes: decode the few names, then collect
-            units = units.join(names.select(u=names.ev, _name=names.event), "u").select("cust", "ts", "seq",
-                                                                                           u=ibis._["_name"])
-            ordered = False
-        t = R.visits(R.neighbours(units, ordered=ordered)) if collapse_repeats else units
-        label = t.u
-    else:
-        rel = source.journey(journey)
-        t = rel.visits(level) if collapse_repeats else rel.units(level)  # type: ignore[arg-type]
-        label = t.u.substitute(_ids(journey, level), else_=ibis.null("string"))
-    seqs = t.group_by("cust").aggregate(path=C.ordered_collect(label, [t.ts, t.seq]).join(ARROW))
-    df = C.execute(seqs.group_by("path").aggregate(customers=seqs.count()))
+
+    def build() -> ir.Table:
+        if level == "event":
+            units, names, ordered = source.event_units()
+            if names is not None:  # codes: decode the few names, then collect
+                units = units.join(names.select(u=names.ev, _name=names.event), "u").select(
+                    "cust", "ts", "seq", u=ibis._["_name"])
+                ordered = False
+            t = R.visits(R.neighbours(units, ordered=ordered)) if collapse_repeats else units
+            label = t.u
+        else:
+            rel = source.journey(journey)
+            t = rel.visits(level) if collapse_repeats else rel.units(level)  # type: ignore[arg-type]
+            label = t.u.substitute(_ids(journey, level), else_=ibis.null("string"))
+        seqs = t.group_by("cust").aggregate(path=C.ordered_collect(label, [t.ts, t.seq]).join(ARROW))
+        return seqs.group_by("path").aggregate(customers=seqs.count())
+
+    name = f"variants-{level}-{'visits' if collapse_repeats else 'events'}"
+    counts = source.kept(name, build, journey=None if level == "event" else journey)
+    total = int(C.scalar(counts.customers.sum()) or 0)
+    df = C.execute(counts.order_by([ibis.desc("customers"), "path"]).limit(top))
     sql = df.attrs.get(C.SQL_ATTR)
-    total = int(df["customers"].sum()) if len(df) else 0
     df["share"] = df["customers"] / total if total else float("nan")
-    df = df.sort_values(["customers", "path"], ascending=[False, True]).head(top).reset_index(drop=True)
+    df = df.reset_index(drop=True)
     df.attrs[C.SQL_ATTR] = sql
     return df
 

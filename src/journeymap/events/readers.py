@@ -113,6 +113,31 @@ def _sample(path: Path, size: int = 65536) -> bytes:
         raise JourneymapError(f"cannot read {display_path(path)}: {exc}") from exc
 
 
+#: Names a header is recognised by when choosing the delimiter (the canonical fields and common exports').
+_KNOWN = {"customer_id", "ts", "event", "channel", "source", "anonymous_id", "event_id", "timestamp", "time",
+          "user_id", "user", "event_name", "date", "datetime", "created_at"}
+
+
+def _guess_delimiter(lines: list[str], mapped: list[str]) -> str:
+    """The delimiter that splits the lines (quotes respected) into the same number of fields, more than one:
+    a header naming known fields (or the mapped columns) decides first; else the most consistent split."""
+    known = _KNOWN | {m.lower() for m in mapped}
+    best, best_score = ",", (-1.0, 0)
+    for d in _DELIMITERS:
+        rows = list(csv.reader(lines, delimiter=d))
+        if not rows:
+            continue
+        header = {c.strip().lower() for c in rows[0]}
+        if len(rows[0]) > 1 and len(header & known) >= 2:
+            return d
+        widths = [len(r) for r in rows]
+        mode = max(set(widths), key=widths.count)
+        score = (widths.count(mode) / len(widths) if mode > 1 else 0.0, mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
 def sniff_csv(path: Path, delimiter: str | None, header: bool | None, mapped: list[str]) -> tuple[str, bool]:
     """The delimiter and whether the first line is a header.
 
@@ -124,11 +149,7 @@ def sniff_csv(path: Path, delimiter: str | None, header: bool | None, mapped: li
     if not lines:
         raise JourneymapError(f"{display_path(path)} is empty: no rows to ingest")
     if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=_DELIMITERS).delimiter
-        except csv.Error:
-            counts = {d: lines[0].count(d) for d in _DELIMITERS}
-            delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+        delimiter = _guess_delimiter(lines[:20], mapped)
     if header is None:
         first = next(csv.reader([lines[0]], delimiter=delimiter), [])
         named = [m for m in mapped if not re.fullmatch(r"column\d+", m)]

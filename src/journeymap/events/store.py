@@ -154,6 +154,7 @@ def duck(ws: Workspace, read_only: bool = True, *, path: Path | None = None) -> 
     except duckdb.Error as exc:
         raise JourneymapError(f"the event store {display_path(path)} is not a readable DuckDB file: {exc}") from exc
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would print into our output
     return con
 
 
