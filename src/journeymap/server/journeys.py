@@ -106,7 +106,7 @@ def save(state: AppState, db: Session, user: User, journey_id: str, data: Any, i
             last = revisions.latest(db, journey_id)
             if last is not None and last.etag == now.etag:
                 return Saved(journey_id, now.etag, last)
-        state.files.write(now.path, checked.text)
+        state.files.write(now.path, checked.text, checked)
         return _after_write(state, db, user, now.path, now.rel, journey_id, checked.text, "saved")
 
 
@@ -127,7 +127,7 @@ def restore(state: AppState, db: Session, user: User, journey_id: str, number: i
             raise _invalid(checked)
         if rev.content == now.text:
             raise ApiError(409, f"revision {number} is the current version already", code="unchanged")
-        state.files.write(now.path, rev.content)
+        state.files.write(now.path, rev.content, checked)
         return _after_write(state, db, user, now.path, now.rel, journey_id, rev.content, "restored",
                             restored_from=number)
 

@@ -7,6 +7,7 @@ lines ``journeymap diff`` prints.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,9 @@ from journeymap.model.types import Journey
 from journeymap.server.models import Revision, User
 
 
+@lru_cache(maxsize=32)
 def parse(text: str, name: str = "revision") -> Journey | None:
+    """The journey in a revision's text (kept for the next diff: a save compares with the version before)."""
     try:
         return Journey.model_validate(yamlio.load_text(text, name))
     except (yamlio.YamlSyntaxError, ValidationError):

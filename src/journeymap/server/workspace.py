@@ -9,6 +9,7 @@ written), validate exactly as ``journeymap validate`` does, then replace the fil
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import threading
@@ -22,7 +23,7 @@ from journeymap.errors import Diagnostic, JourneymapError
 from journeymap.model import yamlio
 from journeymap.model.document import merge_into
 from journeymap.model.types import Journey
-from journeymap.model.workspace import Workspace, check_journey_document, load_workspace
+from journeymap.model.workspace import SourceFile, Workspace, check_journey_document, display_path, load_workspace
 
 WATCHED = ("journeymap.yaml", "personas", "journeys")
 
@@ -66,6 +67,7 @@ class Checked:
     journey: Journey | None
     diagnostics: list[Diagnostic]
     paths: list[str | None] = field(default_factory=list)  # the field each diagnostic is about (steps.2.name)
+    doc: Any = None                                          # the text parsed again, with its line marks
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -158,7 +160,7 @@ class WorkspaceFiles:
             return Checked(text, None, [exc.diagnostic], [None])
         journey, diags = check_journey_document(self.workspace(), self.root / rel, doc, rel)
         where = _positions(doc)
-        return Checked(text, journey, diags, [where.get((d.line, d.col)) for d in diags])
+        return Checked(text, journey, diags, [where.get((d.line, d.col)) for d in diags], doc)
 
     def merged(self, current: Version, data: Any) -> Checked:
         """``data`` (the journey as JSON) merged into the current file, and checked.
@@ -186,9 +188,25 @@ class WorkspaceFiles:
             checked.paths.append("id")
         return checked
 
-    def write(self, path: Path, text: str) -> str:
-        """Replace the file atomically; its new ETag."""
-        yamlio.atomic_write_text(path, text)
+    def write(self, path: Path, text: str, checked: Checked | None = None) -> str:
+        """Replace the file atomically; its new ETag.
+
+        With ``checked`` (the journey just validated from ``text``), the loaded workspace is brought up to
+        date in place instead of being read again on the next request: a save costs one file, not all.
+        """
+        with self.lock:
+            fresh = self._cached is not None and self._cached[0] == self.fingerprint()
+            yamlio.atomic_write_text(path, text)
+            if fresh and self._cached is not None and checked is not None and checked.journey is not None:
+                ws = self._cached[1]
+                jid = checked.journey.id
+                display = display_path(path)
+                ws.journeys[jid] = checked.journey
+                ws.journey_files[jid] = SourceFile(path, display, checked.doc)
+                ws.diagnostics = sorted([d for d in ws.diagnostics if d.file != display]
+                                        + [dataclasses.replace(d, file=display) for d in checked.diagnostics],
+                                        key=lambda d: (d.file, d.line, d.col, d.message))
+                self._cached = (self.fingerprint(), ws)
         return etag_of(text.encode("utf-8"))
 
     def new_journey_path(self, journey_id: str) -> Path:

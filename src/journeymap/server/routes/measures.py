@@ -123,7 +123,10 @@ def get_customer(customer_id: str, user: Viewer, state: StateDep, limit: int = Q
         -> dict[str, Any]:
     """One customer's journey across channels: events, survey answers and messages in time order."""
     _need_data(state)
-    found = _domain(lambda: api.customer(customer_id, state.files.root, limit=limit))
+    try:
+        found = api.customer(customer_id, state.files.root, limit=limit)
+    except JourneymapError as exc:
+        raise ApiError(404, exc.message) from exc
     return clean(dataclasses.asdict(found))  # type: ignore[no-any-return]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
@@ -19,7 +19,7 @@ from journeymap.server.state import StateDep
 from journeymap.server.ui.render import LANG_COOKIE, page
 
 router = APIRouter(include_in_schema=False)
-JourneyId = Path(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)
+JourneyId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 
 
 def _journey_page(request: Request, state: StateDep, user: User, journey_id: str, template: str, tab: str,
@@ -75,47 +75,47 @@ def journeys_page(request: Request, user: PageViewer, state: StateDep) -> HTMLRe
 
 
 @router.get("/journeys/{journey_id}", response_class=HTMLResponse)
-def editor_page(request: Request, user: PageViewer, state: StateDep, journey_id: str = JourneyId) -> HTMLResponse:
+def editor_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
     return _journey_page(request, state, user, journey_id, "editor.html.j2", "editor")
 
 
 @router.get("/journeys/{journey_id}/opportunities", response_class=HTMLResponse)
-def opportunities_page(request: Request, user: PageViewer, state: StateDep, journey_id: str = JourneyId) \
+def opportunities_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) \
         -> HTMLResponse:
     return _journey_page(request, state, user, journey_id, "opportunities.html.j2", "opportunities")
 
 
 @router.get("/journeys/{journey_id}/workshop", response_class=HTMLResponse)
-def workshop_page(request: Request, user: PageViewer, state: StateDep, journey_id: str = JourneyId) -> HTMLResponse:
+def workshop_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
     return _journey_page(request, state, user, journey_id, "workshop.html.j2", "workshop")
 
 
 @router.get("/journeys/{journey_id}/map", response_class=HTMLResponse)
-def map_page(request: Request, user: PageViewer, state: StateDep, journey_id: str = JourneyId) -> HTMLResponse:
+def map_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
     return _journey_page(request, state, user, journey_id, "map.html.j2", "map")
 
 
 @router.get("/journeys/{journey_id}/map.html", response_class=HTMLResponse)
-def map_html(user: PageViewer, state: StateDep, journey_id: str = JourneyId) -> HTMLResponse:
+def map_html(user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
     """The living map itself: the page ``journeymap render --with-data`` writes, measured once per store version."""
     journeys.current(state, journey_id)
     return HTMLResponse(measures.living_map_html(state, journey_id), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/journeys/{journey_id}/insights", response_class=HTMLResponse)
-def insights_page(request: Request, user: PageViewer, state: StateDep, journey_id: str = JourneyId) -> HTMLResponse:
+def insights_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
     return _journey_page(request, state, user, journey_id, "insights.html.j2", "insights")
 
 
 @router.get("/journeys/{journey_id}/revisions", response_class=HTMLResponse)
 def revisions_page(request: Request, user: PageViewer, state: StateDep, db: SessionDep,
-                   journey_id: str = JourneyId) -> HTMLResponse:
+                   journey_id: JourneyId) -> HTMLResponse:
     rows = [revisions.as_json(r, content=True) for r in revisions.listing(db, journey_id)]
     return _journey_page(request, state, user, journey_id, "revisions.html.j2", "revisions", revisions=rows)
 
 
 @router.get("/journeys/{journey_id}/share", response_class=HTMLResponse)
-def share_page(request: Request, user: PageViewer, state: StateDep, journey_id: str = JourneyId) -> HTMLResponse:
+def share_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
     return _journey_page(request, state, user, journey_id, "share.html.j2", "share")
 
 
