@@ -102,7 +102,7 @@ def users_list(workspace: Path = ServeWorkspace, database_url: str = DatabaseOpt
 
     with _database(workspace, database_url) as db:
         for user in db.scalars(select(User).order_by(User.name)):
-            console.print(f"{user.name}\t{user.role}" + ("" if user.active else "\t(switched off)"))
+            console.print(f"{user.name:<24} {user.role:<7}" + ("" if user.active else " (switched off)"))
 
 
 @tokens_app.command("create")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 RoleName = Literal["viewer", "editor", "admin"]
@@ -111,3 +112,6 @@ class FunnelIn(Strict):
     steps: list[str] = Field(min_length=2, max_length=30)
     mode: Literal["sequential", "strict", "any"] = "sequential"
     window: float = Field(14.0, gt=0, le=3650)
+
+#: A row id in a path: positive and within a 32-bit integer, the range of SQLite's and PostgreSQL's columns.
+DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -11,7 +11,7 @@ from journeymap.server.auth import Editor, Viewer
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
 from journeymap.server.models import Comment
-from journeymap.server.schemas import CommentCreate, CommentUpdate
+from journeymap.server.schemas import CommentCreate, CommentUpdate, DbId
 from journeymap.server.state import StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
@@ -41,7 +41,7 @@ def add_comment(journey_id: str, body: CommentCreate, user: Editor, state: State
 
 
 @router.patch("/comments/{comment_id}")
-def update_comment(comment_id: int, body: CommentUpdate, user: Editor, state: StateDep, db: SessionDep) \
+def update_comment(comment_id: DbId, body: CommentUpdate, user: Editor, state: StateDep, db: SessionDep) \
         -> dict[str, Any]:
     """Resolve a thread (or open it again)."""
     row = db.get(Comment, comment_id)
@@ -54,7 +54,7 @@ def update_comment(comment_id: int, body: CommentUpdate, user: Editor, state: St
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: int, user: Editor, db: SessionDep) -> Response:
+def delete_comment(comment_id: DbId, user: Editor, db: SessionDep) -> Response:
     """Delete your own comment (an admin may delete any); replies go with it."""
     row = db.get(Comment, comment_id)
     if row is None:

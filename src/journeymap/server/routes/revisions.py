@@ -10,7 +10,7 @@ from journeymap.server import journeys, revisions
 from journeymap.server.auth import Editor, Viewer
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
-from journeymap.server.schemas import Saved
+from journeymap.server.schemas import DbId, Saved
 from journeymap.server.state import StateDep
 
 router = APIRouter(prefix="/api/v1/journeys/{journey_id}/revisions", tags=["revisions"])
@@ -24,7 +24,7 @@ def list_revisions(journey_id: str, user: Viewer, state: StateDep, db: SessionDe
 
 
 @router.get("/{number}")
-def get_revision(journey_id: str, number: int, user: Viewer, db: SessionDep) -> dict[str, Any]:
+def get_revision(journey_id: str, number: DbId, user: Viewer, db: SessionDep) -> dict[str, Any]:
     """One revision with the whole YAML text of that version."""
     rev = revisions.get(db, journey_id, number)
     if rev is None:
@@ -33,7 +33,7 @@ def get_revision(journey_id: str, number: int, user: Viewer, db: SessionDep) -> 
 
 
 @router.post("/{number}/restore", response_model=Saved)
-def restore_revision(journey_id: str, number: int, user: Editor, state: StateDep, db: SessionDep) -> Saved:
+def restore_revision(journey_id: str, number: DbId, user: Editor, state: StateDep, db: SessionDep) -> Saved:
     """Make that version current again, as a new revision."""
     saved = journeys.restore(state, db, user, journey_id, number)
     return Saved(id=journey_id, etag=saved.etag, revision=saved.revision.number, changes=saved.revision.changes)

@@ -12,7 +12,7 @@ from journeymap.server.auth import Editor, Viewer
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
 from journeymap.server.models import ShareLink, utcnow
-from journeymap.server.schemas import ShareCreate
+from journeymap.server.schemas import DbId, ShareCreate
 from journeymap.server.state import StateDep
 
 router = APIRouter(tags=["shares"])
@@ -40,7 +40,7 @@ def create_share(journey_id: str, body: ShareCreate, request: Request, user: Edi
 
 
 @router.delete("/api/v1/shares/{share_id}", status_code=204)
-def revoke_share(share_id: int, user: Editor, db: SessionDep) -> Response:
+def revoke_share(share_id: DbId, user: Editor, db: SessionDep) -> Response:
     link = db.get(ShareLink, share_id)
     if link is None:
         raise ApiError(404, f"no share link {share_id}")

@@ -12,7 +12,7 @@ from journeymap.server.auth import Viewer
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
 from journeymap.server.models import ApiToken, utcnow
-from journeymap.server.schemas import TokenCreate, TokenOut
+from journeymap.server.schemas import DbId, TokenCreate, TokenOut
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -35,7 +35,7 @@ def create_token(body: TokenCreate, user: Viewer, db: SessionDep) -> dict[str, A
 
 
 @router.delete("/{token_id}", status_code=204)
-def revoke_token(token_id: int, user: Viewer, db: SessionDep) -> Response:
+def revoke_token(token_id: DbId, user: Viewer, db: SessionDep) -> Response:
     row = db.get(ApiToken, token_id)
     if row is None or (row.user_id != user.id and not user.may("admin")):
         raise ApiError(404, f"no token {token_id} of yours")
