@@ -189,8 +189,10 @@ def _bearer(request: Request, db: Session) -> User | None:
     if row is None or row.revoked_at is not None or not row.user.active:
         raise ApiError(401, "the API token is not valid (unknown or revoked)",
                        headers={"WWW-Authenticate": "Bearer"})
-    row.last_used_at = utcnow()
-    db.commit()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+        row.last_used_at = now  # at most once a minute: reading must not queue behind a database write
+        db.commit()
     return row.user
 
 

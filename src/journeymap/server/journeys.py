@@ -64,10 +64,10 @@ def _stale(db: Session, now: Version, sent: str) -> ApiError:
 
 
 def _after_write(state: AppState, db: Session, user: User | None, version_path: Any, rel: str, journey_id: str,
-                 text: str, kind: str, restored_from: int | None = None) -> Saved:
+                 text: str, kind: str, restored_from: int | None = None, checked: Checked | None = None) -> Saved:
     etag = etag_of(text.encode("utf-8"))
     rev = revisions.record(db, journey_id, kind=kind, text=text, etag=etag, path=rel, user=user,
-                           restored_from=restored_from)
+                           restored_from=restored_from, journey=checked.journey if checked else None)
     db.commit()
     if state.git and user is not None:
         from journeymap.server.gitcommit import commit_file
@@ -107,7 +107,7 @@ def save(state: AppState, db: Session, user: User, journey_id: str, data: Any, i
             if last is not None and last.etag == now.etag:
                 return Saved(journey_id, now.etag, last)
         state.files.write(now.path, checked.text, checked)
-        return _after_write(state, db, user, now.path, now.rel, journey_id, checked.text, "saved")
+        return _after_write(state, db, user, now.path, now.rel, journey_id, checked.text, "saved", checked=checked)
 
 
 def validate(state: AppState, journey_id: str, data: Any) -> Checked:

@@ -26,7 +26,7 @@ def current(state: AppState, persona_id: str) -> Version:
     data = src.path.read_bytes()
     rel = state.files.rel(src.path)
     text = data.decode("utf-8")
-    return Version(persona_id, src.path, rel, text, etag_of(data), yamlio.load_text(text, rel))
+    return Version(persona_id, src.path, rel, text, etag_of(data))
 
 
 def check(state: AppState, rel: str, doc: Any) -> list[Diagnostic]:

@@ -7,7 +7,6 @@ lines ``journeymap diff`` prints.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,19 +18,27 @@ from journeymap.model.diff import Change, diff_journeys
 from journeymap.model.types import Journey
 from journeymap.server.models import Revision, User
 
+_known: dict[str, Journey] = {}
 
-@lru_cache(maxsize=32)
+
 def parse(text: str, name: str = "revision") -> Journey | None:
-    """The journey in a revision's text (kept for the next diff: a save compares with the version before)."""
+    """The journey in a revision's text; the versions saved last are known without parsing."""
+    if text in _known:
+        return _known[text]
     try:
-        return Journey.model_validate(yamlio.load_text(text, name))
+        journey = Journey.model_validate(yamlio.load_text(text, name))
     except (yamlio.YamlSyntaxError, ValidationError):
         return None
+    _known[text] = journey
+    while len(_known) > 32:
+        _known.pop(next(iter(_known)))
+    return journey
 
 
-def changes_between(old_text: str | None, new_text: str) -> list[dict[str, Any]]:
-    """The semantic diff as JSON: each change with its ``journeymap diff`` line."""
-    new = parse(new_text)
+def changes_between(old_text: str | None, new_text: str, new: Journey | None = None) -> list[dict[str, Any]]:
+    """The semantic diff as JSON: each change with its ``journeymap diff`` line (``new``: the journey in
+    ``new_text`` when the caller has it already)."""
+    new = new if new is not None else parse(new_text)
     old = parse(old_text) if old_text is not None else None
     if new is None:
         return []
@@ -61,13 +68,19 @@ def listing(db: Session, journey_id: str, limit: int = 200) -> list[Revision]:
 
 
 def record(db: Session, journey_id: str, *, kind: str, text: str, etag: str, path: str, user: User | None,
-           author: str | None = None, restored_from: int | None = None) -> Revision:
-    """Add the next revision of ``journey_id`` (the caller holds the workspace lock and commits)."""
+           author: str | None = None, restored_from: int | None = None, journey: Journey | None = None) -> Revision:
+    """Add the next revision of ``journey_id`` (the caller holds the workspace lock and commits);
+    ``journey``: the journey in ``text``, when the caller has validated it already."""
     before = latest(db, journey_id)
     number = (db.scalar(select(func.max(Revision.number)).where(Revision.journey_id == journey_id)) or 0) + 1
     rev = Revision(journey_id=journey_id, number=number, kind=kind, author_id=user.id if user else None,
                    author_name=user.name if user else (author or "disk"), etag=etag, path=path, content=text,
-                   changes=changes_between(before.content if before else None, text), restored_from=restored_from)
+                   changes=changes_between(before.content if before else None, text, journey),
+                   restored_from=restored_from)
+    if journey is not None:
+        _known[text] = journey  # the next save compares with this version: no need to parse it again
+        while len(_known) > 32:
+            _known.pop(next(iter(_known)))
     db.add(rev)
     db.flush()
     return rev

@@ -12,8 +12,10 @@ import copy
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +45,36 @@ def plain(node: Any) -> Any:
     return node
 
 
+@lru_cache(maxsize=64)
+def _parsed(text: str, rel: str) -> Any:
+    """The round-trip document of a file's text, parsed once per version (callers copy before changing it)."""
+    return yamlio.load_text(text, rel)
+
+
+@lru_cache(maxsize=64)
+def _plain_json(text: str, rel: str) -> str:
+    return json.dumps(plain(_parsed(text, rel)), ensure_ascii=False)
+
+
 @dataclass
 class Version:
-    """One journey file as it is now."""
+    """One journey (or persona) file as it is now; parsed only when asked, and then once per version."""
 
     journey_id: str
     path: Path
     rel: str          # journeys/webshop.yaml
     text: str
     etag: str
-    doc: Any
+
+    @property
+    def doc(self) -> Any:
+        """The round-trip document: shared between requests, so never change it (``copy.deepcopy`` first)."""
+        return _parsed(self.text, self.rel)
 
     @property
     def document(self) -> dict[str, Any]:
-        return plain(self.doc)  # type: ignore[no-any-return]
+        """The file as JSON-ready data (a fresh copy)."""
+        return json.loads(_plain_json(self.text, self.rel))  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -148,7 +166,7 @@ class WorkspaceFiles:
         data = path.read_bytes()
         text = data.decode("utf-8")
         rel = self.rel(path)
-        return Version(journey_id, path, rel, text, etag_of(data), yamlio.load_text(text, rel))
+        return Version(journey_id, path, rel, text, etag_of(data))
 
     # --- checking and writing ----------------------------------------------------------------------------------
 
@@ -167,7 +185,8 @@ class WorkspaceFiles:
 
         A valid edit is merged from the model (dates become YAML dates, lane items that hold only
         text stay plain strings); an invalid one is merged as sent, so the diagnostics point at the
-        lines the user's values would have.
+        lines the user's values would have. The merged document is checked as it is; only when it has
+        problems is its text parsed again, so that every diagnostic has its exact line.
         """
         if not isinstance(data, dict):
             return Checked("", None, [Diagnostic(current.rel, 1, 1, "the journey must be a JSON object "
@@ -176,11 +195,13 @@ class WorkspaceFiles:
             values: Any = Journey.model_validate(data).model_dump(mode="python", exclude_unset=True, by_alias=True)
         except ValidationError:
             values = data
-        doc = copy.deepcopy(current.doc)
-        doc = merge_into(doc, values)
-        checked = self.check_text(yamlio.dump_text(doc), current.rel)
+        doc = merge_into(copy.deepcopy(current.doc), values)
+        text = yamlio.dump_text(doc)
+        journey, diags = check_journey_document(self.workspace(), self.root / current.rel, doc, current.rel)
+        checked = Checked(text, journey, diags, [None] * len(diags), doc) if not diags else \
+            self.check_text(text, current.rel)
         if checked.journey is not None and checked.journey.id != current.journey_id:
-            line, col = yamlio.position(doc, ("id",))
+            line, col = yamlio.position(checked.doc, ("id",))
             checked.diagnostics.append(Diagnostic(current.rel, line, col, f"the id of journey "
                                                   f"{current.journey_id!r} cannot change in the app (it names "
                                                   "the file's data and links); copy the journey instead",
