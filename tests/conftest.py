@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
 import textwrap
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,3 +113,61 @@ MINIMAL = {
 @pytest.fixture
 def minimal_files() -> dict[str, str]:
     return dict(MINIMAL)
+
+
+# --- a real PostgreSQL server (database ingest, the web app's database) ----------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_bindir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster (or ``JOURNEYMAP_TEST_PG_URL``); skips only without PostgreSQL binaries."""
+    env = os.environ.get("JOURNEYMAP_TEST_PG_URL")
+    if env:
+        yield env
+        return
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL binaries (initdb) installed; apt-get install postgresql")
+    base = Path(tempfile.mkdtemp(prefix="journeymap-pg-"))
+    data, log = base / "data", base / "server.log"
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: run the cluster as the postgres user
+        import pwd
+
+        user = pwd.getpwnam("postgres")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
+                   check=True, capture_output=True)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
+                    "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    try:
+        import psycopg
+
+        for _ in range(50):
+            try:
+                psycopg.connect(url).close()
+                break
+            except psycopg.OperationalError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

@@ -254,6 +254,26 @@ def feedback(workspace: str | Path = ".", *, by: str | None = None, period: str 
     return feedback_metrics(load_workspace(workspace), by=by, period=period, journey=journey)
 
 
+def feedback_themes(workspace: str | Path | Workspace = ".", *, journey: str | None = None, top: int = 5) -> Any:
+    """Negative and positive themes of the feedback per step of a journey, in map order (the web app's explorer)."""
+    from journeymap.voc.report import feedback_themes as run
+
+    ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+    return run(ws, journey=journey, top=top)
+
+
+def event_names(workspace: str | Path | Workspace = ".", *, limit: int = 500) -> list[tuple[str, int]]:
+    """The event names in the store with how often each occurs, most frequent first (the binding picker)."""
+    from journeymap.engine.source import open_source
+
+    ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
+    with open_source(ws) as source:
+        counts = source.event_counts()
+        per = counts.group_by("event").aggregate(n=counts.n.sum())
+        rows = per.order_by([per.n.desc(), per.event]).limit(limit).to_pyarrow().to_pylist()
+    return [(str(r["event"]), int(r["n"])) for r in rows]
+
+
 def sentiment(texts: str | Sequence[str], *, backend: Any = None) -> list[Any]:
     """Sentiment (label, score, language) of one text or many (``journeymap sentiment``)."""
     from journeymap.voc.sentiment import analyze as run

@@ -66,6 +66,8 @@ def load_persona(path: Path | str) -> Document[Persona]:
 def _same(old: Any, new: Any) -> bool:
     if isinstance(old, str) and isinstance(new, dict) and set(new) == {"text"}:
         return old == new["text"]  # a lane item written as a plain string stays one
+    if isinstance(old, str) and isinstance(new, str):
+        return old == new  # a folded or quoted scalar (a str subclass) keeps its style when its text is the same
     numbers = (int, float)
     if isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool) \
             and not isinstance(new, bool):

@@ -297,3 +297,28 @@ def load_workspace(path: Path | str, *, check: bool = True, strict: bool = True)
         n = len(ws.errors)
         raise JourneymapError(f"{n} error{'s' if n != 1 else ''} in workspace {display_path(root)}", ws.errors)
     return ws
+
+
+def check_journey_document(ws: Workspace, path: Path, doc: Any, display: str | None = None) -> \
+        tuple[Journey | None, list[Diagnostic]]:
+    """A journey file's content ``doc`` (a round-trip document, as loaded from ``path``) checked as
+    ``journeymap validate`` checks it inside ``ws``: the schema, then references to the workspace's
+    personas and channels and the flow. The same messages, located in the same way.
+
+    The web app calls this before it writes a journey, so an edit in the browser is refused with
+    exactly what the command line would have said about the file.
+    """
+    from journeymap.model.validate import check_journey
+
+    src = SourceFile(path, display or display_path(path), doc)
+    diags: list[Diagnostic] = []
+    if not isinstance(doc, dict):
+        return None, [Diagnostic(src.display, 1, 1, "expected a mapping of keys at the top", code="type")]
+    try:
+        journey: Journey | None = Journey.model_validate(doc)
+    except ValidationError as exc:
+        diags.extend(pydantic_diagnostics(exc, Journey, src))
+        journey = _repaired(doc, Journey, src)
+    if journey is not None:
+        diags.extend(check_journey(journey, src, set(ws.personas), set(ws.settings.channels)))
+    return journey, sorted(diags, key=lambda d: (d.line, d.col, d.message))

@@ -95,7 +95,7 @@ def _yaml() -> YAML:
     y.Composer = _BoundedComposer
     y.preserve_quotes = True
     y.indent(mapping=2, sequence=4, offset=2)
-    y.width = 100
+    y.width = 4096
     return y
 
 

@@ -1,0 +1,151 @@
+"""Web app benchmark (issue 11): the living-map page once its data is cached, 50 concurrent viewers, saving an edit.
+
+    python benchmarks/serve_bench.py --customers 100000            # builds a demo workspace first
+    python benchmarks/serve_bench.py --workspace path/to/big-shop   # e.g. the 17 M-event store
+
+The server runs as ``journeymap serve`` in its own process (one uvicorn worker, as a team would run it) on
+127.0.0.1; the load comes from this process with httpx, bounded in count and time. Measured:
+
+* ``first_map_s``: the first GET of the living-map page (measures the journey on the events and renders);
+* ``cached_map_s``: the median of the next 10 GETs of the same page (the data is cached per store version);
+* ``viewers_p50_ms`` / ``viewers_p95_ms``: 50 viewers at once, each opening the journeys list, the editor's
+  journey JSON and the living-map page ``--rounds`` times (latency per request, all requests counted);
+* ``save_p50_ms`` / ``save_p95_ms``: 30 saves of one edited field (PUT with If-Match), one after the other,
+  each a revision with its semantic diff (git commits off).
+
+Targets from the issue: cached living map ≤ 1 s, 50 viewers p95 ≤ 300 ms on 2 cores, a save ≤ 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workspace", type=Path, help="an existing workspace with events (else a demo is built)")
+    ap.add_argument("--customers", type=int, default=20_000, help="demo size when no --workspace is given")
+    ap.add_argument("--journey", default="webshop")
+    ap.add_argument("--viewers", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=4)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="serve-bench-"))
+    try:
+        if args.workspace:
+            root = args.workspace.resolve()
+        else:
+            from journeymap import api
+
+            root = tmp / "shop"
+            t0 = time.perf_counter()
+            api.demo(root, customers=args.customers, lang="en")
+            print(f"demo workspace: {args.customers} customers in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        db_url = f"sqlite:///{tmp / 'bench-app.sqlite'}"  # never the workspace's own app database
+        env = {**os.environ, "JOURNEYMAP_DATABASE_URL": db_url}
+        exe = [sys.executable, "-m", "journeymap"]
+        subprocess.run([*exe, "users", "add", "bench", "--role", "editor", "-w", str(root)], input="bench-password\n",
+                       text=True, env=env, check=True, capture_output=True)
+        token = subprocess.run([*exe, "tokens", "create", "bench", "-w", str(root)], text=True, env=env, check=True,
+                               capture_output=True).stdout.strip()
+        port = _port()
+        server = subprocess.Popen([*exe, "serve", "-w", str(root), "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            print(json.dumps(run(f"http://127.0.0.1:{port}", token, args), indent=2))
+        finally:
+            server.terminate()
+            server.wait(30)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(base: str, token: str, args: argparse.Namespace) -> dict[str, object]:
+    h = {"Authorization": f"Bearer {token}"}
+    out: dict[str, object] = {}
+    with httpx.Client(base_url=base, headers=h, timeout=600) as c:
+        for _ in range(100):
+            try:
+                if c.get("/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        page = f"/journeys/{args.journey}/map.html"
+        t0 = time.perf_counter()
+        assert c.get(page).status_code == 200
+        out["first_map_s"] = round(time.perf_counter() - t0, 3)
+        times = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            r = c.get(page)
+            times.append(time.perf_counter() - t0)
+            assert r.status_code == 200
+        out["cached_map_s"] = round(statistics.median(times), 4)
+        out["map_page_bytes"] = len(r.content)
+        c.get(f"/api/v1/journeys/{args.journey}/health")
+
+        urls = ["/", f"/api/v1/journeys/{args.journey}", page]
+        latencies = asyncio.run(_viewers(base, h, urls, args.viewers, args.rounds))
+        out["viewer_requests"] = len(latencies)
+        out["viewers_p50_ms"] = round(_p(latencies, 0.5) * 1000, 1)
+        out["viewers_p95_ms"] = round(_p(latencies, 0.95) * 1000, 1)
+
+        saves = []
+        for i in range(30):
+            got = c.get(f"/api/v1/journeys/{args.journey}")
+            doc = got.json()
+            doc["title"] = f"Benchmark title {i}"
+            t0 = time.perf_counter()
+            r = c.put(f"/api/v1/journeys/{args.journey}", json=doc, headers={"If-Match": got.headers["etag"]})
+            saves.append(time.perf_counter() - t0)
+            assert r.status_code == 200, r.text
+        out["save_p50_ms"] = round(_p(saves, 0.5) * 1000, 1)
+        out["save_p95_ms"] = round(_p(saves, 0.95) * 1000, 1)
+        restore = c.get(f"/api/v1/journeys/{args.journey}/revisions").json()[-1]["number"]
+        c.post(f"/api/v1/journeys/{args.journey}/revisions/{restore}/restore")  # the workspace as it was
+    return out
+
+
+async def _viewers(base: str, headers: dict[str, str], urls: list[str], viewers: int, rounds: int) -> list[float]:
+    latencies: list[float] = []
+
+    async def viewer(client: httpx.AsyncClient) -> None:
+        for _ in range(rounds):
+            for url in urls:
+                t0 = time.perf_counter()
+                r = await client.get(url)
+                latencies.append(time.perf_counter() - t0)
+                assert r.status_code == 200, (url, r.status_code)
+
+    limits = httpx.Limits(max_connections=viewers)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120, limits=limits) as client:
+        await asyncio.gather(*(viewer(client) for _ in range(viewers)))
+    return latencies
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Who is asking, and may they: password hashes, sessions, API tokens, CSRF, the login rate limit, roles.
+
+A route says who may call it in its signature (``Viewer``, ``Editor``, ``Admin``, or the ``Page*``
+variants that send a browser to the login page); ``tests/server/test_authz_matrix.py`` calls every
+route as anonymous, viewer, editor and admin.
+
+* Passwords: argon2id (argon2-cffi's defaults).
+* Sessions: a random cookie (``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS or when configured);
+  the database keeps only its SHA-256 and the session's CSRF token.
+* CSRF: a request that changes something and is authenticated by the cookie must carry the session's
+  token in ``X-CSRF-Token`` (the pages send it from their ``<meta name="csrf-token">``); the login and
+  logout forms carry one in a field. Bearer tokens are not sent by browsers on their own, so they need none.
+* API tokens: ``jm_`` + 32 random bytes, stored as SHA-256.
+* Login: after ``login_attempts`` failures for one name or one address within the window, 429.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import Depends, Request
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from journeymap.errors import JourneymapError
+from journeymap.server.db import SessionDep
+from journeymap.server.errors import ApiError, LoginRequired
+from journeymap.server.models import ROLES, ApiToken, AuthSession, LoginAttempt, User, utcnow
+
+SESSION_COOKIE = "jm_session"
+LOGIN_CSRF_COOKIE = "jm_login_csrf"
+TOKEN_PREFIX = "jm_"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_hasher = PasswordHasher()
+#: Verified against when a name is unknown, so a login takes as long whether or not the name exists.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# --- users and tokens (the CLI and the admin pages call these) -------------------------------------------------
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        from journeymap.errors import suggest
+
+        raise JourneymapError(f"unknown role {role!r}; {suggest(role, ROLES)}")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < 8:
+        raise JourneymapError("the password is too short: use at least 8 characters")
+    return password
+
+
+def add_user(db: Session, name: str, password: str, role: str = "viewer", language: str | None = None) -> User:
+    """A new user; the name must be free (a-z, digits, '.', '_', '-', as in a mention)."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", name):
+        raise JourneymapError(f"invalid user name {name!r}: use letters, digits, '.', '_' and '-' (up to 80), "
+                              "starting with a letter or digit")
+    check_role(role)
+    check_password(password)
+    if db.scalar(select(User).where(func.lower(User.name) == name.lower())):
+        raise JourneymapError(f"user {name!r} exists already")
+    user = User(name=name, password_hash=hash_password(password), role=role, language=language)
+    db.add(user)
+    db.commit()
+    return user
+
+
+def user_named(db: Session, name: str) -> User:
+    user = db.scalar(select(User).where(User.name == name))
+    if user is None:
+        names = list(db.scalars(select(User.name)))
+        from journeymap.errors import suggest
+
+        raise JourneymapError(f"no user {name!r}; {suggest(name, names)}")
+    return user
+
+
+def create_token(db: Session, user: User, label: str = "") -> str:
+    """A new API token for ``user``; the text is returned once and only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user.id, label=label, token_hash=sha256(token)))
+    db.commit()
+    return token
+
+
+# --- sessions ----------------------------------------------------------------------------------------------------
+
+def start_session(db: Session, user: User, hours: float) -> tuple[str, AuthSession]:
+    token = secrets.token_urlsafe(32)
+    row = AuthSession(token_hash=sha256(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
+                      expires_at=utcnow() + dt.timedelta(hours=hours))
+    db.add(row)
+    db.execute(delete(AuthSession).where(AuthSession.expires_at < utcnow()))
+    db.commit()
+    return token, row
+
+
+def end_session(db: Session, token: str | None) -> None:
+    if token:
+        db.execute(delete(AuthSession).where(AuthSession.token_hash == sha256(token)))
+        db.commit()
+
+
+def session_of(request: Request, db: Session) -> AuthSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    row = db.get(AuthSession, sha256(token))
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row
+
+
+def cookie_secure(request: Request) -> bool:
+    return bool(request.app.state.settings.cookie_secure) or request.url.scheme == "https"
+
+
+# --- the login rate limit ---------------------------------------------------------------------------------------
+
+def _keys(name: str, address: str) -> list[str]:
+    return [f"name:{name.lower()}", f"addr:{address}"]
+
+
+def login_blocked(db: Session, name: str, address: str, limit: int, window: dt.timedelta) -> bool:
+    since = utcnow() - window
+    for key in _keys(name, address):
+        n = db.scalar(select(func.count()).select_from(LoginAttempt)
+                      .where(LoginAttempt.key == key, LoginAttempt.at >= since))
+        if (n or 0) >= limit:
+            return True
+    return False
+
+
+def record_failure(db: Session, name: str, address: str) -> None:
+    for key in _keys(name, address):
+        db.add(LoginAttempt(key=key))
+    db.commit()
+
+
+def authenticate(db: Session, name: str, password: str, address: str, limit: int, window: dt.timedelta) -> User:
+    """The user with this name and password, or :class:`ApiError` 401 (wrong) / 429 (too many tries)."""
+    if login_blocked(db, name, address, limit, window):
+        raise ApiError(429, "too many failed logins; wait a few minutes and try again",
+                       headers={"Retry-After": str(int(window.total_seconds()))})
+    user = db.scalar(select(User).where(User.name == name))
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        record_failure(db, name, address)
+        raise ApiError(401, "wrong name or password")
+    db.execute(delete(LoginAttempt).where(LoginAttempt.key == f"name:{name.lower()}"))
+    db.commit()
+    return user
+
+
+# --- who is asking ------------------------------------------------------------------------------------------------
+
+def _bearer(request: Request, db: Session) -> User | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(token.strip())))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        raise ApiError(401, "the API token is not valid (unknown or revoked)",
+                       headers={"WWW-Authenticate": "Bearer"})
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+        row.last_used_at = now  # at most once a minute: reading must not queue behind a database write
+        db.commit()
+    return row.user
+
+
+def _check_csrf(request: Request, session: AuthSession) -> None:
+    if request.method not in UNSAFE:
+        return
+    sent = request.headers.get("x-csrf-token") or ""
+    if not hmac.compare_digest(sent, session.csrf_token):
+        raise ApiError(403, "missing or wrong CSRF token (reload the page)", code="csrf")
+
+
+def optional_user(request: Request, db: SessionDep) -> User | None:
+    """The user behind a bearer token or a session cookie, or None; CSRF is checked for cookie writes."""
+    user = _bearer(request, db)
+    if user is not None:
+        request.state.user = user
+        return user
+    session = session_of(request, db)
+    if session is None:
+        return None
+    _check_csrf(request, session)
+    request.state.user = session.user
+    request.state.csrf = session.csrf_token
+    return session.user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def _need(role: str, page: bool = False):  # type: ignore[no-untyped-def]
+    def dependency(user: OptionalUser) -> User:
+        if user is None:
+            if page:
+                raise LoginRequired()
+            raise ApiError(401, "log in or send an API token (Authorization: Bearer …)",
+                           headers={"WWW-Authenticate": "Bearer"})
+        if not user.may(role):
+            raise ApiError(403, f"this needs the {role} role (you are {user.role})")
+        return user
+
+    dependency.__name__ = f"require_{role}{'_page' if page else ''}"
+    return dependency
+
+
+Viewer = Annotated[User, Depends(_need("viewer"))]
+Editor = Annotated[User, Depends(_need("editor"))]
+Admin = Annotated[User, Depends(_need("admin"))]
+PageViewer = Annotated[User, Depends(_need("viewer", page=True))]
+PageEditor = Annotated[User, Depends(_need("editor", page=True))]
+PageAdmin = Annotated[User, Depends(_need("admin", page=True))]

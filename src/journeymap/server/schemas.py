@@ -1,0 +1,117 @@
+"""Request and response bodies of the API (Create / Update / Public, as in FastAPI's full-stack template)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+RoleName = Literal["viewer", "editor", "admin"]
+Lang = Literal["nl", "en"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(Strict):
+    name: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class SessionOut(BaseModel):
+    user: str
+    role: str
+    csrf_token: str
+
+
+class JourneyCreate(Strict):
+    id: str = Field(min_length=1, max_length=80, description="the new journey's id (lower-case slug)")
+    title: str = Field("", max_length=200)
+    template: Literal["webshop", "b2b", "subscription", "blank"] = "blank"
+    lang: Lang | None = None
+
+
+class JourneySummary(BaseModel):
+    id: str
+    title: str
+    path: str
+    etag: str
+    steps: int
+    stages: int
+    personas: list[str]
+    errors: int
+
+
+class Saved(BaseModel):
+    id: str
+    etag: str
+    revision: int
+    changes: list[dict[str, Any]]
+
+
+class CommentCreate(Strict):
+    target: str = Field("journey", max_length=200, description="journey, step:ID, pain:STEP:N or opportunity:ID")
+    body: str = Field(min_length=1, max_length=10000)
+    parent: int | None = Field(None, description="the comment to reply to")
+
+
+class CommentUpdate(Strict):
+    resolved: bool
+
+
+class ShareCreate(Strict):
+    days: float = Field(14, description="how long the link works")
+    with_data: bool = Field(False, description="show the measured figures too")
+
+
+class UserCreate(Strict):
+    name: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=8, max_length=1000)
+    role: RoleName = "viewer"
+
+
+class UserUpdate(Strict):
+    role: RoleName | None = None
+    active: bool | None = None
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    active: bool
+    language: str | None
+
+
+class MeUpdate(Strict):
+    language: Lang | None = None
+    password: str | None = Field(None, min_length=8, max_length=1000)
+
+
+class TokenCreate(Strict):
+    label: str = Field("", max_length=80)
+
+
+class TokenOut(BaseModel):
+    id: int
+    label: str
+    created_at: str
+    last_used_at: str | None
+    revoked: bool
+
+
+class PersonaOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    etag: str
+
+
+class FunnelIn(Strict):
+    steps: list[str] = Field(min_length=2, max_length=30)
+    mode: Literal["sequential", "strict", "any"] = "sequential"
+    window: float = Field(14.0, gt=0, le=3650)
+
+#: A row id in a path: positive and within a 32-bit integer, the range of SQLite's and PostgreSQL's columns.
+DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]

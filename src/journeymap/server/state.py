@@ -1,0 +1,33 @@
+"""What one running app holds: its settings, the workspace files, the database, live updates, cached figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from journeymap.server.live import Broadcaster
+from journeymap.server.measures import Measures
+from journeymap.server.settings import ServerSettings
+from journeymap.server.workspace import WorkspaceFiles
+
+
+@dataclass
+class AppState:
+    settings: ServerSettings
+    files: WorkspaceFiles
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+    live: Broadcaster
+    measures: Measures
+    git: bool = False        # saves become commits (setting on and the workspace in a git repository)
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.app  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]

@@ -1,0 +1,970 @@
+/* journeymap's pages: the editor, the boards, and the small pages around them.
+ *
+ * Plain browser APIs only (no third-party code, see docs/adr/0003-web-ui-stack.md): HTML5 drag and drop
+ * for steps, stages and ideas, pointer events for the emotion curve, fetch for the JSON API and
+ * EventSource for live updates. The page's facts come in <script id="boot">, its texts (from the
+ * message catalogue, in the user's language) in <script id="texts">.
+ */
+"use strict";
+
+const BOOT = JSON.parse(document.getElementById("boot").textContent || "{}");
+const TEXTS = JSON.parse(document.getElementById("texts").textContent || "{}");
+const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+const LANE_KEYS = ["actions", "motivations", "questions", "expectations", "received", "frontstage", "backstage"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
+const PROVENANCES = ["assumed", "reported", "observed"];
+const STATUSES = ["idea", "planned", "in-progress", "done", "dropped"];
+const ROLES = ["initiator", "user", "influencer", "decider", "buyer", "gatekeeper", "customer"];
+
+/** A text from the catalogue: "server.x.y" is looked up as tr("x.y"); other sections by their full key. */
+function tr(key, vars) {
+  let text = TEXTS["server." + key] ?? TEXTS[key] ?? key;
+  for (const [k, v] of Object.entries(vars || {})) text = text.split("{" + k + "}").join(String(v));
+  return text;
+}
+
+/** Build an element: el("div", {class: "x", onclick: f}, child, "text"). */
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "value") node.value = value;
+    else if (key === "checked") node.checked = Boolean(value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(method, url, body, headers) {
+  const opts = {method, headers: {"Accept": "application/json", ...(headers || {})}, credentials: "same-origin"};
+  if (method !== "GET") opts.headers["X-CSRF-Token"] = CSRF;
+  if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, opts);
+  let data = null;
+  if (response.status !== 204) {
+    try { data = await response.json(); } catch (_e) { data = null; }
+  }
+  return {status: response.status, ok: response.ok, data, headers: response.headers};
+}
+
+function errorText(r) {
+  return (r.data && r.data.error && r.data.error.message) || ("HTTP " + r.status);
+}
+
+function toast(message) {
+  const box = document.getElementById("toast");
+  if (!box) return;
+  box.textContent = message;
+  box.classList.add("on");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => box.classList.remove("on"), 3500);
+}
+
+function slug(text, taken) {
+  let base = String(text).toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "item";
+  if (!/^[a-z0-9]/.test(base)) base = "x" + base;
+  let id = base, n = 2;
+  while (taken.has(id)) id = base + "-" + n++;
+  return id;
+}
+
+function item(x) { return typeof x === "string" ? {text: x} : x; }
+
+function formatShare(value) {
+  if (value === null || value === undefined) return "–";
+  return (Math.round(value * 1000) / 10).toLocaleString(document.documentElement.lang) + " %";
+}
+
+function formatNumber(value, digits) {
+  if (value === null || value === undefined) return "–";
+  return Number(value).toLocaleString(document.documentElement.lang, {maximumFractionDigits: digits ?? 1});
+}
+
+/** Live updates: one EventSource per page, handlers per event type. */
+const Live = {
+  handlers: {},
+  on(type, fn) {
+    (this.handlers[type] = this.handlers[type] || []).push(fn);
+    if (!this.source) {
+      this.source = new EventSource("/api/v1/live");
+      for (const t of ["journey", "comment", "persona"]) {
+        this.source.addEventListener(t, (e) => (this.handlers[t] || []).forEach((h) => h(JSON.parse(e.data))));
+      }
+    }
+  },
+};
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The journey: loaded once, edited in memory, saved whole with If-Match; a stale save shows the other change.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+const J = {
+  id: BOOT.journey, doc: null, etag: BOOT.etag, saving: false, again: false, comments: [], render: () => {},
+  validateTimer: null,
+
+  async load() {
+    const r = await api("GET", `/api/v1/journeys/${this.id}`);
+    if (!r.ok) { toast(errorText(r)); return; }
+    this.doc = r.data;
+    this.etag = (r.headers.get("ETag") || "").replace(/"/g, "");
+    await this.loadComments();
+    this.render();
+  },
+
+  async loadComments() {
+    const r = await api("GET", `/api/v1/journeys/${this.id}/comments`);
+    this.comments = r.ok ? r.data : [];
+  },
+
+  /** Apply an edit to the document, redraw, and save. */
+  change(edit, redraw = true) {
+    if (!BOOT.can_edit) return;
+    edit(this.doc);
+    if (redraw) this.render();
+    this.save();
+  },
+
+  async save() {
+    if (this.saving) { this.again = true; return; }
+    this.saving = true;
+    saveState(tr("editor.saving"));
+    const r = await api("PUT", `/api/v1/journeys/${this.id}`, this.doc, {"If-Match": `"${this.etag}"`});
+    this.saving = false;
+    if (r.status === 200) {
+      this.etag = r.data.etag;
+      saveState(tr("editor.saved", {n: r.data.revision}), "ok");
+      showProblems([]);
+      markFields([]);
+      hideConflict();
+    } else if (r.status === 412) {
+      showConflict(r.data.error);
+      this.again = false;
+    } else if (r.status === 422) {
+      const diags = r.data.error.details.diagnostics;
+      saveState(tr("editor.invalid", {n: diags.length}), "bad");
+      showProblems(diags);
+      markFields(diags);
+    } else {
+      saveState(errorText(r), "bad");
+    }
+    if (this.again) { this.again = false; this.save(); }
+  },
+
+  /** Ask the server what validate says about the document as it is now (while typing). */
+  validateSoon() {
+    clearTimeout(this.validateTimer);
+    this.validateTimer = setTimeout(async () => {
+      const r = await api("POST", `/api/v1/journeys/${this.id}/validate`, this.doc);
+      if (r.ok) { markFields(r.data.diagnostics); showProblems(r.data.diagnostics); }
+    }, 300);
+  },
+
+  stepIds() { return new Set(this.doc.steps.map((s) => s.id)); },
+  stageIds() { return new Set(this.doc.stages.map((s) => s.id)); },
+};
+
+function saveState(text, kind) {
+  const box = document.getElementById("save-state");
+  if (!box) return;
+  box.textContent = text;
+  box.className = "save-state " + (kind || "");
+}
+
+function showProblems(diags) {
+  const box = document.getElementById("problems");
+  if (!box) return;
+  box.replaceChildren(...diags.map((d) => el("div", {class: "problem " + d.level}, d.text)));
+  box.hidden = diags.length === 0;
+}
+
+/** Put each diagnostic under the field it is about (the deepest field of its path that is on the page). */
+function markFields(diags) {
+  document.querySelectorAll(".field-error").forEach((n) => n.remove());
+  document.querySelectorAll(".has-error").forEach((n) => n.classList.remove("has-error"));
+  for (const d of diags) {
+    if (!d.path) continue;
+    let parts = d.path.split(".");
+    while (parts.length) {
+      const target = document.querySelector(`[data-path="${CSS.escape(parts.join("."))}"]`);
+      if (target) {
+        target.classList.add("has-error");
+        target.insertAdjacentElement("afterend", el("div", {class: "field-error", role: "alert", title: d.text}, d.message));
+        break;
+      }
+      parts = parts.slice(0, -1);
+    }
+  }
+}
+
+function showConflict(error) {
+  const box = document.getElementById("conflict");
+  const details = error.details || {};
+  saveState(error.message, "bad");
+  box.replaceChildren(
+    el("strong", {}, tr("editor.conflict_title")),
+    el("p", {}, tr("editor.conflict_body", {who: details.changed_by || "?"})),
+    el("ul", {}, (details.their_changes || []).map((c) => el("li", {}, c.line))),
+    el("button", {type: "button", class: "primary", onclick: () => { hideConflict(); J.load(); }}, tr("editor.conflict_reload")),
+  );
+  box.hidden = false;
+}
+
+function hideConflict() {
+  const box = document.getElementById("conflict");
+  if (box) box.hidden = true;
+}
+
+/** An input bound to doc[path]: typing validates, leaving the field saves. */
+function field(path, get, set, attrs) {
+  const input = el(attrs && attrs.multiline ? "textarea" : "input", {
+    value: get() ?? "", "data-path": path, disabled: !BOOT.can_edit, placeholder: attrs && attrs.placeholder,
+    "aria-label": attrs && attrs.label, class: attrs && attrs.class,
+    oninput: (e) => { set(e.target.value); J.validateSoon(); },
+    onchange: () => J.save(),
+  });
+  return input;
+}
+
+function select(path, options, current, onChange, attrs) {
+  return el("select", {"data-path": path, disabled: !BOOT.can_edit, "aria-label": attrs && attrs.label,
+                       onchange: (e) => onChange(e.target.value)},
+    options.map(([value, label]) => el("option", {value, selected: value === current ? "selected" : null}, label)));
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The editor: stages as columns, steps as cards (drag between stages), the emotion curve (drag the points).
+ * ---------------------------------------------------------------------------------------------------------- */
+
+let dragging = null;  // {kind: "step"|"stage"|"opportunity", id}
+
+function moveStep(stepId, stageId, beforeId) {
+  J.change((doc) => {
+    const i = doc.steps.findIndex((s) => s.id === stepId);
+    const [step] = doc.steps.splice(i, 1);
+    step.stage = stageId;
+    let at = beforeId ? doc.steps.findIndex((s) => s.id === beforeId) : -1;
+    if (at < 0) {
+      // after the last step of this stage, or of the nearest stage before it that has steps
+      const order = doc.stages.map((s) => s.id);
+      const rank = (sid) => order.indexOf(sid);
+      at = 0;
+      doc.steps.forEach((s, k) => { if (rank(s.stage) <= rank(stageId)) at = k + 1; });
+    }
+    doc.steps.splice(at, 0, step);
+  });
+}
+
+function moveStage(stageId, beforeId) {
+  if (stageId === beforeId) return;
+  J.change((doc) => {
+    const i = doc.stages.findIndex((s) => s.id === stageId);
+    const [stage] = doc.stages.splice(i, 1);
+    const at = beforeId ? doc.stages.findIndex((s) => s.id === beforeId) : doc.stages.length;
+    doc.stages.splice(at < 0 ? doc.stages.length : at, 0, stage);
+    // steps follow their stages on the map
+    const order = doc.stages.map((s) => s.id);
+    doc.steps.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage));
+  });
+}
+
+function removeStep(doc, stepId) {
+  doc.steps = doc.steps.filter((s) => s.id !== stepId);
+  for (const s of doc.steps) if (Array.isArray(s.next)) s.next = s.next.filter((n) => n !== stepId);
+  for (const o of doc.opportunities || []) if (o.step === stepId) delete o.step;
+  for (const t of doc.triggers || []) if (t.step === stepId) delete t.step;
+}
+
+function addStep(stageId) {
+  J.change((doc) => {
+    const name = tr("editor.new_step");
+    const step = {id: slug(name, J.stepIds()), name, stage: stageId, channel: (BOOT.channels || ["web"])[0]};
+    const order = doc.stages.map((s) => s.id);
+    let at = 0;
+    doc.steps.forEach((s, k) => { if (order.indexOf(s.stage) <= order.indexOf(stageId)) at = k + 1; });
+    doc.steps.splice(at, 0, step);
+  });
+}
+
+function addStage() {
+  J.change((doc) => {
+    const name = tr("editor.new_stage");
+    const id = slug(name, J.stageIds());
+    doc.stages.push({id, name});
+    doc.steps.push({id: slug(tr("editor.new_step"), J.stepIds()), name: tr("editor.new_step"), stage: id,
+                    channel: (BOOT.channels || ["web"])[0]});
+  });
+}
+
+function commentCount(target) {
+  return J.comments.filter((c) => c.target === target && !c.parent && !c.resolved).length;
+}
+
+function stepCard(step, index) {
+  const card = el("article", {
+    class: "step", draggable: BOOT.can_edit ? "true" : null, "data-step": step.id,
+    ondragstart: (e) => { dragging = {kind: "step", id: step.id}; e.dataTransfer.setData("text/plain", step.id); card.classList.add("dragging"); },
+    ondragend: () => { card.classList.remove("dragging"); },
+    ondragover: (e) => { if (dragging && dragging.kind === "step") { e.preventDefault(); card.classList.add("drop-before"); } },
+    ondragleave: () => card.classList.remove("drop-before"),
+    ondrop: (e) => {
+      e.preventDefault(); e.stopPropagation(); card.classList.remove("drop-before");
+      if (dragging && dragging.kind === "step" && dragging.id !== step.id) moveStep(dragging.id, step.stage, step.id);
+      dragging = null;
+    },
+  });
+  const pains = (step.pain_points || []).length;
+  card.append(
+    el("div", {class: "step-top"},
+      el("span", {class: "grip", "aria-hidden": "true"}, "⋮⋮"),
+      field(`steps.${index}.name`, () => step.name, (v) => { step.name = v; }, {label: tr("editor.step_name"), class: "step-name"})),
+    el("div", {class: "step-meta"},
+      select(`steps.${index}.channel`, (BOOT.channels || []).map((c) => [c, c]), step.channel,
+             (v) => J.change((d) => { d.steps[index].channel = v; }, false), {label: tr("lane.channel")}),
+      step.emotion ? el("span", {class: "emo", title: tr("lane.emotion")}, formatNumber(step.emotion.score), step.emotion.word ? " " + step.emotion.word : "") : null,
+      pains ? el("span", {class: "pains", title: tr("lane.pain_points")}, "⚠ " + pains) : null,
+      commentCount("step:" + step.id) ? el("span", {class: "ccount", title: tr("comments.title")}, "✎ " + commentCount("step:" + step.id)) : null),
+    el("div", {class: "step-actions"},
+      el("button", {type: "button", "data-action": "details", onclick: () => openStep(step.id)}, tr("editor.details")),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", "data-action": "delete-step",
+        onclick: () => { if (confirm(tr("editor.confirm_delete", {name: step.name}))) J.change((d) => removeStep(d, step.id)); }}, "✕") : null),
+  );
+  return card;
+}
+
+function stageColumn(stage, si) {
+  const steps = J.doc.steps.map((s, i) => [s, i]).filter(([s]) => s.stage === stage.id);
+  const head = el("header", {
+    class: "stage-head", draggable: BOOT.can_edit ? "true" : null, "data-stage-head": stage.id,
+    ondragstart: (e) => { dragging = {kind: "stage", id: stage.id}; e.dataTransfer.setData("text/plain", stage.id); },
+    ondragover: (e) => { if (dragging && dragging.kind === "stage") e.preventDefault(); },
+    ondrop: (e) => { e.preventDefault(); if (dragging && dragging.kind === "stage") moveStage(dragging.id, stage.id); dragging = null; },
+  },
+    el("span", {class: "grip", "aria-hidden": "true"}, "⋮⋮"),
+    field(`stages.${si}.name`, () => stage.name, (v) => { stage.name = v; }, {label: tr("editor.stage_name"), class: "stage-name"}),
+    BOOT.can_edit ? el("button", {type: "button", class: "danger", "data-action": "delete-stage", title: tr("editor.delete"),
+      onclick: () => {
+        if (!confirm(tr("editor.confirm_delete", {name: stage.name}))) return;
+        J.change((d) => {
+          for (const s of d.steps.filter((x) => x.stage === stage.id)) removeStep(d, s.id);
+          d.stages = d.stages.filter((x) => x.id !== stage.id);
+          for (const o of d.opportunities || []) if (o.stage === stage.id) delete o.stage;
+        });
+      }}, "✕") : null);
+  const body = el("div", {
+    class: "stage-body", "data-stage": stage.id,
+    ondragover: (e) => { if (dragging && dragging.kind === "step") { e.preventDefault(); body.classList.add("drop"); } },
+    ondragleave: () => body.classList.remove("drop"),
+    ondrop: (e) => {
+      e.preventDefault(); body.classList.remove("drop");
+      if (dragging && dragging.kind === "step") moveStep(dragging.id, stage.id, null);
+      dragging = null;
+    },
+  }, steps.map(([s, i]) => stepCard(s, i)),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", "data-action": "add-step", onclick: () => addStep(stage.id)}, "+ " + tr("editor.add_step")) : null);
+  return el("section", {class: "stage", "data-stage-col": stage.id}, head, body);
+}
+
+/** The assumed emotion curve over the steps in map order; drag a point to change a step's emotion. */
+function emotionCurve() {
+  const steps = J.doc.steps;
+  const w = Math.max(600, steps.length * 90), h = 170, pad = 28;
+  const x = (i) => pad + (steps.length <= 1 ? 0 : i * (w - 2 * pad) / (steps.length - 1));
+  const y = (score) => h / 2 - score * (h / 2 - pad) / 2;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.setAttribute("class", "curve");
+  svg.setAttribute("width", String(w));
+  svg.setAttribute("height", String(h));
+  const add = (tag, attrs) => {
+    const n = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
+    svg.append(n);
+    return n;
+  };
+  add("line", {x1: pad, x2: w - pad, y1: y(0), y2: y(0), class: "zero"});
+  const pts = steps.map((s, i) => [i, s.emotion ? s.emotion.score : null]).filter(([, v]) => v !== null);
+  if (pts.length > 1) add("polyline", {points: pts.map(([i, v]) => `${x(i)},${y(v)}`).join(" "), class: "line"});
+  steps.forEach((s, i) => {
+    const score = s.emotion ? s.emotion.score : 0;
+    const dot = add("circle", {cx: x(i), cy: y(score), r: 9, class: s.emotion ? "dot" : "dot unset",
+                               "data-emotion": s.id, tabindex: BOOT.can_edit ? 0 : -1});
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${s.name}: ${s.emotion ? score : "–"}`;
+    dot.append(title);
+    const label = add("text", {x: x(i), y: h - 4, class: "label"});
+    label.textContent = s.name.length > 14 ? s.name.slice(0, 13) + "…" : s.name;
+    if (!BOOT.can_edit) return;
+    const setScore = (value) => {
+      const v = Math.max(-2, Math.min(2, Math.round(value * 2) / 2));
+      const e = s.emotion || {score: 0};
+      s.emotion = {...e, score: v};
+      dot.setAttribute("cy", String(y(v)));
+      title.textContent = `${s.name}: ${v}`;
+    };
+    dot.addEventListener("pointerdown", (ev) => {
+      dot.setPointerCapture(ev.pointerId);
+      const rect = svg.getBoundingClientRect();
+      const scale = h / rect.height;
+      const move = (e2) => setScore((h / 2 - (e2.clientY - rect.top) * scale) * 2 / (h / 2 - pad));
+      const up = () => { dot.removeEventListener("pointermove", move); dot.removeEventListener("pointerup", up); J.render(); J.save(); };
+      dot.addEventListener("pointermove", move);
+      dot.addEventListener("pointerup", up);
+    });
+    dot.addEventListener("keydown", (ev) => {
+      if (ev.key === "ArrowUp" || ev.key === "ArrowDown") {
+        ev.preventDefault();
+        setScore((s.emotion ? s.emotion.score : 0) + (ev.key === "ArrowUp" ? 0.5 : -0.5));
+        J.render(); J.save();
+      }
+    });
+  });
+  return el("div", {class: "curve-wrap"}, el("p", {class: "muted"}, tr("editor.emotion_hint")), svg);
+}
+
+function renderEditor(root) {
+  const doc = J.doc;
+  root.replaceChildren(
+    el("div", {class: "toolbar"},
+      BOOT.can_edit ? el("button", {type: "button", "data-action": "add-stage", onclick: addStage}, "+ " + tr("editor.add_stage")) : null,
+      BOOT.can_edit ? el("span", {class: "muted"}, tr("editor.drag_hint")) : null,
+      el("button", {type: "button", onclick: () => openComments("journey")}, `✎ ${tr("comments.title")} (${commentCount("journey")})`)),
+    el("div", {class: "journey-fields"},
+      el("label", {}, tr("journeys.title_field"), field("title", () => doc.title, (v) => { doc.title = v; })),
+      el("label", {}, tr("editor.goal"), field("goal", () => doc.goal, (v) => { doc.goal = v || undefined; }))),
+    el("div", {class: "stages"}, doc.stages.map((s, i) => stageColumn(s, i))),
+    emotionCurve(),
+  );
+  root.removeAttribute("aria-busy");
+}
+
+/* --- the step drawer: every lane of one step ------------------------------------------------------------------ */
+
+function laneList(step, index, key, label) {
+  const items = (step[key] || []).map(item);
+  const rows = items.map((it, k) => el("li", {class: "lane-item"},
+    field(`steps.${index}.${key}.${k}`, () => it.text, (v) => { step[key][k] = {...item(step[key][k]), text: v}; }, {label}),
+    select(`steps.${index}.${key}.${k}.provenance`, PROVENANCES.map((p) => [p, tr("provenance." + p)]), it.provenance || "assumed",
+           (v) => J.change((d) => { d.steps[index][key][k] = {...item(d.steps[index][key][k]), provenance: v}; }, false),
+           {label: tr("editor.provenance")}),
+    BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"),
+      onclick: () => J.change((d) => { d.steps[index][key].splice(k, 1); if (!d.steps[index][key].length) delete d.steps[index][key]; openStep(step.id); })}, "✕") : null));
+  return el("section", {class: "lane", "data-lane": key},
+    el("h3", {}, label),
+    el("ul", {}, rows),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", "data-add-lane": key,
+      onclick: () => { const text = prompt(label); if (text) J.change((d) => { (d.steps[index][key] = d.steps[index][key] || []).push(text); openStep(step.id); }); }},
+      "+ " + tr("editor.add_item")) : null);
+}
+
+function painList(step, index) {
+  const pains = (step.pain_points || []).map(item);
+  return el("section", {class: "lane", "data-lane": "pain_points"},
+    el("h3", {}, tr("lane.pain_points")),
+    el("ul", {}, pains.map((p, k) => el("li", {class: "lane-item pain"},
+      field(`steps.${index}.pain_points.${k}`, () => p.text, (v) => { step.pain_points[k] = {...item(step.pain_points[k]), text: v}; }, {label: tr("lane.pain_points")}),
+      select(`steps.${index}.pain_points.${k}.severity`, SEVERITIES.map((s) => [s, tr("severity." + s)]), p.severity || "medium",
+             (v) => J.change((d) => { d.steps[index].pain_points[k] = {...item(d.steps[index].pain_points[k]), severity: v}; }, false), {label: tr("editor.severity")}),
+      field(`steps.${index}.pain_points.${k}.owner`, () => p.owner, (v) => { step.pain_points[k] = {...item(step.pain_points[k]), owner: v || undefined}; },
+            {placeholder: tr("editor.owner"), label: tr("editor.owner")}),
+      select(`steps.${index}.pain_points.${k}.provenance`, PROVENANCES.map((s) => [s, tr("provenance." + s)]), p.provenance || "assumed",
+             (v) => J.change((d) => { d.steps[index].pain_points[k] = {...item(d.steps[index].pain_points[k]), provenance: v}; }, false), {label: tr("editor.provenance")}),
+      el("button", {type: "button", onclick: () => openComments(`pain:${step.id}:${k}`)}, `✎ ${commentCount(`pain:${step.id}:${k}`)}`),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", onclick: () => J.change((d) => { d.steps[index].pain_points.splice(k, 1); openStep(step.id); })}, "✕") : null))),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", "data-add-lane": "pain_points",
+      onclick: () => { const text = prompt(tr("lane.pain_points")); if (text) J.change((d) => { (d.steps[index].pain_points = d.steps[index].pain_points || []).push({text, severity: "medium"}); openStep(step.id); }); }},
+      "+ " + tr("editor.add_item")) : null);
+}
+
+function kpiList(step, index) {
+  const kpis = step.kpis || [];
+  return el("section", {class: "lane", "data-lane": "kpis"},
+    el("h3", {}, tr("lane.kpis")),
+    el("ul", {}, kpis.map((k, n) => el("li", {class: "lane-item"},
+      field(`steps.${index}.kpis.${n}.name`, () => k.name, (v) => { k.name = v; }, {label: tr("editor.kpi_name")}),
+      field(`steps.${index}.kpis.${n}.how`, () => k.how, (v) => { k.how = v || undefined; }, {placeholder: tr("kpi.how"), label: tr("kpi.how")}),
+      field(`steps.${index}.kpis.${n}.frequency`, () => k.frequency, (v) => { k.frequency = v || undefined; }, {placeholder: tr("kpi.frequency"), label: tr("kpi.frequency")}),
+      field(`steps.${index}.kpis.${n}.who`, () => k.who, (v) => { k.who = v || undefined; }, {placeholder: tr("kpi.who"), label: tr("kpi.who")}),
+      field(`steps.${index}.kpis.${n}.target`, () => k.target, (v) => { k.target = v || undefined; }, {placeholder: tr("kpi.target"), label: tr("kpi.target")}),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", onclick: () => J.change((d) => { d.steps[index].kpis.splice(n, 1); openStep(step.id); })}, "✕") : null))),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", onclick: () => { const name = prompt(tr("editor.kpi_name")); if (name) J.change((d) => { (d.steps[index].kpis = d.steps[index].kpis || []).push({name}); openStep(step.id); }); }},
+      "+ " + tr("editor.add_item")) : null);
+}
+
+let eventNames = null;
+
+async function bindingField(step, index) {
+  const list = el("datalist", {id: "event-names"});
+  if (eventNames === null) {
+    const r = await api("GET", "/api/v1/events/names");
+    eventNames = r.ok ? r.data : [];
+  }
+  list.append(...eventNames.map((e) => el("option", {value: e.event}, `${e.event} (${e.n})`)));
+  const events = (step.binding && step.binding.events) || [];
+  const input = el("input", {
+    "data-path": `steps.${index}.binding`, list: "event-names", value: events.join(", "), disabled: !BOOT.can_edit,
+    placeholder: tr("editor.binding_hint"), "aria-label": tr("editor.binding"),
+    oninput: (e) => {
+      const names = e.target.value.split(",").map((x) => x.trim()).filter(Boolean);
+      if (names.length) step.binding = {...(step.binding || {}), events: names};
+      else delete step.binding;
+      J.validateSoon();
+    },
+    onchange: () => J.save(),
+  });
+  return el("section", {class: "lane", "data-lane": "binding"}, el("h3", {}, tr("editor.binding")), input, list,
+    el("p", {class: "muted"}, tr("editor.binding_hint")));
+}
+
+async function openStep(stepId) {
+  const drawer = document.getElementById("drawer");
+  const index = J.doc.steps.findIndex((s) => s.id === stepId);
+  if (index < 0) { drawer.hidden = true; return; }
+  const step = J.doc.steps[index];
+  const personas = BOOT.personas || [];
+  const emotion = step.emotion || null;
+  drawer.replaceChildren(
+    el("header", {}, el("h2", {}, step.name), el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close"))),
+    el("div", {class: "drawer-body", "data-drawer-step": step.id},
+      el("label", {}, tr("editor.description"), field(`steps.${index}.description`, () => step.description, (v) => { step.description = v || undefined; }, {multiline: true})),
+      el("label", {}, tr("editor.owner"), field(`steps.${index}.owner`, () => step.owner, (v) => { step.owner = v || undefined; })),
+      el("label", {}, tr("editor.moment_of_truth"), select(`steps.${index}.moment_of_truth`, [["", "–"], ...[1, 2, 3, 4, 5].map((n) => [String(n), String(n)])],
+        step.moment_of_truth ? String(step.moment_of_truth) : "", (v) => J.change((d) => { if (v) d.steps[index].moment_of_truth = Number(v); else delete d.steps[index].moment_of_truth; }, false))),
+      el("fieldset", {"data-path": `steps.${index}.personas`}, el("legend", {}, tr("editor.personas_field")),
+        personas.map((p) => el("label", {class: "check"}, el("input", {type: "checkbox", disabled: !BOOT.can_edit, checked: (step.personas || []).includes(p.id),
+          onchange: (e) => J.change((d) => {
+            const s = d.steps[index];
+            const set = new Set(s.personas || []);
+            if (e.target.checked) set.add(p.id); else set.delete(p.id);
+            if (set.size) s.personas = personas.map((x) => x.id).filter((x) => set.has(x)); else delete s.personas;
+          }, false)}), `${p.name} (${tr("role." + p.role)})`))),
+      el("section", {class: "lane", "data-lane": "emotion"}, el("h3", {}, tr("lane.emotion")),
+        el("input", {type: "range", min: -2, max: 2, step: 0.5, value: emotion ? emotion.score : 0, disabled: !BOOT.can_edit, "data-path": `steps.${index}.emotion`,
+          "aria-label": tr("lane.emotion"), onchange: (e) => J.change((d) => { d.steps[index].emotion = {...(d.steps[index].emotion || {}), score: Number(e.target.value)}; })}),
+        field(`steps.${index}.emotion.word`, () => emotion && emotion.word, (v) => { step.emotion = {...(step.emotion || {score: 0}), word: v || undefined}; }, {placeholder: tr("editor.emotion_word"), label: tr("editor.emotion_word")}),
+        select(`steps.${index}.emotion.provenance`, PROVENANCES.map((p) => [p, tr("provenance." + p)]), (emotion && emotion.provenance) || "assumed",
+               (v) => J.change((d) => { d.steps[index].emotion = {...(d.steps[index].emotion || {score: 0}), provenance: v}; }, false), {label: tr("editor.provenance")})),
+      LANE_KEYS.slice(0, 5).map((k) => laneList(step, index, k, tr("lane." + k))),
+      painList(step, index),
+      LANE_KEYS.slice(5).map((k) => laneList(step, index, k, tr("lane." + k))),
+      el("section", {class: "lane", "data-lane": "systems"}, el("h3", {}, tr("lane.systems")),
+        field(`steps.${index}.systems`, () => (step.systems || []).join("\n"), (v) => {
+          const names = v.split("\n").map((x) => x.trim()).filter(Boolean);
+          if (names.length) step.systems = names; else delete step.systems;
+        }, {multiline: true, placeholder: tr("editor.systems_hint")})),
+      kpiList(step, index),
+      await bindingField(step, index),
+      commentsBlock("step:" + step.id)),
+  );
+  drawer.hidden = false;
+}
+
+/* --- comments ----------------------------------------------------------------------------------------------- */
+
+function commentsBlock(target) {
+  const threads = J.comments.filter((c) => c.target === target && !c.parent);
+  const replies = (id) => J.comments.filter((c) => c.parent === id);
+  const render = (c) => el("div", {class: "comment" + (c.resolved ? " resolved" : ""), "data-comment": c.id},
+    el("div", {class: "meta"}, el("strong", {}, c.author), " · ", c.at.slice(0, 16).replace("T", " ")),
+    el("p", {}, c.body));
+  const box = el("section", {class: "comments", "data-comments": target},
+    el("h3", {}, tr("comments.title")),
+    threads.length ? null : el("p", {class: "muted"}, tr("comments.none")),
+    threads.map((c) => el("div", {class: "thread"}, render(c), replies(c.id).map(render),
+      c.resolved ? el("p", {class: "muted"}, tr("comments.resolved", {who: c.resolved_by})) : null,
+      BOOT.can_edit ? el("div", {class: "row"},
+        el("button", {type: "button", onclick: async () => { const body = prompt(tr("comments.reply")); if (body) { await postComment(target, body, c.id); } }}, tr("comments.reply")),
+        el("button", {type: "button", "data-resolve": c.id, onclick: async () => { await api("PATCH", `/api/v1/comments/${c.id}`, {resolved: !c.resolved}); await refreshComments(); }},
+          c.resolved ? tr("comments.reopen") : tr("comments.resolve"))) : null)),
+    BOOT.can_edit ? el("form", {class: "new-comment", onsubmit: async (e) => {
+      e.preventDefault();
+      const text = e.target.elements.body.value.trim();
+      if (text) { await postComment(target, text, null); }
+    }}, el("textarea", {name: "body", placeholder: tr("comments.placeholder"), "aria-label": tr("comments.add")}),
+       el("button", {type: "submit", class: "primary"}, tr("comments.add"))) : null);
+  return box;
+}
+
+async function postComment(target, body, parent) {
+  const r = await api("POST", `/api/v1/journeys/${J.id}/comments`, {target, body, parent});
+  if (!r.ok) toast(errorText(r));
+  await refreshComments();
+}
+
+async function refreshComments() {
+  await J.loadComments();
+  document.querySelectorAll("[data-comments]").forEach((box) => box.replaceWith(commentsBlock(box.dataset.comments)));
+}
+
+function openComments(target) {
+  const drawer = document.getElementById("drawer");
+  if (!drawer) return;
+  const label = target === "journey" ? tr("comments.on_journey") : target;
+  drawer.replaceChildren(
+    el("header", {}, el("h2", {}, `${tr("comments.title")}: ${label}`), el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close"))),
+    el("div", {class: "drawer-body"}, commentsBlock(target)));
+  drawer.hidden = false;
+}
+
+/* --- the opportunities board: impact × effort matrix and status columns -------------------------------------- */
+
+function oppCard(o, k) {
+  return el("div", {
+    class: "opp", draggable: BOOT.can_edit ? "true" : null, "data-opportunity": o.id,
+    ondragstart: (e) => { dragging = {kind: "opportunity", id: o.id}; e.dataTransfer.setData("text/plain", o.id); },
+    onclick: () => openOpportunity(k),
+  }, el("strong", {}, o.title), o.step ? el("span", {class: "muted"}, " · " + ((J.doc.steps.find((s) => s.id === o.step) || {}).name || o.step)) : null,
+    commentCount("opportunity:" + o.id) ? el("span", {class: "ccount"}, " ✎ " + commentCount("opportunity:" + o.id)) : null);
+}
+
+function dropZone(attrs, onDrop, ...children) {
+  const zone = el("div", {...attrs,
+    ondragover: (e) => { if (dragging && dragging.kind === "opportunity") { e.preventDefault(); zone.classList.add("drop"); } },
+    ondragleave: () => zone.classList.remove("drop"),
+    ondrop: (e) => { e.preventDefault(); zone.classList.remove("drop"); if (dragging && dragging.kind === "opportunity") onDrop(dragging.id); dragging = null; },
+  }, ...children);
+  return zone;
+}
+
+function setOpp(id, values) {
+  J.change((d) => { const o = d.opportunities.find((x) => x.id === id); Object.assign(o, values); });
+}
+
+function renderOpportunities(root) {
+  const opps = J.doc.opportunities || [];
+  const matrix = el("div", {class: "matrix", "aria-label": tr("opportunities.matrix")});
+  for (let impact = 5; impact >= 1; impact--) {
+    for (let effort = 1; effort <= 5; effort++) {
+      const q = impact >= 3 ? (effort <= 3 ? "quick-win" : "big-bet") : (effort <= 3 ? "fill-in" : "money-pit");
+      matrix.append(dropZone({class: "cell " + q, "data-impact": impact, "data-effort": effort, title: tr("opportunities." + q)},
+        (id) => setOpp(id, {impact, effort}),
+        opps.map((o, k) => [o, k]).filter(([o]) => (o.impact ?? 3) === impact && (o.effort ?? 3) === effort).map(([o, k]) => oppCard(o, k))));
+    }
+  }
+  const columns = el("div", {class: "status-columns"}, STATUSES.map((s) => dropZone({class: "status-col", "data-status": s},
+    (id) => setOpp(id, {status: s}),
+    el("h3", {}, tr("status." + s)),
+    opps.map((o, k) => [o, k]).filter(([o]) => (o.status || "idea") === s).map(([o, k]) => oppCard(o, k)))));
+  const form = BOOT.can_edit ? el("form", {class: "row card", id: "new-opportunity", onsubmit: (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    const title = f.title.value.trim();
+    if (!title) return;
+    J.change((d) => {
+      d.opportunities = d.opportunities || [];
+      const o = {id: slug(title, new Set(d.opportunities.map((x) => x.id))), title};
+      if (f.step.value) o.step = f.step.value;
+      d.opportunities.push(o);
+    });
+  }}, el("label", {}, tr("opportunities.title_field"), el("input", {name: "title", required: true})),
+     el("label", {}, tr("opportunities.step"), el("select", {name: "step"}, el("option", {value: ""}, "–"), J.doc.steps.map((s) => el("option", {value: s.id}, s.name)))),
+     el("button", {type: "submit", class: "primary"}, tr("opportunities.add"))) : null;
+  root.replaceChildren(form,
+    el("h2", {}, tr("opportunities.matrix")), el("p", {class: "muted"}, tr("opportunities.matrix_hint")),
+    el("div", {class: "matrix-wrap"}, el("span", {class: "axis y"}, tr("opportunities.impact") + " ↑"), matrix, el("span", {class: "axis x"}, tr("opportunities.effort") + " →")),
+    el("h2", {}, tr("opportunities.board")), columns);
+  root.removeAttribute("aria-busy");
+}
+
+function openOpportunity(k) {
+  const drawer = document.getElementById("drawer");
+  const o = J.doc.opportunities[k];
+  const p = (name) => `opportunities.${k}.${name}`;
+  drawer.replaceChildren(
+    el("header", {}, el("h2", {}, o.title), el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close"))),
+    el("div", {class: "drawer-body"},
+      el("label", {}, tr("opportunities.title_field"), field(p("title"), () => o.title, (v) => { o.title = v; })),
+      el("label", {}, tr("editor.description"), field(p("description"), () => o.description, (v) => { o.description = v || undefined; }, {multiline: true})),
+      el("label", {}, tr("opportunities.step"), select(p("step"), [["", "–"], ...J.doc.steps.map((s) => [s.id, s.name])], o.step || "",
+        (v) => J.change((d) => { if (v) d.opportunities[k].step = v; else delete d.opportunities[k].step; }))),
+      el("label", {}, tr("editor.owner"), field(p("owner"), () => o.owner, (v) => { o.owner = v || undefined; })),
+      el("label", {}, tr("opportunities.due"), field(p("due"), () => o.due, (v) => { o.due = v || undefined; }, {placeholder: "2027-01-31"})),
+      el("label", {}, "KPI", field(p("kpi"), () => o.kpi, (v) => { o.kpi = v || undefined; })),
+      el("label", {}, tr("opportunities.expected_effect"), field(p("expected_effect"), () => o.expected_effect, (v) => { o.expected_effect = v || undefined; })),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", onclick: () => { if (confirm(tr("editor.confirm_delete", {name: o.title}))) { drawer.hidden = true; J.change((d) => { d.opportunities.splice(k, 1); }); } }}, tr("editor.delete")) : null,
+      commentsBlock("opportunity:" + o.id)));
+  drawer.hidden = false;
+}
+
+/* --- workshop mode: the map full screen, ideas captured as sticky notes onto steps ----------------------------- */
+
+function renderWorkshop(root) {
+  const opps = J.doc.opportunities || [];
+  const stages = J.doc.stages.map((stage) => el("section", {class: "stage"},
+    el("header", {class: "stage-head"}, stage.name),
+    el("div", {class: "stage-body"}, J.doc.steps.filter((s) => s.stage === stage.id).map((s) => dropZone(
+      {class: "step ws-step", "data-step": s.id}, (id) => setOpp(id, {step: s.id}),
+      el("strong", {}, s.name),
+      el("div", {class: "notes"}, opps.map((o, k) => [o, k]).filter(([o]) => o.step === s.id).map(([o, k]) => {
+        const note = oppCard(o, k);
+        note.classList.add("sticky");
+        return note;
+      })))))));
+  const capture = BOOT.can_edit ? el("form", {class: "capture", id: "capture", onsubmit: (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    const title = f.idea.value.trim();
+    if (!title) return;
+    J.change((d) => {
+      d.opportunities = d.opportunities || [];
+      d.opportunities.push({id: slug(title, new Set(d.opportunities.map((x) => x.id))), title, step: f.step.value, status: "idea"});
+    });
+    f.idea.value = "";
+    f.idea.focus();
+  }}, el("select", {name: "step", "aria-label": tr("opportunities.step")}, J.doc.steps.map((s) => el("option", {value: s.id}, s.name))),
+     el("input", {name: "idea", placeholder: tr("workshop.idea"), "aria-label": tr("workshop.idea"), autocomplete: "off"}),
+     el("button", {type: "submit", class: "primary"}, tr("workshop.add"))) : null;
+  root.replaceChildren(capture, el("div", {class: "stages"}, stages));
+  root.removeAttribute("aria-busy");
+}
+
+/* --- wiring the journey pages ------------------------------------------------------------------------------- */
+
+function startJourneyPage(root) {
+  const mode = root.dataset.mode;
+  J.render = () => {
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.path : null;
+    if (mode === "opportunities") renderOpportunities(root);
+    else if (mode === "workshop") renderWorkshop(root);
+    else renderEditor(root);
+    if (focused) { const again = document.querySelector(`[data-path="${CSS.escape(focused)}"]`); if (again) again.focus(); }
+  };
+  J.load();
+  Live.on("journey", (ev) => {
+    if (ev.id !== J.id || ev.etag === J.etag || J.saving) return;
+    const typing = document.activeElement && ["INPUT", "TEXTAREA"].includes(document.activeElement.tagName);
+    if (typing) return;  // the user's edit will meet the new version on save (a clear conflict, nothing lost)
+    toast(tr("editor.updated_by", {who: ev.by}));
+    J.load();
+  });
+  Live.on("comment", (ev) => { if (ev.id === J.id) refreshComments(); });
+  const fs = document.getElementById("fullscreen");
+  if (fs) fs.addEventListener("click", () => document.documentElement.requestFullscreen && document.documentElement.requestFullscreen());
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The other pages.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+async function startJourneysList(table) {
+  const lang = document.documentElement.lang;
+  for (const row of table.querySelectorAll("tr[data-journey]")) {
+    api("GET", `/api/v1/journeys/${row.dataset.journey}/health`).then((r) => {
+      if (!r.ok) return;
+      const h = r.data;
+      const cell = (k) => row.querySelector(`[data-h="${k}"]`);
+      const noData = tr("health.no_data");
+      cell("conversion").textContent = h.has_data ? formatShare(h.conversion) : noData;
+      cell("trend").textContent = h.trend === null ? "–" : (h.trend > 0 ? "▲ +" : h.trend < 0 ? "▼ " : "") + formatShare(h.trend);
+      cell("trend").className = h.trend > 0 ? "up" : h.trend < 0 ? "down" : "";
+      cell("nps").textContent = h.nps === null ? "–" : `${formatNumber(h.nps, 0)} (n = ${h.nps_n})`;
+      cell("sentiment").textContent = h.sentiment === null ? "–" : formatNumber(h.sentiment, 2);
+      cell("open_pain_points").textContent = `${h.open_pain_points}` + (h.severe_pain_points ? ` · ${tr("health.severe", {n: h.severe_pain_points})}` : "");
+      const days = h.days_since_change;
+      cell("changed").textContent = days === null ? "–" : days === 0 ? tr("health.today") : tr("health.days_ago", {n: days});
+      if (h.review_overdue) cell("changed").append(el("span", {class: "badge warn"}, tr("health.overdue")));
+      else if (days !== null && days > 90) cell("changed").append(el("span", {class: "badge"}, tr("health.stale")));
+    });
+  }
+  void lang;
+  const form = document.getElementById("new-journey");
+  if (form) {
+    form.elements.title.addEventListener("input", (e) => {
+      if (!form.elements.id.dataset.touched) form.elements.id.value = slug(e.target.value, new Set(BOOT.journeys || []));
+    });
+    form.elements.id.addEventListener("input", () => { form.elements.id.dataset.touched = "1"; });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const f = form.elements;
+      const r = await api("POST", "/api/v1/journeys", {id: f.id.value, title: f.title.value, template: f.template.value});
+      if (r.ok) location.href = `/journeys/${r.data.id}`;
+      else form.querySelector("[data-error]").textContent = errorText(r);
+    });
+  }
+  Live.on("journey", (ev) => { if (!(BOOT.journeys || []).includes(ev.id)) location.reload(); });
+}
+
+function startRevisions(list) {
+  list.addEventListener("click", async (e) => {
+    const n = e.target.dataset && e.target.dataset.restore;
+    if (!n || !confirm(tr("revisions.confirm_restore", {n}))) return;
+    const r = await api("POST", `/api/v1/journeys/${BOOT.journey}/revisions/${n}/restore`);
+    if (r.ok) { toast(tr("revisions.restored", {n})); location.reload(); } else toast(errorText(r));
+  });
+  Live.on("journey", (ev) => { if (ev.id === BOOT.journey) location.reload(); });
+}
+
+async function startShares(list) {
+  const load = async () => {
+    const r = await api("GET", `/api/v1/journeys/${BOOT.journey}/shares`);
+    const rows = r.ok ? r.data : [];
+    list.replaceChildren(...(rows.length ? rows.map((s) => el("li", {"data-share": s.id},
+      s.live ? el("a", {href: s.url, target: "_blank", rel: "noopener"}, s.url) : el("span", {class: "muted"}, tr("share.revoked")),
+      " ", el("span", {class: "muted"}, tr("share.expires", {date: s.expires_at.slice(0, 10)})),
+      s.with_data ? el("span", {class: "badge"}, tr("share.with_data")) : null,
+      s.live && BOOT.can_edit ? el("button", {type: "button", class: "danger", onclick: async () => { await api("DELETE", `/api/v1/shares/${s.id}`); load(); }}, tr("share.revoke")) : null))
+      : [el("li", {class: "muted"}, tr("share.none"))]));
+  };
+  const form = document.getElementById("new-share");
+  if (form) form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const r = await api("POST", `/api/v1/journeys/${BOOT.journey}/shares`, {days: Number(form.elements.days.value), with_data: form.elements.with_data.checked});
+    if (!r.ok) toast(errorText(r));
+    load();
+  });
+  load();
+}
+
+function table(columns, rows) {
+  return el("table", {class: "data"}, el("thead", {}, el("tr", {}, columns.map((c) => el("th", {}, c)))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((v) => el("td", {}, typeof v === "number" ? formatNumber(v, 3) : (v ?? "–")))))));
+}
+
+async function startInsights() {
+  const out = (name) => document.querySelector(`[data-result="${name}"]`);
+  const show = (name, r, draw) => {
+    if (!r.ok) { out(name).textContent = errorText(r); return; }
+    out(name).replaceChildren(...draw(r.data));
+  };
+  const frames = (data) => Object.entries(data).map(([name, f]) => el("div", {}, el("h3", {}, name), table(f.columns, f.rows)));
+  document.getElementById("run-funnel").addEventListener("click", async () => {
+    const steps = [...document.querySelectorAll('#funnel-builder input[name="step"]:checked')].map((i) => i.value);
+    out("funnel").textContent = tr("insights.loading");
+    show("funnel", await api("POST", `/api/v1/journeys/${BOOT.journey}/funnel`, {steps}), frames);
+  });
+  api("GET", `/api/v1/journeys/${BOOT.journey}/overlay`).then((r) => show("conformance", r, (ov) => {
+    const c = ov.conformance;
+    if (!c) return [el("p", {class: "muted"}, "–")];
+    return [el("p", {}, `${tr("insights.following")}: `, el("strong", {}, formatShare(c.journeys_following_design))),
+      el("p", {}, `${tr("insights.fitness")}: `, el("strong", {}, formatShare(c.fitness))),
+      el("h3", {}, tr("insights.undesigned")), table(["→", "", "n"], c.undesigned.map((f) => [f.source, f.target, f.customers])),
+      el("h3", {}, tr("insights.never_seen")), el("p", {}, c.never_seen_steps.join(", ") || "–")];
+  }));
+  api("GET", `/api/v1/journeys/${BOOT.journey}/paths`).then((r) => show("paths", r, frames));
+  api("GET", `/api/v1/journeys/${BOOT.journey}/feedback`).then((r) => show("feedback", r, (fb) => [
+    table(["metric", "step", "n", "value", "low", "high"], fb.metrics.map((m) => [m.metric, m.group, m.n, m.value, m.low, m.high])),
+    ...Object.entries(fb.themes).map(([step, th]) => el("div", {class: "themes", "data-themes": step}, el("h3", {}, step),
+      el("p", {}, el("strong", {}, tr("insights.negative") + ": "), th.negative.map((t) => `${t.phrase || t.label || JSON.stringify(t)} (${t.count ?? t.n ?? ""})`).join(" · ") || "–"),
+      el("p", {}, el("strong", {}, tr("insights.positive") + ": "), th.positive.map((t) => `${t.phrase || t.label || JSON.stringify(t)} (${t.count ?? t.n ?? ""})`).join(" · ") || "–")))]));
+}
+
+async function startPersonas(root) {
+  const r = await api("GET", "/api/v1/personas");
+  const cards = [];
+  for (const p of r.ok ? r.data : []) {
+    const g = await api("GET", `/api/v1/personas/${p.id}`);
+    const doc = g.data;
+    let etag = (g.headers.get("ETag") || "").replace(/"/g, "");
+    const save = async () => {
+      const s = await api("PUT", `/api/v1/personas/${p.id}`, doc, {"If-Match": `"${etag}"`});
+      if (s.ok) { etag = s.data.etag; toast(tr("editor.saved", {n: ""}).replace(/\s*\(.*\)/, "")); showProblems([]); }
+      else if (s.status === 422) showProblems(s.data.error.details.diagnostics);
+      else toast(errorText(s));
+    };
+    const input = (key, multiline) => el(multiline ? "textarea" : "input", {value: doc[key] || "", disabled: !BOOT.can_edit, "data-path": key,
+      oninput: (e) => { doc[key] = e.target.value || undefined; }, onchange: save});
+    const listField = (key) => el("textarea", {disabled: !BOOT.can_edit, "data-path": key, value: (doc[key] || []).map((x) => item(x).text).join("\n"),
+      onchange: (e) => { const lines = e.target.value.split("\n").map((x) => x.trim()).filter(Boolean); if (lines.length) doc[key] = lines; else delete doc[key]; save(); }});
+    cards.push(el("article", {class: "card persona", "data-persona": p.id},
+      el("label", {}, tr("personas.name"), input("name")),
+      el("label", {}, tr("personas.role"), el("select", {disabled: !BOOT.can_edit, "data-path": "role", onchange: (e) => { doc.role = e.target.value; save(); }},
+        ROLES.map((role) => el("option", {value: role, selected: (doc.role || "customer") === role ? "selected" : null}, tr("role." + role))))),
+      el("label", {}, tr("editor.description"), input("description", true)),
+      el("label", {}, tr("persona.quote"), input("quote")),
+      el("label", {}, tr("persona.goals"), listField("goals")),
+      el("label", {}, tr("persona.motivations"), listField("motivations")),
+      el("label", {}, tr("persona.frustrations"), listField("frustrations")),
+      el("fieldset", {}, el("legend", {}, tr("persona.channels")), (BOOT.channels || []).map((c) => el("label", {class: "check"},
+        el("input", {type: "checkbox", disabled: !BOOT.can_edit, checked: (doc.channels || []).includes(c), onchange: (e) => {
+          const set = new Set(doc.channels || []);
+          if (e.target.checked) set.add(c); else set.delete(c);
+          doc.channels = BOOT.channels.filter((x) => set.has(x));
+          save();
+        }}), c)))));
+  }
+  root.replaceChildren(...cards);
+  root.removeAttribute("aria-busy");
+}
+
+async function startCustomer(box) {
+  if (!BOOT.customer) return;
+  const r = await api("GET", `/api/v1/customers/${encodeURIComponent(BOOT.customer)}`);
+  if (!r.ok) { box.textContent = errorText(r); return; }
+  const c = r.data;
+  if (!c.timeline.length) { box.textContent = tr("customers.none"); return; }
+  box.replaceChildren(el("h2", {}, c.customer_id), el("p", {}, `${tr("customers.channels")}: ${c.channels.join(", ")}`),
+    el("ol", {class: "timeline"}, c.timeline.map((t) => el("li", {class: "t-" + t.kind},
+      el("time", {}, t.ts), " ", el("span", {class: "badge"}, t.channel || t.kind), " ", el("strong", {}, t.what),
+      t.step ? el("span", {class: "muted"}, " · " + t.step) : null, t.text ? el("p", {}, t.text) : null))));
+}
+
+async function startAdmin(tableNode) {
+  const body = tableNode.querySelector("tbody");
+  const load = async () => {
+    const r = await api("GET", "/api/v1/users");
+    body.replaceChildren(...(r.ok ? r.data : []).map((u) => el("tr", {"data-user": u.name}, el("td", {}, u.name),
+      el("td", {}, el("select", {disabled: u.name === BOOT.user, onchange: async (e) => { const s = await api("PATCH", `/api/v1/users/${u.name}`, {role: e.target.value}); if (!s.ok) toast(errorText(s)); load(); }},
+        ["viewer", "editor", "admin"].map((role) => el("option", {value: role, selected: u.role === role ? "selected" : null}, tr("roles." + role))))),
+      el("td", {}, el("input", {type: "checkbox", checked: u.active, disabled: u.name === BOOT.user, onchange: async (e) => { await api("PATCH", `/api/v1/users/${u.name}`, {active: e.target.checked}); load(); }})))));
+  };
+  const form = document.getElementById("new-user");
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    const r = await api("POST", "/api/v1/users", {name: f.name.value, password: f.password.value, role: f.role.value});
+    form.querySelector("[data-error]").textContent = r.ok ? "" : errorText(r);
+    if (r.ok) form.reset();
+    load();
+  });
+  load();
+}
+
+async function startSettings(list) {
+  const load = async () => {
+    const r = await api("GET", "/api/v1/tokens");
+    list.replaceChildren(...(r.ok ? r.data : []).map((t) => el("li", {}, `${t.label || "#" + t.id} · ${t.created_at.slice(0, 10)}`,
+      t.revoked ? el("span", {class: "muted"}, " · " + tr("share.revoked")) : el("button", {type: "button", class: "danger", onclick: async () => { await api("DELETE", `/api/v1/tokens/${t.id}`); load(); }}, tr("settings.revoke")))));
+  };
+  document.getElementById("new-token").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const r = await api("POST", "/api/v1/tokens", {label: e.target.elements.label.value});
+    if (r.ok) { const box = document.getElementById("token-once"); box.querySelector("code").textContent = r.data.token; box.hidden = false; }
+    load();
+  });
+  const m = await api("GET", "/api/v1/me/mentions");
+  document.getElementById("mentions").replaceChildren(...(m.ok ? m.data : []).map((c) => el("li", {},
+    el("a", {href: `/journeys/${c.journey}`}, c.journey), ` · ${c.author}: ${c.body}`)));
+  load();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const editor = document.getElementById("editor");
+  if (editor) startJourneyPage(editor);
+  const journeys = document.getElementById("journeys");
+  if (journeys) startJourneysList(journeys);
+  const revisions = document.getElementById("revisions");
+  if (revisions) startRevisions(revisions);
+  const shares = document.getElementById("shares");
+  if (shares) startShares(shares);
+  if (document.getElementById("funnel-builder")) startInsights();
+  const personas = document.getElementById("personas");
+  if (personas) startPersonas(personas);
+  const timeline = document.getElementById("timeline");
+  if (timeline) startCustomer(timeline);
+  const users = document.getElementById("users");
+  if (users) startAdmin(users);
+  const tokens = document.getElementById("tokens");
+  if (tokens) startSettings(tokens);
+  const map = document.getElementById("living-map");
+  if (map) Live.on("journey", (ev) => { if (ev.id === BOOT.journey) map.contentWindow.location.reload(); });
+});
