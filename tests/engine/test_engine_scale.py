@@ -117,3 +117,45 @@ def _diff(a: Any, b: Any) -> list[str]:
         if a[k] != b.get(k):
             out.append(f"{k}: {a[k]} != {b.get(k)}")
     return out
+
+
+@pytest.fixture(scope="module")
+def pg_pair(pair: tuple[Path, Path], pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The duck workspace, and one whose events are a PostgreSQL table (properties as JSONB) read through Ibis."""
+    import psycopg
+
+    duck = pair[0]
+    con = duckdb.connect(str(store_path(load_workspace(duck))), read_only=True)
+    rows = con.execute("SELECT customer_id, ts, event, channel, source, anonymous_id, raw_customer_id, event_id, seq, "
+                       "map_keys(properties), map_values(properties) FROM events").fetchall()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        pg.execute("DROP TABLE IF EXISTS scale_events")
+        pg.execute("CREATE TABLE scale_events (customer_id text, ts timestamp, event text, channel text, source text, "
+                   "anonymous_id text, raw_customer_id text, event_id text, seq bigint, properties jsonb)")
+        with pg.cursor() as cur:
+            for r in rows:
+                cur.execute("INSERT INTO scale_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
+                            (*r[:9], json.dumps(dict(zip(r[9], r[10], strict=True)))))
+    ws = tmp_path_factory.mktemp("pg") / "pg"
+    (ws / "journeys").mkdir(parents=True)
+    (ws / "journeys" / "shop.yaml").write_text(yaml.safe_dump(SHOP_JOURNEY, sort_keys=False), encoding="utf-8")
+    (ws / "journeymap.yaml").write_text(
+        "name: Shop\nlanguage: en\ntimezone: UTC\nevents:\n  source:\n    kind: ibis\n"
+        f"    url: {pg_url}\n    table: scale_events\n", encoding="utf-8")
+    return duck, ws
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("args", [
+    ("analyze", "shop", "--format", "json"),
+    ("funnel", "shop", "landing", "product", "cart", "--format", "json"),
+    ("funnel", "shop", "ad", "product", "cart", "--by", "property:segment", "--format", "json"),
+    ("paths", "shop", "--format", "json"),
+    ("paths", "shop", "--level", "event", "--keep-repeats", "--all", "--format", "json"),
+])
+def test_commands_are_the_same_on_postgresql(pg_pair: tuple[Path, Path], run_cli: Callable[..., Any],
+                                             args: tuple[str, ...]) -> None:
+    duck, pg = _both(pg_pair, run_cli, *args)
+    assert _numbers(duck) == _numbers(pg), _diff(_numbers(duck), _numbers(pg))
+    assert any(_numbers(duck).values())

@@ -66,7 +66,7 @@ def paths(journey: Journey, table: ir.Table | EventSource, conversion_step: str,
         v = R.visits(R.neighbours(before.select("cust", "ts", "seq", "touch", "conv_ts"), "touch"))
         per = v.group_by("cust").aggregate(
             path=C.ordered_collect(v.touch, [v.ts, v.seq]).join(SEP),
-            converted=v.conv_ts.notnull().cast("int64").max(),
+            converted=v.conv_ts.notnull().cast("int32").max(),
         )
         return per.group_by("path").aggregate(conversions=per.converted.sum(),
                                               non_conversions=(1 - per.converted).sum())

@@ -186,10 +186,10 @@ def check_bindings(ws: Any, journey: Journey | str, table: ir.Table | None = Non
     preds = step_predicates(journey, t)
     aggs: dict[str, ir.Scalar] = {"n": t.count()}
     for i, (_sid, p) in enumerate(preds):
-        aggs[f"raw{i}"] = p.cast("int64").sum()
+        aggs[f"raw{i}"] = p.cast("int32").sum()
     pairs = [(i, j) for i in range(len(preds)) for j in range(i + 1, len(preds))]
     for i, j in pairs:
-        aggs[f"both{i}_{j}"] = (preds[i][1] & preds[j][1]).cast("int64").sum()
+        aggs[f"both{i}_{j}"] = (preds[i][1] & preds[j][1]).cast("int32").sum()
     row = C.execute(t.aggregate(**aggs)).iloc[0]
     report.events = int(row["n"])
     raw = {sid: int(row[f"raw{i}"] or 0) for i, (sid, _p) in enumerate(preds)}

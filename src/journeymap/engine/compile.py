@@ -88,26 +88,31 @@ def scalar(expr: ir.Scalar) -> Any:
     return value
 
 
+#: Backends whose arrays of structs can be sorted and mapped (the fast way to an ordered collection there).
+_STRUCT_SORT = ("duckdb", "pyspark")
+
+
+def ordered_arrays(values: dict[str, ir.Value], order_by: Sequence[ir.Value], *,
+                   where: ir.BooleanValue | None = None) -> dict[str, ir.ArrayValue]:
+    """Per group, one array per value of ``values``, all in the order of ``order_by``.
+
+    On DuckDB and Spark the values are collected as structs with the sort keys first, each group's (short)
+    array is sorted, and the values projected back: Spark has no ordered aggregation, and on DuckDB this is
+    several times faster than ``list(x ORDER BY …)``, which buffers and sorts whole groups inside the
+    aggregate. Elsewhere (PostgreSQL, Trino …) each value is an ordered aggregate (``array_agg(x ORDER BY …)``).
+    """
+    first = next(iter(values.values()))
+    if backend_name(first) in _STRUCT_SORT:
+        fields: dict[str, ir.Value] = {f"k{i}": key for i, key in enumerate(order_by)}
+        fields.update({f"v_{name}": v for name, v in values.items()})
+        items = ibis.struct(fields).collect(where=where).sort()
+        return {name: items.map(lambda x, n=name: x[f"v_{n}"]) for name in values}
+    return {name: v.collect(where=where, order_by=list(order_by)) for name, v in values.items()}
+
+
 def ordered_collect(value: ir.Value, order_by: Sequence[ir.Value], *, where: ir.BooleanValue | None = None) -> ir.ArrayValue:
-    """Collect ``value`` per group as an array ordered by ``order_by``.
-
-    The values are collected as structs with the sort keys first, each group's (short)
-    array is sorted, and the values projected back. Spark has no ordered aggregation, and
-    on DuckDB this is several times faster than ``list(x ORDER BY …)``, which buffers and
-    sorts whole groups inside the aggregate.
-    """
-    return sorted_structs(value, order_by, where=where).map(lambda s: s["v"])
-
-
-def sorted_structs(value: ir.Value, order_by: Sequence[ir.Value], *,
-                   where: ir.BooleanValue | None = None) -> ir.ArrayValue:
-    """Per group, an array of ``{k0, k1, …, v}`` structs sorted by the keys (see :func:`ordered_collect`).
-
-    Callers that also need a sort key (the time) read it from ``k0`` instead of collecting it twice.
-    """
-    fields: dict[str, ir.Value] = {f"k{i}": key for i, key in enumerate(order_by)}
-    fields["v"] = value
-    return ibis.struct(fields).collect(where=where).sort()
+    """Collect ``value`` per group as an array ordered by ``order_by`` (see :func:`ordered_arrays`)."""
+    return ordered_arrays({"v": value}, order_by, where=where)["v"]
 
 
 def seconds_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.NumericValue:

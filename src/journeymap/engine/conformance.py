@@ -67,7 +67,7 @@ def _entries_and_following(rel: JourneyRelations, journey: Journey) -> tuple[pd.
         undesigned = st.group_by("cust").aggregate(n=st.n_undesigned.sum())
         j = firsts().join(undesigned, "cust", how="left")
         ok = (j.n.fill_null(0) == 0) & j["first"].isin(entry_idx)
-        return j.aggregate(customers=j.count(), following=ok.cast("int64").sum())
+        return j.aggregate(customers=j.count(), following=ok.cast("int32").sum())
 
     name = "following-" + "-".join(map(str, entry_idx))
     summary = C.execute(source.kept(name, following_expr, journey=journey) if source else following_expr())

@@ -95,7 +95,9 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
     source = EventSource.of(events)
     position = {s.id: i for i, s in enumerate(journey.steps)}
     if by is None and attempts == "first" and mode == "sequential" and len(journey.steps) <= len(STEP_CHARS):
-        return _first_attempt_from_sequences(source.journey(journey).sequences(), steps, exclude, position, seconds)
+        seqs = source.journey(journey).sequences()
+        return _first_attempt(seqs.mutate(_group=ibis.null("string")), [STEP_CHARS[position[s]] for s in steps],
+                              "".join(STEP_CHARS[position[s]] for s in exclude), seconds, strict=False)
     distinct = list(dict.fromkeys(steps))
     code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
     codes = [code_of[s] for s in steps]
@@ -116,14 +118,18 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
     ev = base.select("cust", "customer_id", "ts", "seq", "_group",
                      code=base.si.substitute(mapping, else_=OTHER),
                      is_entry=(base.si == entry) if mode != "any" else base.si.isin([position[s] for s in distinct]))
-    if attempts == "first" and mode != "any":
-        return _first_attempt_from_events(ev, codes, seconds, strict=mode == "strict")
+    if attempts == "first" and mode != "any":  # each customer's funnel events as a string, then as above
+        arrays = C.ordered_arrays({"letters": ev.code, "tss": ev.ts}, [ev.ts, ev.seq])
+        per = ev.group_by("cust").aggregate(customer_id=ev.customer_id.min(), **arrays,
+                                            _group=ev._group.argmin(ev.ts, where=ev.is_entry))
+        per = per.select("customer_id", "tss", "_group", s=per.letters.join(""))
+        return _first_attempt(per, codes, EXCLUDED, seconds, strict=mode == "strict")
     if attempts == "every":
         # a new attempt starts where a run of entry-step events starts (repeats are one visit)
         ordered = ibis.window(group_by="cust", order_by=[ev.ts, ev.seq])
         ev = ev.mutate(is_entry=ev.is_entry & (ev.code.lag().over(ordered) != ev.code).fill_null(True))
         w = ibis.window(group_by="cust", order_by=[ev.ts, ev.seq], preceding=None, following=0)
-        ev = ev.mutate(attempt=ev.is_entry.cast("int64").sum().over(w))
+        ev = ev.mutate(attempt=ev.is_entry.cast("int32").sum().over(w))
         ev = ev.filter(ev.attempt > 0)
     else:
         ev = ev.mutate(attempt=ibis.literal(1, "int64"))
@@ -133,14 +139,15 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
     ev = ev.filter(ev.entered_at.notnull() & (ev.ts >= ev.entered_at) & (ev.ts <= limit))
     if mode == "any":
         return _any_levels(ev, code_of, exclude)
+    arrays = C.ordered_arrays({"letters": ev.code, "tss": ev.ts}, [ev.ts, ev.seq])
     grouped = ev.group_by(["cust", "attempt"]).aggregate(
         customer_id=ev.customer_id.min(),
-        s=C.ordered_collect(ev.code, [ev.ts, ev.seq]).join(""),
-        tss=C.ordered_collect(ev.ts, [ev.ts, ev.seq]),
+        **arrays,
         entered_at=ev.entered_at.min(),
         _group=ev._group.min(where=ev.is_entry & (ev.ts == ev.entered_at)),
     )
     strict = mode == "strict"
+    grouped = grouped.mutate(s=grouped.letters.join(""))
     grouped = grouped.mutate(m=grouped.s.re_extract(pattern(codes, strict=strict), 0))
     m = grouped.m
     level = _level(grouped.s, m.right(1), codes, strict=strict)
@@ -150,50 +157,27 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
 
-def _first_attempt_from_sequences(seqs: ir.Table, steps: list[str], exclude: list[str], position: dict[str, int],
-                                  seconds: float) -> ir.Table:
-    """Sequential first attempts from the sequences relation (each customer's steps as a string).
+def _first_attempt(per: ir.Table, codes: list[str], blocked: str, seconds: float, *, strict: bool) -> ir.Table:
+    """First attempts from each customer's funnel letters in journey order (``s``, one letter per event or
+    visit), their times (``tss``, sorted) and ``_group``: the one first-attempt funnel, for the sequences
+    relation (the steps as ``STEP_CHARS``) and for strict or broken-down funnels alike.
 
-    Each customer's steps are a string in journey order, one character per matched event
-    (``STEP_CHARS[step index]``), so the regex of :func:`pattern` runs on it directly with the
-    funnel steps' own characters (an excluded step's character blocks each gap, as ``!`` does),
-    from the first entry to the last event inside the window (the times are sorted, so that is a
-    prefix).
+    The attempt starts at the first entry letter; the events up to the last one inside the window follow
+    (the times are sorted, so that is a prefix). The regex of :func:`pattern` finds the furthest step reached
+    (``blocked`` letters, the excluded steps, block each gap), its last letter names the step and its length
+    locates the time reached.
     """
-    codes = [STEP_CHARS[position[s]] for s in steps]
-    blocked = "".join(STEP_CHARS[position[s]] for s in exclude)
-    g = seqs.select("customer_id", "tss", "s", e=seqs.s.find(codes[0]))
+    g = per.select("customer_id", "tss", "s", "_group", e=per.s.find(codes[0]))
     g = g.filter(g.e >= 0)
     g = g.mutate(entered_at=g.tss[g.e])
     limit = g.entered_at + ibis.interval(seconds=int(seconds))
-    # most journeys end inside the window: the list is filtered only where one does not
+    # most journeys end inside the window: the list is filtered only where one does not (no index -1 on Spark)
     cut = ibis.ifelse(g.tss[g.tss.length() - 1] <= limit, g.tss.length(), g.tss.filter(lambda x: x <= limit).length())
     g = g.mutate(s=g.s.substr(g.e, cut - g.e))
-    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=False, blocked=blocked), 0))
-    level = _level(g.m, g.m.right(1), codes, strict=False, blocked=blocked, anchor="^")
+    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=strict, blocked=blocked), 0))
+    level = _level(g.m, g.m.right(1), codes, strict=strict, blocked=blocked, anchor="^")
     end = g.s.find(g.m) + g.m.length() - 1
     out = g.mutate(level=level.cast("int64"), reached_at=g.tss[g.e + end], attempt=ibis.literal(1, "int64"))
-    return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
-                      seconds=C.seconds_between(out.entered_at, out.reached_at), _group=ibis.null("string"))
-
-
-def _first_attempt_from_events(ev: ir.Table, codes: list[str], seconds: float, *, strict: bool) -> ir.Table:
-    """First attempts (strict order, or with a breakdown) from the funnel events: one group-by per customer,
-    the window applied to each customer's sorted (time, letter) items, the regex on their letters."""
-    g = ev.group_by("cust").aggregate(
-        customer_id=ev.customer_id.min(),
-        items=C.sorted_structs(ev.code, [ev.ts, ev.seq]),
-        entered_at=ev.ts.min(where=ev.is_entry),
-        _group=ev._group.argmin(ev.ts, where=ev.is_entry),
-    )
-    g = g.filter(g.entered_at.notnull())
-    limit = g.entered_at + ibis.interval(seconds=int(seconds))
-    inside = g["items"].filter(lambda x: (x.k0 >= g.entered_at) & (x.k0 <= limit))
-    g = g.mutate(s=inside.map(lambda x: x.v).join(""), tss=inside.map(lambda x: x.k0))
-    g = g.mutate(m=g.s.re_extract(pattern(codes, strict=strict), 0))
-    level = _level(g.s, g.m.right(1), codes, strict=strict)
-    end = g.s.find(g.m) + g.m.length() - 1
-    out = g.mutate(level=level.cast("int64"), reached_at=g.tss[end], attempt=ibis.literal(1, "int64"))
     return out.select("customer_id", "attempt", "level", "entered_at", "reached_at",
                       seconds=C.seconds_between(out.entered_at, out.reached_at), _group=out._group)
 
@@ -254,7 +238,7 @@ def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
                     ws=ws)
         aggs: dict[str, ir.Scalar] = {}
         for j in range(1, k + 1):
-            aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
+            aggs[f"a{j}"] = (lv.level >= j).cast("int32").sum()
             if attempts == "every":  # else one attempt per customer: customers are the attempts
                 aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
         aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)

@@ -54,7 +54,7 @@ def persona_table(personas: list[Persona], t: ir.Table) -> ir.Table:
     if not rules:
         return t.select("customer_id").distinct().mutate(persona=ibis.literal(UNASSIGNED))
     flags = t.group_by("customer_id").aggregate(
-        **{f"_p{i}": pred.cast("int64").max() for i, (_pid, pred) in enumerate(rules)}
+        **{f"_p{i}": pred.cast("int32").max() for i, (_pid, pred) in enumerate(rules)}
     )
     persona = ibis.cases(*[(flags[f"_p{i}"] == 1, ibis.literal(pid)) for i, (pid, _p) in enumerate(rules)],
                          else_=ibis.literal(UNASSIGNED))

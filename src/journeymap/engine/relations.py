@@ -131,11 +131,12 @@ def stage_summary(stage_visits_: ir.Table, step_summary: ir.Table, stage_of: dic
 def sequences(matched_: ir.Table, n_steps: int) -> ir.Table:
     """Per customer its steps and times in journey order, and the steps as a string of :data:`STEP_CHARS`."""
     m = matched_
-    g = m.group_by("cust").aggregate(customer_id=m.customer_id.min(), items=C.sorted_structs(m.si, [m.ts, m.seq]))
+    arrays = C.ordered_arrays({"sis": m.si, "tss": m.ts}, [m.ts, m.seq])
+    g = m.group_by("cust").aggregate(customer_id=m.customer_id.min(), **arrays)
     chars = ibis.literal(STEP_CHARS)
-    s = (g["items"].map(lambda x: chars.substr(x.v.cast("int64"), 1)).join("") if n_steps <= len(STEP_CHARS)
+    s = (g.sis.map(lambda x: chars.substr(x.cast("int32"), 1)).join("") if n_steps <= len(STEP_CHARS)
          else ibis.null("string"))
-    return g.select("cust", "customer_id", sis=g["items"].map(lambda x: x.v), tss=g["items"].map(lambda x: x.k0), s=s)
+    return g.select("cust", "customer_id", "sis", "tss", s=s)
 
 
 def event_units(events: ir.Table) -> ir.Table:

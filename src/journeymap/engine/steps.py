@@ -64,9 +64,9 @@ def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float) -> i
         events=st.n_events.sum().cast("int64"),
         reach=st.count(),
         visits=st.n_visits.sum().cast("int64"),
-        converted=(st.min_designed_gap <= window_s).fill_null(False).cast("int64").sum(),
-        dropped=(st.has_last | (st.max_gap > window_s).fill_null(False)).cast("int64").sum(),
-        revisit_customers=(st.n_visits >= 2).cast("int64").sum(),
+        converted=(st.min_designed_gap <= window_s).fill_null(False).cast("int32").sum(),
+        dropped=(st.has_last | (st.max_gap > window_s).fill_null(False)).cast("int32").sum(),
+        revisit_customers=(st.n_visits >= 2).cast("int32").sum(),
     )
     seqs = rel.sequences()
     first, last = seqs.sis[0], seqs.sis[seqs.sis.length() - 1]  # (Spark has no index -1)

@@ -328,5 +328,10 @@ def _event_layout(t: ibis.Table, name: str) -> ibis.Table:
     for col, typ in _OPTIONAL.items():
         cols[col] = t[col].cast(typ) if col in t.columns else ibis.null(typ)
     cols["seq"] = t.seq.cast("int64") if "seq" in t.columns else ibis.literal(0, "int64")
-    cols["properties"] = t.properties if "properties" in t.columns else ibis.null("map<string, string>")
+    if "properties" not in t.columns:
+        cols["properties"] = ibis.null("map<string, string>")
+    elif t.properties.type().is_map():
+        cols["properties"] = t.properties
+    else:  # JSON (PostgreSQL's jsonb, how Ibis keeps maps there) or text holding a JSON object
+        cols["properties"] = t.properties.cast("map<string, string>")
     return t.select(**{c: cols[c] for c, _ in EVENT_COLUMNS})
