@@ -225,14 +225,16 @@ def funnel(journey: str, steps: Sequence[str], workspace: str | Path | None = No
 
 
 def paths(journey: str, workspace: str | Path | None = None, *, level: str = "step", after: str | None = None,
-          before: str | None = None, depth: int = 3, top: int = 15, keep_repeats: bool = False) -> dict[str, Any]:
-    """Transitions and top path variants, or the paths around a step (``journeymap paths``)."""
+          before: str | None = None, depth: int = 3, top: int | None = 15, variants: int = 10,
+          keep_repeats: bool = False) -> dict[str, Any]:
+    """Transitions (the ``top`` heaviest edges, every edge with ``top=None``) and the ``variants`` most frequent
+    whole paths, or the paths around a step (``journeymap paths``)."""
     from journeymap.engine.transitions import paths_report
 
     ws, jid = workspace_for(journey, _path(workspace))
     with _events(ws) as table:
         return paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
-                            top=top, collapse_repeats=not keep_repeats, table=table)
+                            top=top, variants=variants, collapse_repeats=not keep_repeats, table=table)
 
 
 def report(journey: str, output: str | Path, workspace: str | Path | None = None, *,
@@ -312,11 +314,9 @@ def _path(value: str | Path | None) -> Path | None:
 
 @contextlib.contextmanager
 def _events(ws: Workspace) -> Iterator[Any]:
-    """The store's events on a connection that is closed afterwards, so a notebook can ingest again."""
-    from journeymap.events.store import connect, open_events
+    """The workspace's events (its store, or where ``events.source`` says) as an
+    :class:`~journeymap.engine.source.EventSource`, closed afterwards so a notebook can ingest again."""
+    from journeymap.engine.source import open_source
 
-    backend = connect(ws)
-    try:
-        yield open_events(ws, backend)
-    finally:
-        backend.disconnect()
+    with open_source(ws) as source:
+        yield source

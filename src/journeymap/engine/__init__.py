@@ -47,3 +47,31 @@ the layout's columns (``properties`` as a string-to-string map). DuckDB and PySp
 tested for identical results in CI; other backends need ordered collection (arrays that
 can be sorted and mapped) and regular expressions, which the big warehouses have.
 """
+
+from typing import Any
+
+#: The engine's public functions and types, importable from ``journeymap.engine`` (loaded on first use, so
+#: importing one does not load them all).
+_EXPORTS = {
+    "EventSource": "source", "open_source": "source",
+    "step_metrics": "steps", "stage_metrics": "steps",
+    "funnel": "funnel", "funnel_customers": "funnel",
+    "transitions": "transitions", "path_variants": "transitions", "paths_around": "transitions",
+    "conformance": "conformance", "conformance_tables": "conformance", "deviation_customers": "conformance",
+    "retention": "retention", "lifecycle": "retention",
+    "compare_periods": "compare", "compare_segments": "compare",
+    "attribution": "attribution",
+    "analyze": "analyze", "check_bindings": "binding", "match_steps": "binding",
+    "build_overlay": "overlay", "write_report": "report", "render_report": "report",
+    "persona_counts": "personas",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"journeymap.engine.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'journeymap.engine' has no attribute {name!r}")
+
