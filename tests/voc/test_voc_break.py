@@ -5,22 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
+from voc_helpers import store_rows
 
-from journeymap.events.store import store_path
 from journeymap.model.workspace import Workspace
 from journeymap.voc.ingest import ingest_feedback
 
 NOW = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
 
-
-def _rows(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = duckdb.connect(str(store_path(ws)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("name", ["__cust", "__line", "__n", "__raw", "__bad", "__ts", "__reason", "__id"])
@@ -31,7 +23,7 @@ def test_feedback_columns_named_like_ours_are_only_data(ws: Workspace, tmp_path:
     report = ingest_feedback(ws, [src], quiet=True, now=NOW)
     f = report.files[0]
     assert (f.read, f.stored, f.quarantined) == (2, 2, 0)
-    assert _rows(ws, "SELECT customer_id, score FROM feedback ORDER BY 1") == [("c1", 5.0), ("c2", 4.0)]
+    assert store_rows(ws, "SELECT customer_id, score FROM feedback ORDER BY 1") == [("c1", 5.0), ("c2", 4.0)]
 
 
 def test_placeholder_feedback_times_are_out_of_range(ws: Workspace, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import typer.main
+from voc_helpers import store_rows
 
 from journeymap.cli import app
 from journeymap.events.store import store_path
@@ -33,13 +34,6 @@ r1,c5,2026-03-08 10:00:00,delivery,nps,9,Binnen een dag geleverd
 """
 
 
-def _rows(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    con = duckdb.connect(str(store_path(ws)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
 
 def _ingest(ws: Workspace, tmp_path: Path, name: str = "texts.csv", text: str = TEXTS) -> None:
     path = tmp_path / name
@@ -50,13 +44,13 @@ def _ingest(ws: Workspace, tmp_path: Path, name: str = "texts.csv", text: str = 
 def test_ingest_stores_each_texts_intent_and_its_score(ws: Workspace, tmp_path: Path) -> None:
     _ingest(ws, tmp_path)
     _ingest(ws, tmp_path, "survey.csv", SURVEY)
-    stored = _rows(ws, "SELECT text, language, intent, intent_score FROM interactions ORDER BY ts")
+    stored = store_rows(ws, "SELECT text, language, intent, intent_score FROM interactions ORDER BY ts")
     for text, language, intent, score in stored:
         expected = sentiment(text, language)  # the same backend, called on its own
         assert (intent, score) == (expected.intent, expected.intents[expected.intent] if expected.intent != "none"
                                    else 0.0)
     assert [s[2] for s in stored] == ["question", "churn", "complaint", "churn", "complaint"]
-    assert _rows(ws, "SELECT intent FROM feedback") == [("praise",)]
+    assert store_rows(ws, "SELECT intent FROM feedback") == [("praise",)]
 
 
 def test_an_older_store_reads_and_gets_its_intents_on_the_next_ingest(ws: Workspace, tmp_path: Path) -> None:
@@ -71,19 +65,19 @@ def test_an_older_store_reads_and_gets_its_intents_on_the_next_ingest(ws: Worksp
     # no intents yet: the polite cancellation (c2) is not followed up, the rest by their number of reasons
     assert [(f.customer_id, f.churn) for f in followups(ws, "7d", now=NOW)] == [("c3", False), ("c4", False)]
     _ingest(ws, tmp_path, "survey.csv", SURVEY)
-    assert _rows(ws, "SELECT count(*) FROM interactions WHERE intent IS NULL") == [(0,)]
-    assert _rows(ws, "SELECT intent FROM interactions WHERE customer_id = 'c4'") == [("churn",)]
+    assert store_rows(ws, "SELECT count(*) FROM interactions WHERE intent IS NULL") == [(0,)]
+    assert store_rows(ws, "SELECT intent FROM interactions WHERE customer_id = 'c4'") == [("churn",)]
 
 
 def test_ingest_reads_the_workspaces_own_rules(ws: Workspace, tmp_path: Path) -> None:
     text = "customer_id,ts,channel,step,text\nc9,2026-03-08 09:00:00,chat,customer-service," \
            "De bezorger gooide het pakket over de schutting.\n"
     _ingest(ws, tmp_path, "one.csv", text)
-    assert _rows(ws, "SELECT sentiment_label, intent FROM interactions") == [("neutral", "none")]
+    assert store_rows(ws, "SELECT sentiment_label, intent FROM interactions") == [("neutral", "none")]
     (ws.root / "sentiment-rules.yaml").write_text(
         "nl:\n  rules:\n    thrown:\n      kind: failure\n      patterns: ['gooide ... over']\n", encoding="utf-8")
     _ingest(ws, tmp_path, "two.csv", text.replace("c9", "c8"))
-    assert _rows(ws, "SELECT sentiment_label, intent FROM interactions WHERE customer_id = 'c8'") == [
+    assert store_rows(ws, "SELECT sentiment_label, intent FROM interactions WHERE customer_id = 'c8'") == [
         ("negative", "complaint")]
 
 

@@ -98,3 +98,14 @@ def write_events(ws: Workspace, rows: list[tuple[str, str, str, str]] = EVENTS) 
             [cust, ts, event, cust, f"e{i}", i, segment],
         )
     con.close()
+
+
+def store_rows(ws: Workspace, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    """Rows of ``sql`` on the workspace's store, through a read-only connection of its own."""
+    from journeymap.events.store import store_path
+
+    con = duckdb.connect(str(store_path(ws)), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
