@@ -139,8 +139,9 @@ def window_days(days: float) -> dt.timedelta:
 def ingest_events(sources: Sequence[str | Path], workspace: str | Path = ".", *,
                   columns: dict[str, str] | None = None, table: str | None = None, query: str | None = None,
                   delimiter: str | None = None, header: bool | None = None, keep_duplicates: bool = False,
-                  quiet: bool = True) -> IngestReport:
-    """Load event files or database sources into the workspace's store (``journeymap ingest events``)."""
+                  time_format: str | list[str] | None = None, quiet: bool = True) -> IngestReport:
+    """Load event files or database sources into the workspace's store (``journeymap ingest events``);
+    ``time_format`` (``day-first``, ``month-first`` or strptime formats) overrides ``events.time_format``."""
     from journeymap.events.ingest import ingest_events as run
 
     if delimiter is not None and (not 1 <= len(delimiter.encode("utf-8")) <= 4
@@ -151,7 +152,8 @@ def ingest_events(sources: Sequence[str | Path], workspace: str | Path = ".", *,
 
     ws = load_workspace(workspace)
     report = run(ws, [str(s) for s in sources], columns=columns, table=table, query=query,
-                 delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+                 delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates,
+                 time_format=time_format)
     index_workspace_store(ws, quiet=quiet)  # the first analysis then reads integer codes, not text
     return report
 

@@ -9,6 +9,7 @@ import typer
 
 from journeymap.cli import app, ingest_app
 from journeymap.cli.common import QuietOption, WorkspaceOption, console, printable
+from journeymap.errors import JourneymapError
 
 if TYPE_CHECKING:
     from journeymap.events.ingest import IngestReport
@@ -42,6 +43,11 @@ def ingest_events_cmd(
     keep_duplicates: bool = typer.Option(False, "--keep-duplicates",
                                          help="Keep identical rows of one source as real repeats (for logs "
                                          "without event ids where the same click twice is two clicks)."),
+    time_format: str = typer.Option(None, "--time-format", metavar="FORMAT",
+                                    help="How text times are written when not ISO 8601: day-first, month-first or "
+                                    "a strptime format such as '%d-%m-%Y %H:%M' (default: events.time_format)."),
+    day_first: bool = typer.Option(False, "--day-first", help="Times are written day first (31-12-2025 14:05, "
+                                   "31/12/2025): the same as --time-format day-first."),
     workspace: Path = WorkspaceOption,
     quiet: bool = QuietOption,
 ) -> None:
@@ -49,15 +55,18 @@ def ingest_events_cmd(
 
     Fields: customer_id (or anonymous_id), ts, event; optional channel, source, event_id; every
     other column is a property. Times: ISO 8601 (in the workspace's time zone unless they carry
-    one) or epochs in s/ms/µs/ns. Every row is stored, quarantined with a reason, or counted as a
+    one) or epochs in s/ms/µs/ns; day-first times (31-12-2025 14:05) with --day-first. Every row is stored, quarantined with a reason, or counted as a
     duplicate; the counts are printed. An interrupted ingest leaves the store as it was.
     See docs/formats.md.
     """
     from journeymap import api
     from journeymap.events.normalize import parse_columns
 
+    if day_first and time_format not in (None, "day-first"):
+        raise JourneymapError(f"--day-first and --time-format {time_format!r} disagree: give one of them")
     report = api.ingest_events(sources, workspace, columns=parse_columns(columns) or None, table=table, query=query,
-                               delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+                               delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates,
+                               time_format="day-first" if day_first else time_format)
     _print_ingest(report)
 
 
