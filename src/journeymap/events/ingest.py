@@ -173,13 +173,14 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
 
 def _time_formats(value: str | list[str] | None) -> list[str]:
     """The strptime formats of a time format setting or option, checked like ``events.time_format``."""
+    from pydantic import ValidationError
+
     from journeymap.model.types import EventSettings, time_formats
 
     try:
         EventSettings(time_format=value)
-    except ValueError as exc:  # pydantic's ValidationError: the message of the check, not its framing
-        errors = getattr(exc, "errors", lambda: [{"msg": str(exc)}])()
-        message = str(errors[0]["msg"]).removeprefix("Value error, ")
+    except ValidationError as exc:  # the message of the check, not pydantic's framing
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         raise JourneymapError(f"--time-format: {message}") from None
     return time_formats(value)
 
