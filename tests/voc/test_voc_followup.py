@@ -80,6 +80,10 @@ def test_customer_journey(ws_events: Workspace, tmp_path: Path) -> None:
     cj = customer_journey(ws_events, "c1")
     assert (cj.answers, cj.messages) == (1, 1)
     assert cj.channels == ["chat", "post", "web"]
+    # every event carries the step of the map its binding matches (the issue: the column was empty)
+    assert [(i.what, i.step) for i in cj.timeline] == [
+        ("checkout_started", "checkout"), ("payment_completed", "payment"), ("parcel_delivered", "delivery"),
+        ("nps 3", "delivery"), ("chat", "customer-service")]
     with pytest.raises(JourneymapError, match="no events, answers or messages for customer 'nobody'"):
         customer_journey(ws_events, "nobody")
 

@@ -192,7 +192,7 @@ def _print_eval(eval_file: Path, split: str | None, backend: Backend) -> None:
 
 
 def _print_explanations(texts: list[str], backend: Backend, as_json: bool) -> None:
-    from journeymap.voc.messages import message
+    from journeymap.i18n import t
     from journeymap.voc.sentiment import NEUTRAL_BAND, LexiconBackend
 
     if not isinstance(backend, LexiconBackend):
@@ -203,7 +203,7 @@ def _print_explanations(texts: list[str], backend: Backend, as_json: bool) -> No
         return
 
     def msg(key: str, **values: object) -> str:
-        return message("en", key, **values)
+        return t("voc." + key, "en", **values)
 
     for e in explanations:
         r = e.sentiment
