@@ -35,10 +35,13 @@ class JourneymapError(Exception):
         self.diagnostics = list(diagnostics)
 
 
-def suggest(value: str, valid: Iterable[str]) -> str:
-    """``did you mean 'x'? expected one of: a, b, c`` for an unknown value."""
+def suggest(value: str, valid: Iterable[str], lang: str = "en") -> str:
+    """``did you mean 'x'? expected one of: a, b, c`` for an unknown value (in ``lang``: the catalogue's
+    ``errors.*`` texts; English is also what quarantine reasons store)."""
+    from journeymap.i18n import t
+
     options = sorted(set(valid))
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = t("errors.did_you_mean", lang, value=repr(close[0])) if close else ""
     shown = ", ".join(options[:25]) + (", …" if len(options) > 25 else "")
-    return f"{hint}expected one of: {shown}" if options else "nothing is defined to refer to"
+    return hint + t("errors.expected_one_of", lang, values=shown) if options else t("errors.nothing_defined", lang)

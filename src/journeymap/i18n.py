@@ -9,6 +9,7 @@ have the same keys.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from importlib import resources
 
@@ -48,6 +49,64 @@ def t(key: str, lang: str, **kw: object) -> str:
     """
     text = catalogue(lang)[key]
     return text.format(**kw) if kw else text
+
+
+def tn(key: str, n: int, lang: str, **kw: object) -> str:
+    """The singular (``key.one``) or plural (``key.other``) text for ``n``, with ``n`` written in the language's
+    digits (``{n}``): ``1 stap``, ``15 stappen``."""
+    return t(f"{key}.{'one' if n == 1 else 'other'}", lang, n=format_number(n, lang), **kw)
+
+
+def has(key: str, lang: str) -> bool:
+    """Whether the catalogue has ``key`` (labels for open sets, such as channels, fall back to the id)."""
+    return key in catalogue(lang)
+
+
+def channel_name(channel: str, lang: str) -> str:
+    """A channel as people say it (``email`` → ``e-mail`` in Dutch); a workspace's own channels keep their id."""
+    return t(f"channel.{channel}", lang) if has(f"channel.{channel}", lang) else channel
+
+
+def yes_no(value: bool, lang: str) -> str:
+    return t("yes_no.yes" if value else "yes_no.no", lang)
+
+
+@cache
+def _reason_patterns() -> list[tuple[str, re.Pattern[str], list[str]]]:
+    """(key, regex, fields) for every quarantine reason of the English catalogue: the stored texts."""
+    out = []
+    for key, text in catalogue("en").items():
+        if not key.startswith("reasons."):
+            continue
+        fields = re.findall(r"\{(\w+)\}", text)
+        parts = re.split(r"\{\w+\}", text)
+        pattern = "".join(re.escape(p) + (f"(?P<{fields[i]}>.+?)" if i < len(fields) else "")
+                          for i, p in enumerate(parts))
+        out.append((key, re.compile(pattern + r"\Z", re.S), fields))
+    return out
+
+
+def translate_reason(reason: str, lang: str) -> str:
+    """A stored quarantine reason (English: the store keeps one text per reason, which ``--reason`` selects)
+    in ``lang``. The English texts of ``reasons.*`` are the stored ones; a reason with values (``score outside
+    the nps scale 0–10``) is recognised by its text with the values in between. Unknown texts stay as they are."""
+    if lang == "en":
+        return reason
+    for key, pattern, _fields in _reason_patterns():
+        m = pattern.match(reason)
+        if m:
+            values = {k: translate_hint(v, lang) if k == "hint" else v for k, v in m.groupdict().items()}
+            return t(key, lang, **values) if values else t(key, lang)
+    return reason
+
+
+def translate_hint(hint: str, lang: str) -> str:
+    """The text of :func:`journeymap.errors.suggest` (stored in English inside a reason) in ``lang``."""
+    m = re.fullmatch(r"(?:did you mean (?P<value>.+?)\? )?expected one of: (?P<values>.*)", hint, re.S)
+    if m is None:
+        return t("errors.nothing_defined", lang) if hint == t("errors.nothing_defined", "en") else hint
+    head = t("errors.did_you_mean", lang, value=m["value"]) if m["value"] else ""
+    return head + t("errors.expected_one_of", lang, values=m["values"])
 
 
 def months(lang: str) -> list[str]:

@@ -28,28 +28,30 @@ import duckdb
 from journeymap.errors import JourneymapError, suggest
 from journeymap.events.readers import Staged
 from journeymap.events.sql import lit
+from journeymap.i18n import t
 from journeymap.model.types import EventSettings
 
 CANONICAL = ("customer_id", "ts", "event", "channel", "source", "anonymous_id", "event_id")
 TEXT_FIELDS = ("customer_id", "event", "channel", "source", "anonymous_id", "event_id")
 
-MISSING_CUSTOMER = "missing customer id"
-EMPTY_EVENT = "empty event name"
-WRONG_TYPE = "wrong type"
-MISSING_TIME = "missing time"
-UNPARSABLE_TIME = "unparsable time"
+#: Quarantine reasons: the English texts of the catalogue's ``reasons.*`` (the store keeps these; outputs show
+#: them in the workspace's language through :func:`journeymap.i18n.translate_reason`).
+MISSING_CUSTOMER = t("reasons.missing_customer", "en")
+EMPTY_EVENT = t("reasons.empty_event", "en")
+WRONG_TYPE = t("reasons.wrong_type", "en")
+MISSING_TIME = t("reasons.missing_time", "en")
+UNPARSABLE_TIME = t("reasons.unparsable_time", "en")
 #: The unparsable-time reasons for text that looks like a date written day or month first (Dutch Excel exports
 #: write ``31-12-2025 14:05``): the reason says how to read it.
-UNPARSABLE_DAY_FIRST = "unparsable time, looks day-first (31-12-2025): use --day-first or events.time_format"
-UNPARSABLE_MONTH_FIRST = ("unparsable time, looks month-first (12/31/2025): use --time-format month-first or "
-                          "events.time_format")
+UNPARSABLE_DAY_FIRST = t("reasons.unparsable_day_first", "en")
+UNPARSABLE_MONTH_FIRST = t("reasons.unparsable_month_first", "en")
 #: d-m-yyyy (or with / or .), optionally followed by a time: what the hints above recognise.
 DAY_MONTH_YEAR = r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.][0-9]{4}([ T].*)?"
-FUTURE_TIME = "time in the future"
-OUT_OF_RANGE_TIME = "time out of range"
-INVALID_UTF8 = "invalid UTF-8"
-MALFORMED = "malformed row"
-INVALID_JSON = "invalid JSON"
+FUTURE_TIME = t("reasons.future_time", "en")
+OUT_OF_RANGE_TIME = t("reasons.out_of_range_time", "en")
+INVALID_UTF8 = t("reasons.invalid_utf8", "en")
+MALFORMED = t("reasons.malformed", "en")
+INVALID_JSON = t("reasons.invalid_json", "en")
 
 #: Every reason a row can be quarantined for, in the order they are checked (a nested value where an id or
 #: name belongs is a wrong type, not a missing value, so that check comes before the missing ones).
