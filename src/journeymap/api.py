@@ -32,18 +32,21 @@ class ValidationResult:
         return [d for d in self.diagnostics if d.level == "error"]
 
     def summary(self) -> str:
+        """``workspace shop: 3 personas, 1 journey, 15 steps: 2 errors, 1 warning`` in the workspace's language."""
+        from journeymap.i18n import t, tn
+
         ws = self.workspace
+        lang = ws.settings.language
         steps = sum(len(j.steps) for j in ws.journeys.values())
-        counts = (f"{len(ws.personas)} persona{'s' * (len(ws.personas) != 1)}, "
-                  f"{len(ws.journeys)} journey{'s' * (len(ws.journeys) != 1)}, {steps} steps")
-        n_err = len(self.errors)
-        n_other = len(self.diagnostics) - n_err
-        if not n_err and not n_other:
-            return f"workspace {display_path(ws.root)}: {counts}: no problems"
-        parts = [f"{n_err} error{'s' * (n_err != 1)}"] if n_err else []
-        if n_other:
-            parts.append(f"{n_other} warning{'s' * (n_other != 1)}")
-        return f"workspace {display_path(ws.root)}: {counts}: {', '.join(parts)}"
+        counts = ", ".join([tn("summary.personas", len(ws.personas), lang),
+                            tn("summary.journeys", len(ws.journeys), lang), tn("summary.steps", steps, lang)])
+        parts = []
+        for level, key in (("error", "errors"), ("warning", "warnings"), ("advice", "advice")):
+            n = sum(1 for d in self.diagnostics if d.level == level)
+            if n:
+                parts.append(tn(f"summary.{key}", n, lang))
+        return t("summary.line", lang, path=display_path(ws.root), counts=counts,
+                 result=", ".join(parts) or t("summary.no_problems", lang))
 
 
 def validate(path: Path | str = ".", *, with_data: bool = False) -> ValidationResult:
@@ -66,7 +69,7 @@ def binding_diagnostics(ws: Workspace) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for jid, journey in ws.journeys.items():
         report = check_bindings(ws, journey, table)
-        out.extend(report.diagnostics(ws.journey_files[jid]))
+        out.extend(report.diagnostics(ws.journey_files[jid], ws.settings.language))
     return out
 
 

@@ -22,17 +22,27 @@ class Diagnostic:
     code: str = ""
 
     def __str__(self) -> str:
-        tag = "" if self.level == "error" else f"{self.level}: "
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """``file:line:col: [level: ]message`` with the level named in ``lang`` (the message is already in it)."""
+        tag = ""
+        if self.level != "error":
+            from journeymap.i18n import t
+
+            tag = f"{t('level.' + self.level, lang)}: "
         return f"{self.file}:{self.line}:{self.col}: {tag}{self.message}"
 
 
 class JourneymapError(Exception):
-    """A user-facing error: printed without a traceback, exit code 1."""
+    """A user-facing error: printed without a traceback, exit code 1; ``lang`` is the language its message
+    and diagnostics are written in (the workspace's, when one was loaded)."""
 
-    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = (), lang: str = "en") -> None:
         super().__init__(message)
         self.message = message
         self.diagnostics = list(diagnostics)
+        self.lang = lang
 
 
 def suggest(value: str, valid: Iterable[str], lang: str = "en") -> str:

@@ -41,7 +41,7 @@ def catalogue(lang: str) -> dict[str, str]:
     return out
 
 
-def t(key: str, lang: str, **kw: object) -> str:
+def t(key: str, lang: str, /, **kw: object) -> str:
     """The text for ``key`` in ``lang`` with ``kw`` filled in.
 
     A missing key is a programming error (the catalogue test keeps both languages
@@ -51,7 +51,7 @@ def t(key: str, lang: str, **kw: object) -> str:
     return text.format(**kw) if kw else text
 
 
-def tn(key: str, n: int, lang: str, **kw: object) -> str:
+def tn(key: str, n: int, lang: str, /, **kw: object) -> str:
     """The singular (``key.one``) or plural (``key.other``) text for ``n``, with ``n`` written in the language's
     digits (``{n}``): ``1 stap``, ``15 stappen``."""
     return t(f"{key}.{'one' if n == 1 else 'other'}", lang, n=format_number(n, lang), **kw)

@@ -213,21 +213,26 @@ def export_followups(items: list[FollowUp], target: Path) -> Path:
     if suffix == ".json":
         text = json.dumps([asdict(f) for f in items], ensure_ascii=False, indent=2)
     elif suffix == ".csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        # the columns a service team's spreadsheet already reads; churn intent shows in the reasons
-        # ("[churn intent]", in the workspace's language) and in the order, the intent of every message in the JSON export
-        w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
-        # every text cell through safe_row: customer texts reach the service team's spreadsheet
-        for f in items:
-            reasons = " | ".join(f.reasons)
-            for t in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
-                w.writerow(safe_row([f.customer_id, reasons, t.ts, t.kind, t.channel or "", t.step or "", t.what,
-                                     t.text or "", "" if t.sentiment is None else t.sentiment]))
-        text = buf.getvalue()
+        text = followups_csv(items)
     else:
         raise JourneymapError(f"cannot export follow-ups to {target.name}: use a .csv or .json file name")
     return write_output(target, text, "follow-ups")
+
+
+def followups_csv(items: list[FollowUp]) -> str:
+    """Follow-ups as CSV, one row per timeline item (what ``--export FILE.csv`` writes)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    # the columns a service team's spreadsheet already reads; churn intent shows in the reasons ("[churn intent]",
+    # in the workspace's language) and in the order, the intent of every message in the JSON export
+    w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
+    # every text cell through safe_row: customer texts reach the service team's spreadsheet
+    for f in items:
+        reasons = " | ".join(f.reasons)
+        for item in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
+            w.writerow(safe_row([f.customer_id, reasons, item.ts, item.kind, item.channel or "", item.step or "",
+                                 item.what, item.text or "", "" if item.sentiment is None else item.sentiment]))
+    return buf.getvalue()
 
 
 @dataclass
