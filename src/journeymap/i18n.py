@@ -72,11 +72,11 @@ def yes_no(value: bool, lang: str) -> str:
 
 
 @cache
-def _reason_patterns() -> list[tuple[str, re.Pattern[str], list[str]]]:
-    """(key, regex, fields) for every quarantine reason of the English catalogue: the stored texts."""
+def _patterns(prefix: str) -> list[tuple[str, re.Pattern[str], list[str]]]:
+    """(key, regex, fields) for every English text under ``prefix``: texts stored or made in English."""
     out = []
     for key, text in catalogue("en").items():
-        if not key.startswith("reasons."):
+        if not key.startswith(prefix):
             continue
         fields = re.findall(r"\{(\w+)\}", text)
         parts = re.split(r"\{\w+\}", text)
@@ -90,14 +90,24 @@ def translate_reason(reason: str, lang: str) -> str:
     """A stored quarantine reason (English: the store keeps one text per reason, which ``--reason`` selects)
     in ``lang``. The English texts of ``reasons.*`` are the stored ones; a reason with values (``score outside
     the nps scale 0–10``) is recognised by its text with the values in between. Unknown texts stay as they are."""
+    return _translate(reason, lang, "reasons.")
+
+
+def translate_note(note: str, lang: str) -> str:
+    """A note the engine wrote on a measured map (``engine_notes.*``: no events in a period, a persona rule on a
+    property no event has) in ``lang``; notes already in ``lang`` (the feedback's) stay as they are."""
+    return _translate(note, lang, "engine_notes.")
+
+
+def _translate(text: str, lang: str, prefix: str) -> str:
     if lang == "en":
-        return reason
-    for key, pattern, _fields in _reason_patterns():
-        m = pattern.match(reason)
+        return text
+    for key, pattern, _fields in _patterns(prefix):
+        m = pattern.match(text)
         if m:
             values = {k: translate_hint(v, lang) if k == "hint" else v for k, v in m.groupdict().items()}
             return t(key, lang, **values) if values else t(key, lang)
-    return reason
+    return text
 
 
 def translate_hint(hint: str, lang: str) -> str:
