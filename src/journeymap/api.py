@@ -242,13 +242,15 @@ def paths(journey: str, workspace: str | Path | None = None, *, level: str = "st
 
 def report(journey: str, output: str | Path, workspace: str | Path | None = None, *,
            since: dt.date | str | None = None, until: dt.date | str | None = None) -> Path:
-    """Write the self-contained HTML report (``journeymap report``); returns its path."""
+    """Write the journey report (``journeymap report``) as ``.html`` (self-contained, every table downloadable as
+    CSV) or ``.pdf`` (A4 pages); one source of events for the map and every table. Returns its path."""
     from journeymap.engine.report import write_report
+    from journeymap.engine.source import open_source
 
     ws, jid = workspace_for(journey, _path(workspace))
     start, end = as_date(since, "--since"), as_date(until, "--until")
-    with _events(ws) as table:
-        return write_report(ws, jid, Path(output), table, since=start, until=end)
+    with open_source(ws) as source:
+        return write_report(ws, jid, Path(output), source, since=start, until=end)
 
 
 def feedback(workspace: str | Path = ".", *, by: str | None = None, period: str | None = None,

@@ -13,8 +13,6 @@ import re
 from functools import cache
 from importlib import resources
 
-from ruamel.yaml import YAML
-
 from journeymap.errors import JourneymapError, suggest
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
@@ -35,6 +33,8 @@ def catalogue(lang: str) -> dict[str, str]:
     """All texts of ``lang`` as a flat ``{dotted.key: text}`` mapping (lists are joined by ``|``)."""
     if lang not in LANGUAGES:
         raise JourneymapError(f"unknown language {lang!r}; {suggest(lang, LANGUAGES)}")
+    from ruamel.yaml import YAML  # here, not at the top: the CLI starts without loading the YAML library
+
     text = resources.files("journeymap").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
     _flatten(YAML(typ="safe").load(text), "", out)

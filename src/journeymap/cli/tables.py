@@ -9,31 +9,18 @@ goes to a file or a pipe is as wide as the table needs.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from journeymap.cli.common import printable
+from journeymap.render.cells import column_label, format_value, is_seconds, is_share
+
+__all__ = ["column_label", "duration", "format_cell", "is_seconds", "is_share", "print_frame"]
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: Column names (or their endings) that hold shares of 0..1, shown as percentages.
-SHARE_WORDS = ("share", "conversion", "dropoff", "drop_off", "rate", "fitness", "following_design", "probability")
-#: Column endings that hold seconds, shown as durations.
-SECONDS_ENDINGS = ("seconds", "_s")
-
-
-def is_share(column: str) -> bool:
-    name = column.lower()
-    return any(name == w or name.endswith("_" + w) or name.startswith(w + "_") for w in SHARE_WORDS)
-
-
-def is_seconds(column: str) -> bool:
-    return column.lower().endswith(SECONDS_ENDINGS)
-
 
 def duration(seconds: float, lang: str = "en") -> str:
     """``8100`` → ``2 h 15 min``: the two largest whole units (the one duration format, :mod:`journeymap.i18n`)."""
@@ -42,39 +29,9 @@ def duration(seconds: float, lang: str = "en") -> str:
     return format_duration(seconds, lang, units=2)
 
 
-def column_label(column: str, lang: str = "en") -> str:
-    """A column's header in ``lang`` (the catalogue's ``columns.*``); in English, and for unknown columns,
-    the column's own name, which scripts also see in JSON and CSV."""
-    from journeymap.i18n import has, t
-
-    return t(f"columns.{column}", lang) if lang != "en" and has(f"columns.{column}", lang) else column
-
-
 def format_cell(value: Any, column: str = "", lang: str = "en") -> str:
-    """One cell as people read it, in ``lang``'s number style; missing values as an en dash."""
-    from journeymap.i18n import format_number, format_percent, yes_no
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return yes_no(bool(value), lang)
-    if isinstance(value, (list, tuple)):
-        return " → ".join(map(str, value))
-    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
-        return format_number(int(value), lang)
-    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
-        number = float(value)
-        if math.isinf(number):
-            return "∞" if number > 0 else "-∞"
-        if is_seconds(column):
-            return duration(number, lang)
-        if is_share(column) and -1.0 <= number <= 1.0:
-            return format_percent(number, lang, 1)
-        if number == int(number) and abs(number) < 1e15:
-            return format_number(number, lang)
-        return format_number(number, lang, 3).rstrip("0").rstrip(".,")
-    text = str(value)
-    return "–" if text in ("<NA>", "NaT", "nan") else printable(text)
+    """One cell as people read it (:func:`journeymap.render.cells.format_value`), safe for a terminal."""
+    return printable(format_value(value, column, lang))
 
 
 def print_frame(console: Console, df: pd.DataFrame, title: str, lang: str = "en") -> None:

@@ -53,9 +53,18 @@ def needs_attention(journey: Any, overlay: MapOverlay, frames: dict[str, pd.Data
     found += _never_seen(overlay, names, lang)
     found += _personas(frames, overlay, lang)
     found += _unmatched(overlay, lang)
-    found += [Finding("gap", "medium", t("attention.gap", lang), note, "map", 0.0)
-              for note in overlay.notes[:PER_KIND["gap"]] if note.startswith(t("attention.gap", lang))]
+    found += _gaps(overlay, lang)
     return sorted(found, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), -f.weight))
+
+
+def _gaps(overlay: MapOverlay, lang: str) -> list[Finding]:
+    """The emotion curve's "expected vs received" notes (the largest gaps come first), title and detail split."""
+    prefix = t("voc.gap_worse", lang).split("{")[0]
+    out = []
+    for note in [n for n in overlay.notes if n.startswith(prefix)][:PER_KIND["gap"]]:
+        title, _, detail = note.partition(": ")
+        out.append(Finding("gap", "medium", title, detail, "map", 0.0))
+    return out
 
 
 def _num(n: float, lang: str) -> str:

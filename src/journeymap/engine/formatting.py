@@ -67,6 +67,8 @@ def to_csv(frames: dict[str, pd.DataFrame]) -> str:
     columns = ["analysis"]
     for part in parts:
         columns += [str(c) for c in part.columns if c not in columns]
-    stacked = pd.concat([part.astype(object) for part in parts], ignore_index=True) if parts else pd.DataFrame()
+    # whole numbers stay whole where another table leaves the column empty (nullable integers, not floats)
+    parts = [p.astype({c: "Int64" for c in p.columns if pd.api.types.is_integer_dtype(p[c])}) for p in parts]
+    stacked = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     safe_frame(stacked.reindex(columns=columns)).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
