@@ -29,6 +29,7 @@ from journeymap.i18n import channel_name, format_date, format_number, format_per
 from journeymap.render import charts
 from journeymap.render import report_charts as rc
 from journeymap.render.cells import column_label, format_value
+from journeymap.voc.metrics import wilson
 
 if TYPE_CHECKING:
     from journeymap.engine.report import ReportData
@@ -183,17 +184,21 @@ def _charts(data: ReportData, view: MapView, names: dict[str, str]) -> list[Bloc
         out.append(_with_table(Block("chart-funnel", t("analyses.funnel.title", lang), _why("funnel", lang),
                                      charts.funnel(view, o.funnel, width=920)), data, "funnel", names))
     if data.conversion and data.conversion_step:
-        points = [rc.LinePoint(rc.period_label(p.period, data.unit, lang), p.share, hollow=not p.complete,
-                               note="" if p.complete else t("report.incomplete", lang, period=unit_word))
-                  for p in data.conversion]
-        top = max((p.share or 0.0 for p in data.conversion), default=1.0)
+        start = str(frames["funnel"]["step"].iloc[0])
+        points = []
+        for p in data.conversion:
+            iv = wilson(p.converted, p.entered)  # the share's 95 % interval: wide where few customers entered
+            points.append(rc.LinePoint(rc.period_label(p.period, data.unit, lang), p.share,
+                                       iv.low if iv else None, iv.high if iv else None, hollow=not p.complete,
+                                       note="" if p.complete else t("report.incomplete", lang, period=unit_word)))
+        top = max((pt.high or pt.value or 0.0 for pt in points), default=1.0)
         chart = rc.line_chart(points, rc.share_axis(lang), label=t("analyses.conversion_time.title", lang),
                               y_range=(0.0, min(1.0, top * 1.15 + 0.01)), css="conversion-chart")
         note = t("report.incomplete", lang, period=unit_word) if any(not p.complete for p in data.conversion) else ""
         table = pd.DataFrame([{"period": p.period, "customers": p.entered, "converted": p.converted,
                                "conversion": p.share} for p in data.conversion])
         out.append(_csv(Block("chart-conversion", t("analyses.conversion_time.title", lang),
-                              _why("conversion_time", lang, period=unit_word,
+                              _why("conversion_time", lang, period=unit_word, start=f"'{names.get(start, start)}'",
                                    step=f"'{names.get(data.conversion_step, data.conversion_step)}'",
                                    days=format_number(data.window_days, lang)), chart, note=note),
                         table, f"{data.journey.id}-conversion-over-time.csv"))
