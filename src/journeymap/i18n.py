@@ -99,6 +99,11 @@ def translate_note(note: str, lang: str) -> str:
     return _translate(note, lang, "engine_notes.")
 
 
+def translate(text: str, lang: str, prefix: str) -> str:
+    """``text``, written in English from the catalogue's texts under ``prefix``, in ``lang`` (unknown texts stay)."""
+    return _translate(text, lang, prefix)
+
+
 def _translate(text: str, lang: str, prefix: str) -> str:
     if lang == "en":
         return text

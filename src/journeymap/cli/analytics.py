@@ -13,7 +13,7 @@ import typer
 
 from journeymap.cli import app
 from journeymap.cli.common import QuietOption, console
-from journeymap.cli.output import FormatOption, output_format
+from journeymap.cli.output import FormatOption, output_format, speak
 from journeymap.errors import JourneymapError
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def analyze(
     fmt = output_format(fmt)
     ws, jid = workspace_for(journey, workspace)
     lang = ws.settings.language
+    speak(lang)
     wanted = [x.strip() for x in only.split(",") if x.strip()] if only else list(ANALYSES)
     with progress(quiet or fmt != "table") as bar:
         task = bar.add_task(t("cli.analysing", lang), total=len(wanted))

@@ -117,10 +117,11 @@ def ingest_events_cmd(
     fmt = output_format(fmt)
     if day_first and time_format not in (None, "day-first"):
         raise JourneymapError(f"--day-first and --time-format {time_format!r} disagree: give one of them")
+    lang = language_of(workspace)
     report = api.ingest_events(sources, workspace, columns=parse_columns(columns) or None, table=table, query=query,
                                delimiter=delimiter, header=header, quiet=quiet or fmt != "table",
                                keep_duplicates=keep_duplicates, time_format="day-first" if day_first else time_format)
-    print_ingest(report, language_of(workspace), fmt)
+    print_ingest(report, lang, fmt)
 
 
 @app.command()
@@ -277,8 +278,10 @@ def demo(
     quiet: bool = QuietOption,
 ) -> None:
     """The main job: a demo webshop workspace with 100,000 customers' events and feedback, and its living map."""
+    from journeymap.cli.output import speak
     from journeymap.demo import run_demo
 
+    speak(lang if lang in ("nl", "en") else "en")
     result = run_demo(directory, customers=customers, seed=seed, lang=lang, quiet=quiet)
     lang = lang if lang in ("nl", "en") else "en"
     print_ingest(result.ingest, lang)

@@ -41,7 +41,21 @@ def output_format(fmt: str, as_json: bool = False) -> str:
 
 
 def language_of(workspace: Path | str | None) -> str:
-    """The language of the workspace at (or above) ``workspace``; English when there is none."""
+    """The language of the workspace at (or above) ``workspace``; English when there is none. Progress lines of
+    the command follow it (see :mod:`journeymap.progress`)."""
+    lang = _language_of(workspace)
+    speak(lang)
+    return lang
+
+
+def speak(lang: str) -> None:
+    """Show this command's progress lines in ``lang``."""
+    from journeymap.progress import language
+
+    language.set(lang)
+
+
+def _language_of(workspace: Path | str | None) -> str:
     from journeymap.model.workspace import find_root
     from journeymap.model.yamlio import load_file
 

@@ -46,8 +46,11 @@ def ingest_feedback_cmd(
     from journeymap.model.workspace import load_workspace
     from journeymap.voc.ingest import ingest_feedback
 
+    from journeymap.cli.output import speak
+
     fmt = output_format(fmt)
     ws = load_workspace(workspace)
+    speak(ws.settings.language)
     report = ingest_feedback(ws, files, journey=journey, columns=parse_columns(columns) or None, delimiter=delimiter,
                              quiet=quiet or fmt != "table")
     print_feedback_ingest(report, ws.settings.language, fmt)
