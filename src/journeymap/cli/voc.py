@@ -42,11 +42,10 @@ def ingest_feedback_cmd(
     reason (score outside its scale, unknown step, …) or counted as a duplicate.
     """
     from journeymap.cli.events import print_feedback_ingest
+    from journeymap.cli.output import speak
     from journeymap.events.normalize import parse_columns
     from journeymap.model.workspace import load_workspace
     from journeymap.voc.ingest import ingest_feedback
-
-    from journeymap.cli.output import speak
 
     fmt = output_format(fmt)
     ws = load_workspace(workspace)
