@@ -110,7 +110,8 @@ def _field(value: str) -> str:
 
 
 def _unquoted(text: str, default: str) -> str:
-    return "".join(c for c in text if c not in ',"\r\n') or default
+    out = "".join(c for c in text if c not in ',"\r\n') or default
+    return out + "x" if _NUMBER.fullmatch(out) else out  # "0," unquoted is "0": a number, which is no event name
 
 
 def after_unclosed(recs: list[Record]) -> list[Record]:
