@@ -231,3 +231,30 @@ def test_report_refuses_an_unknown_format_and_writes_nothing(demo_shop: Callable
     with pytest.raises(JourneymapError, match=r"give a name ending in \.html or \.pdf"):
         write_report(demo_shop("en"), "webshop", tmp_path / "report.png")
     assert not (tmp_path / "report.png").exists()
+
+
+def test_the_report_reads_one_source_and_measures_each_step_metric_once(
+        demo_shop: Callable[[str], Workspace], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The map and every table read one store connection; what both need is computed once (memoised on it)."""
+    from journeymap.engine import source as source_module
+    from journeymap.engine import steps
+
+    opened: list[object] = []
+    real_open = source_module.open_source
+
+    def counting_open(*args: object, **kwargs: object) -> object:
+        opened.append(args)
+        return real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    queries: list[str] = []
+    real_unit = steps._unit_metrics
+
+    def counting_unit(source: object, journey: object, level: str, window_s: float) -> object:
+        queries.append(level)
+        return real_unit(source, journey, level, window_s)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(source_module, "open_source", counting_open)
+    monkeypatch.setattr(steps, "_unit_metrics", counting_unit)
+    api.report("webshop", tmp_path / "r.html", demo_shop("en").root)
+    assert len(opened) == 1
+    assert queries.count("step") == 1 and queries.count("stage") == 1

@@ -28,7 +28,7 @@ from journeymap.engine.compile import SQL_ATTR
 from journeymap.i18n import channel_name, format_date, format_number, format_percent, has, t
 from journeymap.render import charts
 from journeymap.render import report_charts as rc
-from journeymap.render.cells import column_label, format_value
+from journeymap.render.cells import format_value
 from journeymap.voc.metrics import wilson
 
 if TYPE_CHECKING:
@@ -232,8 +232,8 @@ def _charts(data: ReportData, view: MapView, names: dict[str, str]) -> list[Bloc
         series = {k: [int(v) for v in lifecycle[k]] for k, _ in rc.LIFECYCLE}
         chart = rc.lifecycle_bars(labels, series, [int(v) for v in lifecycle["dormant"]], lang,
                                   label=t("analyses.lifecycle.title", lang),
-                                  names={k: column_label(k, lang) for k in ("new", "returning", "resurrecting",
-                                                                            "dormant")})
+                                  names={k: _header(k, lang) for k in ("new", "returning", "resurrecting",
+                                                                       "dormant")})
         out.append(_csv(Block("chart-lifecycle", t("analyses.lifecycle.title", lang), _why("lifecycle", lang), chart),
                         lifecycle, f"{data.journey.id}-lifecycle.csv"))
     return out
@@ -332,14 +332,17 @@ def _table_block(data: ReportData, name: str, names: dict[str, str], media: Medi
     if limit is not None:
         shown = shown.head(limit)
     block.shown = len(shown)
-    labels = {"name": column_label("stage" if name == "stages" else "step", lang)}
-    if lang == "en":
-        labels.update({c: c.replace("_", " ") for c in shown.columns if c not in labels})
+    labels = {"name": _header("stage" if name == "stages" else "step", lang)}
     block.table = _html_table(shown, lang, labels=labels)
     if block.shown < block.rows:
         block.note = t("report.rows_shown_print" if media == "print" else "report.rows_shown", lang,
                        shown=format_number(block.shown, lang), n=format_number(block.rows, lang))
     return block
+
+
+def _header(column: str, lang: str) -> str:
+    """A column as people call it, in either language (the catalogue's ``columns.*``)."""
+    return t(f"columns.{column}", lang) if has(f"columns.{column}", lang) else column.replace("_", " ")
 
 
 def _html_table(df: pd.DataFrame, lang: str, *, labels: dict[str, str] | None = None,
@@ -348,7 +351,7 @@ def _html_table(df: pd.DataFrame, lang: str, *, labels: dict[str, str] | None = 
     labels = labels or {}
     is_num = {c: (c in (numeric or set())) or (pd.api.types.is_numeric_dtype(df[c])
                                                and not pd.api.types.is_bool_dtype(df[c])) for c in df.columns}
-    head = "".join(f'<th class="{"num" if is_num[c] else "text"}">{escape(labels.get(c) or column_label(c, lang))}'
+    head = "".join(f'<th class="{"num" if is_num[c] else "text"}">{escape(labels.get(c) or _header(c, lang))}'
                    "</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False):
