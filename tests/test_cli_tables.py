@@ -27,7 +27,7 @@ def _render(width: int, terminal: bool) -> str:
 @pytest.mark.parametrize(("width", "terminal"), [(80, False), (200, True), (60, True), (30, True)])
 def test_numbers_are_whole_at_any_width(width: int, terminal: bool) -> None:
     out = _render(width, terminal)
-    for whole in ("84,947", "1,203,118", "41.5 %", "90.0 %", "5 d 1 h", "1 min 35 s"):
+    for whole in ("84,947", "1,203,118", "41.5%", "90.0%", "5 d 1 h", "1 min 35 s"):
         assert whole in out, (whole, out)
     if terminal:
         assert all(len(line) <= width for line in out.splitlines())
@@ -55,7 +55,16 @@ def test_durations(seconds: float, text: str) -> None:
 
 def test_cells() -> None:
     assert format_cell(float("nan"), "x") == "–"
-    assert format_cell(0.0415, "dropoff") == "4.2 %"
+    assert format_cell(0.0415, "dropoff") == "4.2%"  # the catalogue's percent: 12.5% (en), 12,5 % (nl)
     assert format_cell(12.0, "revisits") == "12"
     assert format_cell(1.25, "lift") == "1.25"
     assert format_cell(["a", "b"], "variant") == "a → b"
+
+
+def test_cells_in_dutch() -> None:
+    assert format_cell(0.0415, "dropoff", "nl") == "4,2 %"
+    assert format_cell(22935, "customers", "nl") == "22.935"
+    assert format_cell(-1.0, "score", "nl") == "\u22121"
+    assert format_cell(1.25, "lift", "nl") == "1,25"
+    assert format_cell(True, "designed", "nl") == "ja"
+    assert format_cell(8100.0, "median_seconds", "nl") == "2 u 15 min"

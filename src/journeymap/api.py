@@ -32,18 +32,21 @@ class ValidationResult:
         return [d for d in self.diagnostics if d.level == "error"]
 
     def summary(self) -> str:
+        """``workspace shop: 3 personas, 1 journey, 15 steps: 2 errors, 1 warning`` in the workspace's language."""
+        from journeymap.i18n import t, tn
+
         ws = self.workspace
+        lang = ws.settings.language
         steps = sum(len(j.steps) for j in ws.journeys.values())
-        counts = (f"{len(ws.personas)} persona{'s' * (len(ws.personas) != 1)}, "
-                  f"{len(ws.journeys)} journey{'s' * (len(ws.journeys) != 1)}, {steps} steps")
-        n_err = len(self.errors)
-        n_other = len(self.diagnostics) - n_err
-        if not n_err and not n_other:
-            return f"workspace {display_path(ws.root)}: {counts}: no problems"
-        parts = [f"{n_err} error{'s' * (n_err != 1)}"] if n_err else []
-        if n_other:
-            parts.append(f"{n_other} warning{'s' * (n_other != 1)}")
-        return f"workspace {display_path(ws.root)}: {counts}: {', '.join(parts)}"
+        counts = ", ".join([tn("summary.personas", len(ws.personas), lang),
+                            tn("summary.journeys", len(ws.journeys), lang), tn("summary.steps", steps, lang)])
+        parts = []
+        for level, key in (("error", "errors"), ("warning", "warnings"), ("advice", "advice")):
+            n = sum(1 for d in self.diagnostics if d.level == level)
+            if n:
+                parts.append(tn(f"summary.{key}", n, lang))
+        return t("summary.line", lang, path=display_path(ws.root), counts=counts,
+                 result=", ".join(parts) or t("summary.no_problems", lang))
 
 
 def validate(path: Path | str = ".", *, with_data: bool = False) -> ValidationResult:
@@ -66,7 +69,7 @@ def binding_diagnostics(ws: Workspace) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for jid, journey in ws.journeys.items():
         report = check_bindings(ws, journey, table)
-        out.extend(report.diagnostics(ws.journey_files[jid]))
+        out.extend(report.diagnostics(ws.journey_files[jid], ws.settings.language))
     return out
 
 
@@ -139,8 +142,9 @@ def window_days(days: float) -> dt.timedelta:
 def ingest_events(sources: Sequence[str | Path], workspace: str | Path = ".", *,
                   columns: dict[str, str] | None = None, table: str | None = None, query: str | None = None,
                   delimiter: str | None = None, header: bool | None = None, keep_duplicates: bool = False,
-                  quiet: bool = True) -> IngestReport:
-    """Load event files or database sources into the workspace's store (``journeymap ingest events``)."""
+                  time_format: str | list[str] | None = None, quiet: bool = True) -> IngestReport:
+    """Load event files or database sources into the workspace's store (``journeymap ingest events``);
+    ``time_format`` (``day-first``, ``month-first`` or strptime formats) overrides ``events.time_format``."""
     from journeymap.events.ingest import ingest_events as run
 
     if delimiter is not None and (not 1 <= len(delimiter.encode("utf-8")) <= 4
@@ -151,7 +155,8 @@ def ingest_events(sources: Sequence[str | Path], workspace: str | Path = ".", *,
 
     ws = load_workspace(workspace)
     report = run(ws, [str(s) for s in sources], columns=columns, table=table, query=query,
-                 delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
+                 delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates,
+                 time_format=time_format)
     index_workspace_store(ws, quiet=quiet)  # the first analysis then reads integer codes, not text
     return report
 
@@ -239,13 +244,15 @@ def paths(journey: str, workspace: str | Path | None = None, *, level: str = "st
 
 def report(journey: str, output: str | Path, workspace: str | Path | None = None, *,
            since: dt.date | str | None = None, until: dt.date | str | None = None) -> Path:
-    """Write the self-contained HTML report (``journeymap report``); returns its path."""
+    """Write the journey report (``journeymap report``) as ``.html`` (self-contained, every table downloadable as
+    CSV) or ``.pdf`` (A4 pages); one source of events for the map and every table. Returns its path."""
     from journeymap.engine.report import write_report
+    from journeymap.engine.source import open_source
 
     ws, jid = workspace_for(journey, _path(workspace))
     start, end = as_date(since, "--since"), as_date(until, "--until")
-    with _events(ws) as table:
-        return write_report(ws, jid, Path(output), table, since=start, until=end)
+    with open_source(ws) as source:
+        return write_report(ws, jid, Path(output), source, since=start, until=end)
 
 
 def feedback(workspace: str | Path = ".", *, by: str | None = None, period: str | None = None,

@@ -34,9 +34,10 @@ class DemoRun:
 def run_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: str = "en",
              quiet: bool = False) -> DemoRun:
     """Create the demo workspace in ``target`` and render its living map and report."""
-    from journeymap.api import build_overlay
     from journeymap.engine.index import index_workspace_store
     from journeymap.engine.report import write_report
+    from journeymap.engine.source import open_source
+    from journeymap.livingmap import living_map
     from journeymap.render import render_to_file
     from journeymap.voc.demo import generate_feedback
     from journeymap.voc.ingest import ingest_feedback
@@ -47,12 +48,12 @@ def run_demo(target: Path, customers: int = 100_000, seed: int = 42, lang: str =
     feedback = ingest_feedback(ws, [generate_feedback(ws, seed=seed)], quiet=quiet)
     map_file = ws.root / f"{JOURNEY}.html"
     report_file = ws.root / "report.html"
-    with progress(quiet) as bar:
+    with progress(quiet) as bar, open_source(ws) as source:  # one source: the map and the report's tables
         task = bar.add_task("measuring the journey and rendering the living map", total=3)
-        overlay = build_overlay(ws, JOURNEY)
+        overlay = living_map(ws, JOURNEY, source)
         bar.advance(task)
         render_to_file(ws, JOURNEY, map_file, overlay=overlay)
         bar.advance(task)
-        write_report(ws, JOURNEY, report_file, overlay=overlay)  # the same living map, measured once
+        write_report(ws, JOURNEY, report_file, source, overlay=overlay)  # the same living map, measured once
         bar.advance(task)
     return DemoRun(events.root, events.events_written, events.ingest, feedback, map_file, report_file)

@@ -9,10 +9,9 @@ have the same keys.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache
 from importlib import resources
-
-from ruamel.yaml import YAML
 
 from journeymap.errors import JourneymapError, suggest
 
@@ -34,13 +33,15 @@ def catalogue(lang: str) -> dict[str, str]:
     """All texts of ``lang`` as a flat ``{dotted.key: text}`` mapping (lists are joined by ``|``)."""
     if lang not in LANGUAGES:
         raise JourneymapError(f"unknown language {lang!r}; {suggest(lang, LANGUAGES)}")
+    from ruamel.yaml import YAML  # here, not at the top: the CLI starts without loading the YAML library
+
     text = resources.files("journeymap").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
     out: dict[str, str] = {}
     _flatten(YAML(typ="safe").load(text), "", out)
     return out
 
 
-def t(key: str, lang: str, **kw: object) -> str:
+def t(key: str, lang: str, /, **kw: object) -> str:
     """The text for ``key`` in ``lang`` with ``kw`` filled in.
 
     A missing key is a programming error (the catalogue test keeps both languages
@@ -48,6 +49,79 @@ def t(key: str, lang: str, **kw: object) -> str:
     """
     text = catalogue(lang)[key]
     return text.format(**kw) if kw else text
+
+
+def tn(key: str, n: int, lang: str, /, **kw: object) -> str:
+    """The singular (``key.one``) or plural (``key.other``) text for ``n``, with ``n`` written in the language's
+    digits (``{n}``): ``1 stap``, ``15 stappen``."""
+    return t(f"{key}.{'one' if n == 1 else 'other'}", lang, n=format_number(n, lang), **kw)
+
+
+def has(key: str, lang: str) -> bool:
+    """Whether the catalogue has ``key`` (labels for open sets, such as channels, fall back to the id)."""
+    return key in catalogue(lang)
+
+
+def channel_name(channel: str, lang: str) -> str:
+    """A channel as people say it (``email`` → ``e-mail`` in Dutch); a workspace's own channels keep their id."""
+    return t(f"channel.{channel}", lang) if has(f"channel.{channel}", lang) else channel
+
+
+def yes_no(value: bool, lang: str) -> str:
+    return t("yes_no.yes" if value else "yes_no.no", lang)
+
+
+@cache
+def _patterns(prefix: str) -> list[tuple[str, re.Pattern[str], list[str]]]:
+    """(key, regex, fields) for every English text under ``prefix``: texts stored or made in English."""
+    out = []
+    for key, text in catalogue("en").items():
+        if not key.startswith(prefix):
+            continue
+        fields = re.findall(r"\{(\w+)\}", text)
+        parts = re.split(r"\{\w+\}", text)
+        pattern = "".join(re.escape(p) + (f"(?P<{fields[i]}>.+?)" if i < len(fields) else "")
+                          for i, p in enumerate(parts))
+        out.append((key, re.compile(pattern + r"\Z", re.S), fields))
+    return out
+
+
+def translate_reason(reason: str, lang: str) -> str:
+    """A stored quarantine reason (English: the store keeps one text per reason, which ``--reason`` selects)
+    in ``lang``. The English texts of ``reasons.*`` are the stored ones; a reason with values (``score outside
+    the nps scale 0–10``) is recognised by its text with the values in between. Unknown texts stay as they are."""
+    return _translate(reason, lang, "reasons.")
+
+
+def translate_note(note: str, lang: str) -> str:
+    """A note the engine wrote on a measured map (``engine_notes.*``: no events in a period, a persona rule on a
+    property no event has) in ``lang``; notes already in ``lang`` (the feedback's) stay as they are."""
+    return _translate(note, lang, "engine_notes.")
+
+
+def translate(text: str, lang: str, prefix: str) -> str:
+    """``text``, written in English from the catalogue's texts under ``prefix``, in ``lang`` (unknown texts stay)."""
+    return _translate(text, lang, prefix)
+
+
+def _translate(text: str, lang: str, prefix: str) -> str:
+    if lang == "en":
+        return text
+    for key, pattern, _fields in _patterns(prefix):
+        m = pattern.match(text)
+        if m:
+            values = {k: translate_hint(v, lang) if k == "hint" else v for k, v in m.groupdict().items()}
+            return t(key, lang, **values) if values else t(key, lang)
+    return text
+
+
+def translate_hint(hint: str, lang: str) -> str:
+    """The text of :func:`journeymap.errors.suggest` (stored in English inside a reason) in ``lang``."""
+    m = re.fullmatch(r"(?:did you mean (?P<value>.+?)\? )?expected one of: (?P<values>.*)", hint, re.S)
+    if m is None:
+        return t("errors.nothing_defined", lang) if hint == t("errors.nothing_defined", "en") else hint
+    head = t("errors.did_you_mean", lang, value=m["value"]) if m["value"] else ""
+    return head + t("errors.expected_one_of", lang, values=m["values"])
 
 
 def months(lang: str) -> list[str]:

@@ -82,3 +82,20 @@ class MapOverlay:
     unmatched_events: list[tuple[str, int]] = field(default_factory=list)  # real but not on the map
     notes: list[str] = field(default_factory=list)   # e.g. "expected vs received" call-outs
     plan: list[str] = field(default_factory=list)    # where the figures were read and how (--explain)
+
+
+@dataclass
+class Finding:
+    """Something in the data that needs attention, already written for people in the report's language.
+
+    The report shows findings first, most severe first. Today they come from
+    :func:`journeymap.engine.attention.needs_attention`, a small set of rules on the analyses that exist;
+    the findings engine (what changed, where it breaks, for whom) will produce the same objects.
+    """
+
+    kind: str                 # dropoff, undesigned, nps, nps-step, never-seen, persona, unmatched, gap
+    severity: str             # high, medium, low
+    title: str
+    detail: str = ""
+    section: str | None = None  # the id of the report section with the figures behind it
+    weight: float = 0.0       # orders findings of one severity: larger first (customers affected, mostly)

@@ -76,11 +76,12 @@ def test_overlay_for_an_empty_period_says_so(shop_ws: Path) -> None:
 def test_report_is_self_contained(shop_ws: Path, tmp_path: Path) -> None:
     out = write_report(load_workspace(shop_ws), "shop", tmp_path / "out" / "report.html")
     html = out.read_text(encoding="utf-8")
-    assert "<iframe" in html and "srcdoc=" in html
+    assert "<iframe" not in html  # the map is a picture in the page, not a page in a frame
     for title in ("Steps", "Funnel along the designed main path", "Designed vs observed", "Attribution"):
-        assert f"<h2>{title}</h2>" in html
-    # no external resources: nothing is fetched from elsewhere
+        assert f"<h3>{title}</h3>" in html
+    # no external resources: nothing is fetched from elsewhere; the full tables travel as data: links
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert 'href="data:text/csv;charset=utf-8;base64,' in html
     assert "SQL behind these figures" in html
 
 
@@ -131,3 +132,42 @@ def test_cli_report_and_paths(shop_ws: Path, tmp_path: Path, run_cli: Callable[.
     res = run_cli("paths", "shop", "-w", str(shop_ws), "--format", "csv", "--top", "1")
     assert res.exit_code == 0, res.output
     assert "product,cart,3,3" in res.stdout
+
+
+def test_cli_analyze_csv_of_several_analyses_is_one_table_pandas_reads(shop_ws: Path,
+                                                                       run_cli: Callable[..., object]) -> None:
+    import io
+
+    import pandas as pd
+
+    res = run_cli("analyze", "shop", "-w", str(shop_ws), "--only", "steps,transitions,conformance", "-f", "csv")
+    assert res.exit_code == 0, res.output
+    data = json.loads(run_cli("analyze", "shop", "-w", str(shop_ws), "--only", "steps,transitions,conformance",
+                              "-f", "json").stdout)
+    df = pd.read_csv(io.StringIO(res.stdout))
+    assert df.columns[0] == "analysis" and list(df["analysis"].unique()) == ["steps", "transitions", "conformance"]
+    for name, rows in data.items():
+        part = df[df.analysis == name].dropna(axis=1, how="all")
+        assert len(part) == len(rows), name
+        assert set(rows[0]) - {"never_seen"} <= set(part.columns) | {k for k, v in rows[0].items() if v is None}
+    steps = df[df.analysis == "steps"].set_index("step")
+    assert steps.loc["product", "reach"] == 3  # as in test_cli_analyze_json
+    assert steps.loc["product", "conversion"] == pytest.approx(2 / 3)
+
+
+def test_cli_one_way_to_say_things(shop_ws: Path, tmp_path: Path, run_cli: Callable[..., object]) -> None:
+    """--format json on commands that had none, -q that silences the chatter, unknown formats named."""
+    status = run_cli("status", "-w", str(shop_ws), "--format", "json")
+    assert status.exit_code == 0 and json.loads(status.stdout)["events"] == len(SHOP_LOG)
+    checked = run_cli("validate", str(shop_ws), "-f", "json")
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["errors"] == 0
+    quiet = run_cli("report", "shop", "-w", str(shop_ws), "-o", str(tmp_path / "r.html"), "-q")
+    assert quiet.exit_code == 0 and quiet.stdout == "" and (tmp_path / "r.html").is_file()
+    loud = run_cli("report", "shop", "-w", str(shop_ws), "-o", str(tmp_path / "r2.html"))
+    assert "Wrote " in loud.stdout
+    bad = run_cli("status", "-w", str(shop_ws), "--format", "xml")
+    assert bad.exit_code == 1 and "unknown format 'xml'; expected one of: csv, json, table" in bad.stderr
+    text = run_cli("sentiment", "Nooit teruggebeld, waardeloos", "-f", "csv")
+    assert text.exit_code == 0 and text.stdout.splitlines()[0].startswith("text,label,score")
+    old = run_cli("sentiment", "Nooit teruggebeld, waardeloos", "--json")  # the deprecated flag still works
+    assert old.exit_code == 0 and json.loads(old.stdout)[0]["label"] == "negative"

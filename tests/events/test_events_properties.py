@@ -110,8 +110,10 @@ def _field(value: str) -> str:
 
 
 def _unquoted(text: str, default: str) -> str:
-    out = "".join(c for c in text if c not in ',"\r\n') or default
-    return out + "x" if _NUMBER.fullmatch(out) else out  # still no plain number
+    # what is left must still be a value _TEXT could draw: no padding (ingest trims it), no plain number
+    # ("0," unquoted is "0", which ingest rightly calls a wrong type for an event name)
+    out = "".join(c for c in text if c not in ',"\r\n').strip() or default
+    return out + "x" if _NUMBER.fullmatch(out) else out
 
 
 def after_unclosed(recs: list[Record]) -> list[Record]:

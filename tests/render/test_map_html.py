@@ -48,7 +48,7 @@ steps:
 
 def test_header_persona_cards_and_dutch_labels(ws_nl: Workspace) -> None:
     html = render_html(ws_nl, "bestellen")
-    for text in ("Zakelijk bestellen", "Buyer journey (koopreis)", "Huidige situatie", "Team CX", "15 maart 2026",
+    for text in ("Zakelijk bestellen", "Koopreis", "Huidige situatie", "Team CX", "15 maart 2026",
                  "Meer herhaalaankopen", "Herhaalaankopen", "Ingrid Inkoop", "Inkoper", "Gebruiker",
                  "Ik wil gewoon weten wanneer het geleverd wordt.", "Onduidelijke levertijden", "Voorkeurskanalen",
                  "Pijnpunten", "Momenten van de waarheid", "Kansen", "Snelle successen", "Grote projecten",
@@ -56,6 +56,7 @@ def test_header_persona_cards_and_dutch_labels(ws_nl: Workspace) -> None:
                  "Einde contract", "Gevoel bij het team", "Hoopvol"):
         assert text in html, text
     assert '<html lang="nl">' in html
+    assert "Buyer journey" not in html and "Customer journey" not in html  # the issue: an English badge
     assert "→ <b>40 %</b>" in html  # the float target 40.0 written as 40
 
 

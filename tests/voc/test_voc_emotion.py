@@ -102,7 +102,7 @@ def test_overlay_gets_the_measured_curve_and_an_expected_vs_received_note(ws_eve
     assert delivery.peak_share == 1.0 and delivery.end_share == 1.0
     assert payment.peak_share == 0.0
     # assumed +2 at delivery, measured -2: the largest gap, called out first
-    assert overlay.notes[0].startswith("Expected vs received — Delivery: assumed +2.0, measured -2.0 (n=6)")
+    assert overlay.notes[0].startswith("Expected vs received — Delivery: assumed +2.0, measured \u22122.0 (n=6)")
     assert "4.0 points worse" in overlay.notes[0]
     assert any(n.startswith("Peak-end: Delivery") for n in overlay.notes)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import sys
 from pathlib import Path
@@ -80,6 +81,10 @@ def test_customer_journey(ws_events: Workspace, tmp_path: Path) -> None:
     cj = customer_journey(ws_events, "c1")
     assert (cj.answers, cj.messages) == (1, 1)
     assert cj.channels == ["chat", "post", "web"]
+    # every event carries the step of the map its binding matches (the issue: the column was empty)
+    assert [(i.what, i.step) for i in cj.timeline] == [
+        ("checkout_started", "checkout"), ("payment_completed", "payment"), ("parcel_delivered", "delivery"),
+        ("nps 3", "delivery"), ("chat", "customer-service")]
     with pytest.raises(JourneymapError, match="no events, answers or messages for customer 'nobody'"):
         customer_journey(ws_events, "nobody")
 
@@ -127,7 +132,12 @@ def test_commands(ws_events: Workspace, tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 1 and "cannot group feedback by 'stap'" in out
     _feedback(ws_events, tmp_path)
     code, out = run_cli(["feedback", "--by", "step", *w], monkeypatch, capsys)
-    assert code == 0 and "small sample" in out
+    # NPS at delivery: 3 answers (too few to judge); CES at customer service: 1 answer, which has no spread
+    assert code == 0 and "too few answers (n < 5)" in out and "one answer: no interval" in out
+    code, out = run_cli(["feedback", "webshop", "--by", "step", "--format", "csv", *w], monkeypatch, capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {(r["metric"], r["group"], r["n"], r["note"]) for r in rows} == {
+        ("nps", "delivery", "3", "too_few"), ("ces", "customer-service", "1", "no_interval")}
     code, out = run_cli(["feedback", "--peak-end", *w], monkeypatch, capsys)
     assert code == 0 and "Peak-end over 3 customers" in out  # c1, c2 and c3 each have two scored touchpoints
     code, out = run_cli(["followup", "--since", "7d", "--as-of", "2026-03-10", "--export",
@@ -137,3 +147,12 @@ def test_commands(ws_events: Workspace, tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 0 and "Nobody to follow up since 1d. The newest feedback is from 2026-03-09 10:00:00" in out
     code, out = run_cli(["customer", "c1", *w], monkeypatch, capsys)
     assert code == 0 and "c1: 5 moments" in out
+    code, out = run_cli(["customer", "c1", "--format", "json", *w], monkeypatch, capsys)
+    steps = [(m["what"], m["step"]) for m in json.loads(out)["timeline"]]
+    assert steps[:3] == [("checkout_started", "checkout"), ("payment_completed", "payment"),
+                         ("parcel_delivered", "delivery")]
+    code, out = run_cli(["followup", "--since", "7d", "--as-of", "2026-03-10", "-n", "2", *w], monkeypatch, capsys)
+    # the timeline it promises: c1's latest two moments under its reasons, with channel and step
+    assert code == 0 and "timeline (latest 2):" in out
+    assert "2026-03-08 10:00:00  post  delivery  nps 3" in out  # the answer's channel: its step's (post)
+    assert "2026-03-09 09:00:00  chat  customer-service  chat" in out

@@ -13,12 +13,12 @@ import typer
 
 from journeymap.cli import app
 from journeymap.cli.common import QuietOption, console
+from journeymap.cli.output import FormatOption, output_format, speak
 from journeymap.errors import JourneymapError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FormatOption = typer.Option("table", "--format", "-f", help="table, json or csv.")
 ExplainOption = typer.Option(False, "--explain", help="Also show the plan (where the figures were read, and how) "
                              "and the compiled SQL behind each table.")
 SinceOption = typer.Option(None, "--since", help="Only events on or after this date (YYYY-MM-DD).")
@@ -43,30 +43,10 @@ def _window(days: float) -> dt.timedelta:
     return dt.timedelta(days=days)
 
 
-def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
-    from journeymap.cli.tables import print_frame
-    from journeymap.engine import compile as C
-    from journeymap.engine.formatting import to_csv, to_json
+def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool, lang: str = "en") -> None:
+    from journeymap.cli.output import emit, output_format
 
-    if fmt == "json":  # plain text: rich's JSON highlighting costs seconds on a large result
-        console.file.write(to_json(frames, explain=explain) + "\n")
-        console.file.flush()
-        return
-    if fmt == "csv":
-        console.out(to_csv(frames), end="", highlight=False)
-        return
-    if fmt != "table":
-        raise JourneymapError(f"unknown format {fmt!r}; expected one of: table, json, csv")
-    if explain:
-        plan: list[str] = next((df.attrs["plan"] for df in frames.values() if df.attrs.get("plan")), [])
-        for line in plan:
-            console.print(f"-- plan: {line}", style="dim", soft_wrap=True, markup=False, highlight=False)
-    for name, df in frames.items():
-        shown = df.drop(columns=[c for c in ("name",) if c in df.columns and len(df.columns) > 8])
-        print_frame(console, shown, name)
-        if explain:
-            console.print(f"[dim]-- SQL behind {name}[/dim]")
-            console.out(str(df.attrs.get(C.SQL_ATTR) or "(computed from the tables above)"), highlight=False)
+    emit(frames, output_format(fmt), lang, explain=explain)
 
 
 @app.command()
@@ -87,36 +67,44 @@ def analyze(
     from journeymap.api import workspace_for
     from journeymap.engine.analyze import ANALYSES
     from journeymap.engine.analyze import analyze as run
+    from journeymap.i18n import t
     from journeymap.progress import progress
 
+    fmt = output_format(fmt)
     ws, jid = workspace_for(journey, workspace)
+    lang = ws.settings.language
+    speak(lang)
     wanted = [x.strip() for x in only.split(",") if x.strip()] if only else list(ANALYSES)
     with progress(quiet or fmt != "table") as bar:
-        task = bar.add_task("analysing", total=len(wanted))
+        task = bar.add_task(t("cli.analysing", lang), total=len(wanted))
         frames = run(ws, jid, since=_date(since, "--since"), until=_date(until, "--until"),
                      window=_window(window_days), only=wanted, on_done=lambda name: bar.advance(task))
-    _print(frames, fmt, explain)
+    _print(frames, fmt, explain, lang)
 
 
 @app.command()
 def report(
     journey: str = JourneyArg,
-    output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
+    output: Path = typer.Option(..., "--output", "-o", help="The file to write: .html (self-contained, every table "
+                                "downloadable as CSV) or .pdf (A4 pages)."),
     workspace: Path = WorkspaceOpt,
     since: str = SinceOption,
     until: str = UntilOption,
     quiet: bool = QuietOption,
 ) -> None:
-    """Write one self-contained HTML report: the living map plus every analysis, with the SQL behind it."""
-    from journeymap.api import workspace_for
-    from journeymap.engine.report import write_report
+    """Write the journey report (HTML or PDF): what needs attention first, then charts, short tables with every
+    table as CSV, and the living map."""
+    from journeymap import api
+    from journeymap.cli.output import language_of
+    from journeymap.i18n import t
     from journeymap.progress import progress
 
-    ws, jid = workspace_for(journey, workspace)
+    lang = language_of(workspace or Path(journey).parent)
     with progress(quiet) as bar:
-        bar.add_task("measuring and writing the report", total=None)
-        out = write_report(ws, jid, output, since=_date(since, "--since"), until=_date(until, "--until"))
-    console.print(f"Wrote {out}")
+        bar.add_task(t("cli.measuring", lang), total=None)
+        out = api.report(journey, output, workspace, since=since, until=until)
+    if not quiet:
+        console.print(t("cli.wrote", lang, path=out), soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -133,17 +121,20 @@ def funnel(
                                    "dropped) to this CSV file for follow-up."),
     fmt: str = FormatOption,
     explain: bool = ExplainOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """A funnel over any steps: conversion per step, drop-off and time to convert."""
     from journeymap.api import workspace_for
     from journeymap.engine.funnel import funnel_report
+    from journeymap.i18n import t
 
+    fmt = output_format(fmt)
     ws, jid = workspace_for(journey, workspace)
     frames = funnel_report(ws, jid, steps, mode=mode, attempts=attempts, exclude=exclude, by=by,  # type: ignore[arg-type]
                            window=_window(window_days), customers_csv=customers)
-    _print(frames, fmt, explain)
-    if customers is not None:
-        console.print(f"Wrote {customers}")
+    _print(frames, fmt, explain, ws.settings.language)
+    if customers is not None and not quiet and fmt == "table":
+        console.print(t("cli.wrote", ws.settings.language, path=customers), soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -160,12 +151,14 @@ def paths(
     keep_repeats: bool = typer.Option(False, "--keep-repeats", help="Do not collapse repeated events."),
     fmt: str = FormatOption,
     explain: bool = ExplainOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Transitions and top path variants (or paths before/after a step), designed edges marked."""
     from journeymap.api import workspace_for
     from journeymap.engine.transitions import paths_report
 
+    fmt = output_format(fmt)
     ws, jid = workspace_for(journey, workspace)
     frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
                           top=None if every_edge else top, variants=variants, collapse_repeats=not keep_repeats)
-    _print(frames, fmt, explain)
+    _print(frames, fmt, explain, ws.settings.language)

@@ -29,8 +29,12 @@ def printable(text: str) -> str:
 
 
 def report_error(exc: JourneymapError) -> None:
-    """Print a domain error and its located diagnostics to stderr."""
+    """Print a domain error and its located diagnostics to stderr (in the language they were written in)."""
+    from rich.markup import escape
+
+    from journeymap.i18n import t
+
     for d in exc.diagnostics:
         colour = {"error": "red", "warning": "yellow"}.get(d.level, "cyan")
-        err_console.print(f"[{colour}]{d}[/{colour}]", soft_wrap=True)
-    err_console.print(f"[red]error:[/red] {exc.message}", soft_wrap=True)
+        err_console.print(f"[{colour}]{escape(d.text(exc.lang))}[/{colour}]", soft_wrap=True)
+    err_console.print(f"[red]{t('level.error', exc.lang)}:[/red] {escape(exc.message)}", soft_wrap=True)

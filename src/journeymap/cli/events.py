@@ -3,30 +3,82 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from journeymap.cli import app, ingest_app
 from journeymap.cli.common import QuietOption, WorkspaceOption, console, printable
+from journeymap.cli.output import FormatOption, language_of, output_format, print_json
+from journeymap.errors import JourneymapError
+from journeymap.i18n import format_number, t, translate_reason
 
 if TYPE_CHECKING:
     from journeymap.events.ingest import IngestReport
 
 
-def _print_ingest(report: IngestReport) -> None:
+def _say(text: str) -> None:
+    console.print(text, soft_wrap=True, markup=False, highlight=False)
+
+
+def _counts(key: str, s: object, lang: str, **kw: object) -> str:
+    n = {k: format_number(getattr(s, k), lang) for k in ("read", "stored", "quarantined", "duplicates")}
+    return t(key, lang, **n, **kw)
+
+
+def print_ingest(report: IngestReport, lang: str, fmt: str = "table") -> None:
+    """Per source: read = stored + quarantined + duplicates, with the reasons; then the store."""
+    if fmt != "table":
+        _records(fmt, "sources", [{"source": s.source, "read": s.read, "stored": s.stored,
+                                   "quarantined": s.quarantined, "duplicates": s.duplicates,
+                                   "reasons": s.reasons} for s in report.sources],
+                 {"events": report.events, "customers": report.customers, "stitched_ids": report.stitched_ids})
+        return
     for s in report.sources:
-        console.print(f"{s.source}: read {s.read:,} = stored {s.stored:,} + quarantined {s.quarantined:,} "
-                      f"+ duplicates {s.duplicates:,}", soft_wrap=True)
+        _say(_counts("ingest.counts", s, lang, source=s.source))
         for reason, n in s.reasons.items():
-            console.print(f"  quarantined, {reason}: {n:,}")
+            _say(t("ingest.reason", lang, reason=translate_reason(reason, lang), n=format_number(n, lang)))
     if len(report.sources) > 1:
-        console.print(f"total: read {report.read:,} = stored {report.stored:,} + quarantined "
-                      f"{report.quarantined:,} + duplicates {report.duplicates:,}")
-    console.print(f"store: {report.events:,} events, {report.customers:,} customers, "
-                  f"{report.stitched_ids:,} anonymous ids stitched")
+        _say(_counts("ingest.total", report, lang))
+    _say(t("ingest.store", lang, events=format_number(report.events, lang),
+           customers=format_number(report.customers, lang), stitched=format_number(report.stitched_ids, lang)))
     if report.quarantined:
-        console.print("see the quarantined rows with: journeymap quarantine")
+        _say(t("ingest.see_quarantine", lang))
+
+
+def print_feedback_ingest(report: Any, lang: str, fmt: str = "table") -> None:
+    """The same for survey answers and texts."""
+    files = getattr(report, "files", [])
+    if fmt != "table":
+        _records(fmt, "files", [{"source": f.source, "kind": f.kind, "read": f.read, "stored": f.stored,
+                                 "quarantined": f.quarantined, "duplicates": f.duplicates, "reasons": f.reasons}
+                                for f in files],
+                 {"feedback_rows": getattr(report, "feedback_rows", None),
+                  "interaction_rows": getattr(report, "interaction_rows", None)})
+        return
+    for f in files:
+        kind = t(f"ingest.file_kind.{f.kind}", lang) if f.kind in ("survey", "texts", "interactions", "mixed") else f.kind
+        _say(_counts("ingest.counts_kind", f, lang, source=f.source, kind=kind))
+        for reason, n in f.reasons.items():
+            _say(t("ingest.reason", lang, reason=translate_reason(reason, lang), n=format_number(n, lang)))
+    if hasattr(report, "feedback_rows"):
+        _say(t("ingest.feedback_store", lang, answers=format_number(report.feedback_rows, lang),
+               texts=format_number(report.interaction_rows, lang)))
+
+
+def _records(fmt: str, name: str, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
+    """Counts for scripts: JSON ``{name: rows, **extra}``, or CSV of the rows (reasons as JSON text)."""
+    import json
+
+    import pandas as pd
+
+    from journeymap.engine.formatting import to_csv
+
+    if fmt == "json":
+        print_json({name: rows, **extra})
+        return
+    flat = [{k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in r.items()} for r in rows]
+    console.out(to_csv({name: pd.DataFrame(flat)}), end="", highlight=False)
 
 
 @ingest_app.command("events")
@@ -42,23 +94,34 @@ def ingest_events_cmd(
     keep_duplicates: bool = typer.Option(False, "--keep-duplicates",
                                          help="Keep identical rows of one source as real repeats (for logs "
                                          "without event ids where the same click twice is two clicks)."),
+    time_format: str = typer.Option(None, "--time-format", metavar="FORMAT",
+                                    help="How text times are written when not ISO 8601: day-first, month-first or "
+                                    "a strptime format such as '%d-%m-%Y %H:%M' (default: events.time_format)."),
+    day_first: bool = typer.Option(False, "--day-first", help="Times are written day first (31-12-2025 14:05, "
+                                   "31/12/2025): the same as --time-format day-first."),
     workspace: Path = WorkspaceOption,
+    fmt: str = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Load event logs into the workspace's store: validated, deduplicated, stitched, journey-ordered.
 
     Fields: customer_id (or anonymous_id), ts, event; optional channel, source, event_id; every
     other column is a property. Times: ISO 8601 (in the workspace's time zone unless they carry
-    one) or epochs in s/ms/µs/ns. Every row is stored, quarantined with a reason, or counted as a
+    one) or epochs in s/ms/µs/ns; day-first times (31-12-2025 14:05) with --day-first. Every row is stored, quarantined with a reason, or counted as a
     duplicate; the counts are printed. An interrupted ingest leaves the store as it was.
     See docs/formats.md.
     """
     from journeymap import api
     from journeymap.events.normalize import parse_columns
 
+    fmt = output_format(fmt)
+    if day_first and time_format not in (None, "day-first"):
+        raise JourneymapError(f"--day-first and --time-format {time_format!r} disagree: give one of them")
+    lang = language_of(workspace)
     report = api.ingest_events(sources, workspace, columns=parse_columns(columns) or None, table=table, query=query,
-                               delimiter=delimiter, header=header, quiet=quiet, keep_duplicates=keep_duplicates)
-    _print_ingest(report)
+                               delimiter=delimiter, header=header, quiet=quiet or fmt != "table",
+                               keep_duplicates=keep_duplicates, time_format="day-first" if day_first else time_format)
+    print_ingest(report, lang, fmt)
 
 
 @app.command()
@@ -67,26 +130,53 @@ def quarantine(
     export: Path = typer.Option(None, "--export", "-e", help="Write the rows to FILE.csv or FILE.jsonl."),
     limit: int = typer.Option(50, "--limit", "-n", help="Rows to list (export writes all)."),
     workspace: Path = WorkspaceOption,
+    fmt: str = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """List or export the rows ingest could not use, with file, line and reason."""
     from journeymap.events.quarantine import export_quarantine, list_quarantine, quarantine_counts
     from journeymap.model.workspace import load_workspace
 
+    fmt = output_format(fmt)
     ws = load_workspace(workspace)
+    lang = ws.settings.language
     if export is not None:
-        n = export_quarantine(ws, export, reason)
-        console.print(f"Wrote {n:,} quarantined rows to {export}")
+        n = export_quarantine(ws, export, _reason_key(reason, lang))
+        if not quiet:
+            _say(t("quarantine.wrote", lang, n=format_number(n, lang), path=export))
+        return
+    rows = list_quarantine(ws, _reason_key(reason, lang), limit)
+    if fmt != "table":
+        import pandas as pd
+
+        from journeymap.cli.output import emit
+
+        emit({"quarantine": pd.DataFrame([vars(r) for r in rows],
+                                         columns=["data", "source_file", "line", "reason", "raw"])}, fmt, lang)
         return
     counts = {data: quarantine_counts(ws, data) for data in ("events", "feedback")}
     if not any(counts.values()):
-        console.print("The quarantine is empty: every ingested row was usable.")
+        _say(t("quarantine.empty", lang))
         return
     for data, per_reason in counts.items():
         for r, n in per_reason.items():
-            console.print(f"{data}: {r}: {n:,}", soft_wrap=True, markup=False)
-    for row in list_quarantine(ws, reason, limit):
+            _say(f"{t('quarantine.data.' + data, lang)}: {translate_reason(r, lang)}: {format_number(n, lang)}")
+    for row in rows:
         where = f"{row.source_file}:{row.line if row.line is not None else '?'}"
-        console.print(printable(f"{row.data} {where}: {row.reason}: {row.raw}"), soft_wrap=True, markup=False)
+        _say(printable(f"{t('quarantine.data.' + row.data, lang)} {where}: {translate_reason(row.reason, lang)}: "
+                       f"{row.raw}"))
+
+
+def _reason_key(reason: str | None, lang: str) -> str | None:
+    """``--reason`` as the store keeps it: the English text, or its translation in the workspace's language."""
+    if reason is None or lang == "en":
+        return reason
+    from journeymap.i18n import catalogue
+
+    for key, text in catalogue(lang).items():
+        if key.startswith("reasons.") and text == reason:
+            return catalogue("en")[key]
+    return reason
 
 
 @app.command()
@@ -96,6 +186,8 @@ def forget(
     workspace: Path = WorkspaceOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    fmt: str = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Remove everything one source put into the store: its events, quarantined rows and feedback, all or nothing.
 
@@ -105,42 +197,76 @@ def forget(
 
     from journeymap import api
 
+    fmt = output_format(fmt)
+    lang = language_of(workspace)
+
+    def what(removed: dict[str, int]) -> str:
+        return ", ".join(f"{format_number(n, lang)} {t('forget.kinds.' + kind, lang)}"
+                         for kind, n in removed.items() if n)
+
     preview = api.forget(source, workspace, dry_run=True)
-    what = ", ".join(f"{n:,} {kind}" for kind, n in preview.removed.items() if n)
     if dry_run:
-        console.print(f"forget {preview.source} would remove {what}; {preview.events:,} events would remain "
-                      "(dry run: nothing changed)", soft_wrap=True)
+        if fmt == "json":
+            print_json(preview)
+        elif fmt == "csv":
+            _records(fmt, "removed", [preview.removed], {})
+        else:  # a dry run prints its answer even with -q: it is the answer
+            _say(t("forget.would", lang, source=preview.source, what=what(preview.removed),
+                   events=format_number(preview.events, lang)))
         return
-    if not yes and sys.stdin.isatty() and not typer.confirm(f"Remove {what} from {preview.source}?"):
+    if not yes and sys.stdin.isatty() and not typer.confirm(t("forget.confirm", lang, what=what(preview.removed),
+                                                              source=preview.source)):
         raise typer.Exit(1)
     report = api.forget(source, workspace)
-    done = ", ".join(f"{n:,} {kind}" for kind, n in report.removed.items() if n)
-    console.print(f"forgot {report.source}: removed {done}", soft_wrap=True)
-    console.print(f"store: {report.events:,} events, {report.customers:,} customers")
+    if fmt == "json":
+        print_json(report)
+        return
+    if fmt == "csv":
+        _records(fmt, "removed", [report.removed], {})
+        return
+    if not quiet:
+        _say(t("forget.done", lang, source=report.source, what=what(report.removed)))
+        _say(t("forget.store", lang, events=format_number(report.events, lang),
+               customers=format_number(report.customers, lang)))
 
 
 @app.command()
-def status(workspace: Path = WorkspaceOption) -> None:
+def status(workspace: Path = WorkspaceOption, fmt: str = FormatOption, quiet: bool = QuietOption) -> None:
     """Show what the event store holds: customers, events, time range, channels, sources, stitching."""
     from journeymap import api
+    from journeymap.i18n import channel_name
 
+    fmt = output_format(fmt)
     s = api.status(workspace)
-    console.print(f"events: {s.events:,}")
-    anonymous = s.customers - s.identified
-    console.print(f"customers: {s.customers:,} journeys ({s.identified:,} identified, {anonymous:,} anonymous "
-                  f"visitor{'s' * (anonymous != 1)} never identified)")
-    console.print(f"time range (UTC): {s.first_ts} … {s.last_ts}")
-    console.print(f"anonymous ids: {s.anonymous_ids:,}, stitched to a customer: {s.stitched_ids:,}")
-    console.print("per channel: " + ", ".join(f"{k} {v:,}" for k, v in s.per_channel.items()), soft_wrap=True)
-    console.print("per source: " + ", ".join(f"{k} {v:,}" for k, v in s.per_source.items()), soft_wrap=True)
+    if fmt == "json":
+        print_json(s)
+        return
+    if fmt == "csv":
+        _records(fmt, "status", [{k: v for k, v in vars(s).items()}], {})
+        return
+    lang = language_of(workspace)
+
+    def num(n: int) -> str:
+        return format_number(n, lang)
+
+    def listed(counts: dict[str, int], name: object = str) -> str:
+        return ", ".join(f"{name(k)} {num(v)}" for k, v in counts.items())  # type: ignore[operator]
+
+    _say(t("store_status.events", lang, n=num(s.events)))
+    _say(t("store_status.customers", lang, n=num(s.customers), identified=num(s.identified),
+           anonymous=num(s.customers - s.identified)))
+    _say(t("store_status.range", lang, first=s.first_ts, last=s.last_ts))
+    _say(t("store_status.anonymous", lang, n=num(s.anonymous_ids), stitched=num(s.stitched_ids)))
+    _say(t("store_status.per_channel", lang, items=listed(s.per_channel, lambda c: channel_name(c, lang))))
+    _say(t("store_status.per_source", lang, items=listed(s.per_source)))
     quarantined = sum(s.quarantined.values())
-    console.print(f"quarantined rows: {quarantined:,}" + (
-        " (" + ", ".join(f"{k} {v:,}" for k, v in s.quarantined.items()) + ")" if quarantined else ""), soft_wrap=True)
+    reasons = {translate_reason(k, lang): v for k, v in s.quarantined.items()}
+    _say(t("store_status.quarantined", lang, n=num(quarantined)) + (f" ({listed(reasons)})" if quarantined else ""))
     if s.feedback_answers or s.feedback_texts or s.feedback_quarantined:
         fb_q = sum(s.feedback_quarantined.values())
-        console.print(f"feedback: {s.feedback_answers:,} survey answers, {s.feedback_texts:,} texts, "
-                      f"quarantined {fb_q:,}" + (" (" + ", ".join(f"{k} {v:,}" for k, v in s.feedback_quarantined.items())
-                                                 + ")" if fb_q else ""), soft_wrap=True, markup=False)
+        fb_reasons = {translate_reason(k, lang): v for k, v in s.feedback_quarantined.items()}
+        _say(t("store_status.feedback", lang, answers=num(s.feedback_answers), texts=num(s.feedback_texts),
+               quarantined=num(fb_q)) + (f" ({listed(fb_reasons)})" if fb_q else ""))
 
 
 @app.command()
@@ -152,18 +278,20 @@ def demo(
     quiet: bool = QuietOption,
 ) -> None:
     """The main job: a demo webshop workspace with 100,000 customers' events and feedback, and its living map."""
+    from journeymap.cli.output import speak
     from journeymap.demo import run_demo
 
+    speak(lang if lang in ("nl", "en") else "en")
     result = run_demo(directory, customers=customers, seed=seed, lang=lang, quiet=quiet)
-    _print_ingest(result.ingest)
-    for f in result.feedback.files:  # type: ignore[attr-defined]
-        console.print(f"{f.source} ({f.kind}): read {f.read:,} = stored {f.stored:,} + quarantined "
-                      f"{f.quarantined:,} + duplicates {f.duplicates:,}", soft_wrap=True)
-    console.print(f"Map: {result.map_file} (the living map: design and measurement side by side)")
-    console.print(f"Report: {result.report_file}")
+    lang = lang if lang in ("nl", "en") else "en"
+    print_ingest(result.ingest, lang)
+    print_feedback_ingest(result.feedback, lang)
+    _say(t("demo.map", lang, path=result.map_file))
+    _say(t("demo.report", lang, path=result.report_file))
     if not quiet:
         me = _command_name()
-        console.print(f"Next: {me} status -w {result.root} · {me} analyze webshop -w {result.root}", soft_wrap=True)
+        _say(t("demo.next", lang, status=f"{me} status -w {result.root}",
+               analyze=f"{me} analyze webshop -w {result.root}"))
 
 
 def _command_name() -> str:

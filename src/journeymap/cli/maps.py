@@ -9,15 +9,36 @@ import typer
 
 from journeymap.cli import app
 from journeymap.cli.common import QuietOption, console
+from journeymap.cli.output import FormatOption, output_format
 
 if TYPE_CHECKING:
-    from journeymap.errors import Diagnostic
+    from journeymap.api import ValidationResult
 
 
-def _print_diagnostics(diags: list[Diagnostic]) -> None:
-    for d in diags:
+def _print_result(result: ValidationResult, fmt: str, quiet: bool) -> None:
+    """Diagnostics and the summary line (table), or the diagnostics as records (json, csv)."""
+    import pandas as pd
+    from rich.markup import escape
+
+    from journeymap.cli.output import print_json
+
+    lang = result.workspace.settings.language
+    rows = [{"file": d.file, "line": d.line, "col": d.col, "level": d.level, "code": d.code, "message": d.message}
+            for d in result.diagnostics]
+    if fmt == "json":
+        print_json({"diagnostics": rows, "errors": len(result.errors), "summary": result.summary()})
+        return
+    if fmt == "csv":
+        from journeymap.engine.formatting import to_csv
+
+        columns = ["file", "line", "col", "level", "code", "message"]
+        console.out(to_csv({"diagnostics": pd.DataFrame(rows, columns=columns)}), end="", highlight=False)
+        return
+    for d in result.diagnostics:
         colour = {"error": "red", "warning": "yellow"}.get(d.level, "cyan")
-        console.print(f"[{colour}]{d}[/{colour}]", soft_wrap=True)
+        console.print(f"[{colour}]{escape(d.text(lang))}[/{colour}]", soft_wrap=True)
+    if not quiet:
+        console.print(escape(result.summary()), soft_wrap=True)
 
 
 @app.command()
@@ -26,26 +47,31 @@ def init(
     template: str = typer.Option("webshop", "--template", "-t", help="webshop, b2b or subscription."),
     lang: str = typer.Option("en", "--lang", "-l", help="Language of the map: nl or en."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing workspace's template files."),
+    quiet: bool = QuietOption,
 ) -> None:
     """Create a workspace from a template (personas, a journey, settings)."""
+    from journeymap.i18n import LANGUAGES, t
     from journeymap.templates import init_workspace
 
     target = init_workspace(directory, template, lang, force=force)
-    console.print(f"Created workspace {target} from template '{template}' ({lang}). "
-                  f"Next: journeymap validate {target}")
+    if not quiet:
+        console.print(t("cli.created", lang if lang in LANGUAGES else "en", path=target, template=template,
+                        lang=lang), soft_wrap=True)
 
 
 @app.command()
 def validate(
     directory: Path = typer.Argument(Path("."), help="The workspace folder."),
     with_data: bool = typer.Option(False, "--with-data", help="Also check data bindings against the event store."),
+    fmt: str = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Check a workspace like a compiler: every problem at once as file:line:col, exit 1 on errors."""
     from journeymap import api
 
+    fmt = output_format(fmt)
     result = api.validate(directory, with_data=with_data)
-    _print_diagnostics(result.diagnostics)
-    console.print(result.summary())
+    _print_result(result, fmt, quiet)
     if result.errors:
         raise typer.Exit(1)
 
@@ -54,14 +80,16 @@ def validate(
 def lint(
     directory: Path = typer.Argument(Path("."), help="The workspace folder."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there is any advice."),
+    fmt: str = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Validate, then advise: unowned pain points, stale maps, assumed emotions, KPIs without target."""
     from journeymap import api
 
+    fmt = output_format(fmt)
     result = api.lint(directory)
-    _print_diagnostics(result.diagnostics)
+    _print_result(result, fmt, quiet)
     advice = len(result.diagnostics) - len(result.errors)
-    console.print(result.summary().replace("warning", "advice").replace("advices", "pieces of advice"))
     if result.errors or (strict and advice):
         raise typer.Exit(1)
 
@@ -83,14 +111,17 @@ def render(
 ) -> None:
     """Render a journey map to HTML, SVG, PDF, PNG or Markdown (Mermaid); PDF and PNG as A3 pages or a poster."""
     from journeymap import api
+    from journeymap.cli.output import language_of
+    from journeymap.i18n import t
     from journeymap.progress import progress
 
+    lang = language_of(workspace or Path(journey).parent)
     with progress(quiet) as bar:
-        bar.add_task(f"Rendering {output.name}", total=None)
+        bar.add_task(t("cli.rendering", lang, name=output.name), total=None)
         out = api.render(journey, output, workspace=workspace, with_data=with_data, poster=poster, size=size,
                          dpi=dpi)
     if not quiet:
-        console.print(f"Wrote {out}")
+        console.print(t("cli.wrote", lang, path=out), soft_wrap=True)
 
 
 @app.command()
@@ -99,6 +130,8 @@ def diff(
     new: str = typer.Argument(..., help="New version: a journey file, a workspace folder, or git REV:path."),
     fmt: str = typer.Option("markdown", "--format", "-f", help="markdown, text or json."),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 when there are changes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing; with --exit-code only the exit code "
+                               "says whether the versions differ."),
 ) -> None:
     """What changed between two versions of a map, by stage, step and lane (for pull requests)."""
     from journeymap.errors import JourneymapError, suggest
@@ -107,7 +140,8 @@ def diff(
     if fmt not in ("markdown", "text", "json"):
         raise JourneymapError(f"unknown format {fmt!r}; {suggest(fmt, ['markdown', 'text', 'json'])}")
     changes = diff_versions(old, new)
-    typer.echo(format_changes(changes, fmt), nl=False)
+    if not quiet:
+        typer.echo(format_changes(changes, fmt), nl=False)
     if exit_code and changes:
         raise typer.Exit(1)
 
@@ -116,6 +150,7 @@ def diff(
 def schema(
     kind: str = typer.Option("journey", "--kind", "-k", help="journey, persona or settings."),
     output: Path = typer.Option(None, "--output", "-o", help="Write to a file instead of printing."),
+    quiet: bool = QuietOption,
 ) -> None:
     """Print the JSON Schema of workspace files, for editor autocompletion."""
     from journeymap.model.schema import schema_text
@@ -124,6 +159,7 @@ def schema(
     text = schema_text(kind)
     if output:
         write_output(output, text, "the schema")
-        console.print(f"Wrote {output}")
+        if not quiet:
+            console.print(f"Wrote {output}")
     else:
         typer.echo(text, nl=False)

@@ -9,71 +9,39 @@ goes to a file or a pipe is as wide as the table needs.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from journeymap.cli.common import printable
+from journeymap.render.cells import column_label, format_value, is_seconds, is_share
+
+__all__ = ["column_label", "duration", "format_cell", "is_seconds", "is_share", "print_frame"]
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Column names (or their endings) that hold shares of 0..1, shown as percentages.
-SHARE_WORDS = ("share", "conversion", "dropoff", "drop_off", "rate", "fitness", "following_design", "probability")
-#: Column endings that hold seconds, shown as durations.
-SECONDS_ENDINGS = ("seconds", "_s")
-
-
-def is_share(column: str) -> bool:
-    name = column.lower()
-    return any(name == w or name.endswith("_" + w) or name.startswith(w + "_") for w in SHARE_WORDS)
-
-
-def is_seconds(column: str) -> bool:
-    return column.lower().endswith(SECONDS_ENDINGS)
-
-
-def duration(seconds: float) -> str:
+def duration(seconds: float, lang: str = "en") -> str:
     """``8100`` → ``2 h 15 min``: the two largest whole units (the one duration format, :mod:`journeymap.i18n`)."""
     from journeymap.i18n import format_duration
 
-    return format_duration(seconds, "en", units=2)
+    return format_duration(seconds, lang, units=2)
 
 
-def format_cell(value: Any, column: str = "") -> str:
-    """One cell as people read it; missing values as an en dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return " → ".join(map(str, value))
-    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
-        return f"{int(value):,}"
-    if isinstance(value, float) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "f"):
-        number = float(value)
-        if math.isinf(number):
-            return "∞" if number > 0 else "-∞"
-        if is_seconds(column):
-            return duration(number)
-        if is_share(column) and -1.0 <= number <= 1.0:
-            return f"{100 * number:.1f} %"
-        if number == int(number) and abs(number) < 1e15:
-            return f"{int(number):,}"
-        return f"{number:,.3f}".rstrip("0").rstrip(".")
-    text = str(value)
-    return "–" if text in ("<NA>", "NaT", "nan") else printable(text)
+def format_cell(value: Any, column: str = "", lang: str = "en") -> str:
+    """One cell as people read it (:func:`journeymap.render.cells.format_value`), safe for a terminal."""
+    return printable(format_value(value, column, lang))
 
 
-def print_frame(console: Console, df: pd.DataFrame, title: str) -> None:
-    """Print ``df`` as a table (or, when even its numbers do not fit, as one block per row)."""
+def print_frame(console: Console, df: pd.DataFrame, title: str, lang: str = "en") -> None:
+    """Print ``df`` as a table (or, when even its numbers do not fit, as one block per row); headers and
+    numbers in ``lang``."""
     import pandas as pd
 
-    columns = [str(c) for c in df.columns]
+    columns = [column_label(str(c), lang) for c in df.columns]
     numeric = {c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns}
-    rows = [[format_cell(v, str(c)) for v, c in zip(row, df.columns, strict=True)]
+    rows = [[format_cell(v, str(c), lang) for v, c in zip(row, df.columns, strict=True)]
             for row in df.itertuples(index=False)]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(columns)]
     needed = sum(widths) + 3 * len(widths) + 1
@@ -84,7 +52,7 @@ def print_frame(console: Console, df: pd.DataFrame, title: str) -> None:
     fixed = sum(w + 3 for w, c in zip(widths, df.columns, strict=True) if numeric[c]) + \
         sum(len(h) + 3 for h, c in zip(columns, df.columns, strict=True) if not numeric[c]) + 1
     if not fits and fixed > console.width:
-        _print_vertical(console, columns, rows, title)
+        _print_vertical(console, columns, rows, title, lang)
         return
     table = Table(title=title, title_justify="left", show_lines=False)
     for h, c, w in zip(columns, df.columns, widths, strict=True):
@@ -97,10 +65,12 @@ def print_frame(console: Console, df: pd.DataFrame, title: str) -> None:
     console.print(table)
 
 
-def _print_vertical(console: Console, columns: list[str], rows: list[list[str]], title: str) -> None:
-    console.print(f"[bold]{title}[/bold] (rows as blocks: too wide for the terminal)")
+def _print_vertical(console: Console, columns: list[str], rows: list[list[str]], title: str, lang: str) -> None:
+    from journeymap.i18n import t
+
+    console.print(f"[bold]{title}[/bold] {t('cli.blocks', lang)}")
     label = max(len(c) for c in columns)
     for i, r in enumerate(rows, start=1):
-        console.print(f"[dim]— row {i}[/dim]")
+        console.print(f"[dim]{t('cli.row', lang, n=i)}[/dim]")
         for c, v in zip(columns, r, strict=True):
             console.print(f"  {c.ljust(label)}  {v}", markup=False, highlight=False)

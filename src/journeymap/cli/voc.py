@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from journeymap.cli import app, ingest_app
 from journeymap.cli.common import QuietOption, WorkspaceOption, console
+from journeymap.cli.output import FormatOption, JsonAlias, output_format, print_json
 from journeymap.errors import JourneymapError
 
 if TYPE_CHECKING:
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from journeymap.voc.sentiment import Backend
 
 JourneyOption = typer.Option(None, "--journey", "-j", help="Journey id (default: the workspace's only journey).")
+JourneyArg = typer.Argument(None, help="A journey file (journeys/x.yaml) or a journey id (default: the "
+                            "workspace's only journey).")
+JourneyHidden = typer.Option(None, "--journey", "-j", hidden=True, help="Deprecated: give JOURNEY as the argument.")
 
 
 @ingest_app.command("feedback")
@@ -29,6 +32,7 @@ def ingest_feedback_cmd(
     columns: str = typer.Option(None, "--columns", "-c", help="Map fields to source columns: score=rating,ts=date."),
     delimiter: str = typer.Option(None, "--delimiter", help="CSV delimiter (default: detected)."),
     workspace: Path = WorkspaceOption,
+    fmt: str = FormatOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Load survey answers (NPS/CSAT/CES) and customer texts: validated, scored, deduplicated.
@@ -37,88 +41,129 @@ def ingest_feedback_cmd(
     chats, e-mails, call transcripts or reviews. Every row is stored, quarantined with a
     reason (score outside its scale, unknown step, …) or counted as a duplicate.
     """
+    from journeymap.cli.events import print_feedback_ingest
+    from journeymap.cli.output import speak
     from journeymap.events.normalize import parse_columns
     from journeymap.model.workspace import load_workspace
     from journeymap.voc.ingest import ingest_feedback
 
-    report = ingest_feedback(load_workspace(workspace), files, journey=journey,
-                             columns=parse_columns(columns) or None, delimiter=delimiter, quiet=quiet)
-    for f in report.files:
-        console.print(f"{f.source} ({f.kind}): read {f.read:,} = stored {f.stored:,} + quarantined "
-                      f"{f.quarantined:,} + duplicates {f.duplicates:,}", soft_wrap=True)
-        for reason, n in f.reasons.items():
-            console.print(f"  quarantined, {reason}: {n:,}", soft_wrap=True)
-    console.print(f"store: {report.feedback_rows:,} survey answers, {report.interaction_rows:,} texts")
+    fmt = output_format(fmt)
+    ws = load_workspace(workspace)
+    speak(ws.settings.language)
+    report = ingest_feedback(ws, files, journey=journey, columns=parse_columns(columns) or None, delimiter=delimiter,
+                             quiet=quiet or fmt != "table")
+    print_feedback_ingest(report, ws.settings.language, fmt)
 
 
-def _fmt(metric: str, value: float | None) -> str:
+def _fmt(metric: str, value: float | None, lang: str) -> str:
+    """A score as people read it: NPS signed (+20,0), CSAT as a share (75,0 %), CES as a mean (5,38)."""
+    from journeymap.i18n import format_number, format_percent
+
     if value is None:
         return "–"
     if metric == "csat":
-        return f"{100 * value:.1f} %"
-    return f"{value:+.1f}" if metric == "nps" else f"{value:.2f}"
+        return format_percent(value, lang, 1)
+    if metric == "nps":
+        return ("+" if value > 0 else "") + format_number(value, lang, 1)
+    return format_number(value, lang, 2)
+
+
+def _journey_and_workspace(journey: str | None, journey_opt: str | None, workspace: Path) -> tuple[Any, str | None]:
+    """The workspace and the journey id from the JOURNEY argument (a file or an id) or the deprecated --journey."""
+    from journeymap.api import workspace_for
+    from journeymap.model.workspace import load_workspace
+
+    if journey and journey_opt and journey != journey_opt:
+        raise JourneymapError(f"JOURNEY {journey!r} and --journey {journey_opt!r} disagree: give the journey once")
+    ref = journey or journey_opt
+    if ref is None:
+        return load_workspace(workspace), None
+    return workspace_for(ref, workspace)
 
 
 @app.command()
 def feedback(
+    journey: str = JourneyArg,
     by: str = typer.Option(None, "--by", "-b", help="Group by step, stage, persona or channel."),
     period: str = typer.Option(None, "--period", "-p", help="Per day, week, month, quarter or year."),
     themes: bool = typer.Option(False, "--themes", help="Also list negative and positive themes per step."),
     peak_end: bool = typer.Option(False, "--peak-end", help="Also show peak and end moments and their link with NPS."),
-    journey: str = JourneyOption,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    journey_opt: str = JourneyHidden,
+    fmt: str = FormatOption,
+    as_json: bool = JsonAlias,
     workspace: Path = WorkspaceOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """NPS, CSAT (top-2-box) and CES with n and 95 % intervals; small samples (n < 30) are flagged."""
-    from journeymap.model.workspace import load_workspace
+    from journeymap.i18n import format_number, format_percent, t
     from journeymap.voc.report import feedback_metrics, feedback_peak_end, feedback_themes
 
-    ws = load_workspace(workspace)
-    report = feedback_metrics(ws, by=by, period=period, journey=journey)
-    found = feedback_themes(ws, journey=journey) if themes else {}
-    pe = feedback_peak_end(ws, journey=journey) if peak_end else None
-    if as_json:
-        console.print_json(json.dumps({"metrics": [asdict(r) | {"small_sample": r.small_sample} for r in report.rows],
-                                       "themes": {k: asdict(v) for k, v in found.items()},
-                                       "peak_end": asdict(pe) if pe else None}, ensure_ascii=False))
+    fmt = output_format(fmt, as_json)
+    ws, jid = _journey_and_workspace(journey, journey_opt, workspace)
+    lang = ws.settings.language
+    report = feedback_metrics(ws, by=by, period=period, journey=jid)
+    found = feedback_themes(ws, journey=jid) if themes else {}
+    pe = feedback_peak_end(ws, journey=jid) if peak_end else None
+    if fmt != "table":
+        rows = [asdict(r) | {"small_sample": r.small_sample, "note": r.note} for r in report.rows]
+        if fmt == "json":
+            print_json({"metrics": rows, "themes": {k: asdict(v) for k, v in found.items()},
+                        "peak_end": asdict(pe) if pe else None})
+        else:
+            import pandas as pd
+
+            from journeymap.cli.output import emit
+
+            emit({"metrics": pd.DataFrame(rows, columns=["metric", "group", "period", "n", "value", "low", "high",
+                                                         "top2_share", "mean", "small_sample", "note"])}, fmt, lang)
         return
-    table = Table(title=f"Feedback, journey {report.journey}")
-    for col in ["metric", *([by] if by else []), *(["period"] if period else []), "n", "score", "95 % interval",
-                "top-2-box", "note"]:
-        table.add_column(col)
+    table = Table(title=t("feedback.title", lang, journey=report.journey))
+    heads = ["metric", *(["group"] if by else []), *(["period"] if period else []), "n", "score", "interval",
+             "top2", "note"]
+    for col in heads:
+        table.add_column(by if col == "group" and by and lang == "en" else t(f"feedback.{col}", lang),
+                         justify="right" if col in ("n", "score", "top2") else "left")
     for r in report.rows:
-        interval = f"{_fmt(r.metric, r.low)} … {_fmt(r.metric, r.high)}" if r.low is not None else "–"
-        top2 = f"{100 * r.top2_share:.0f} %" if r.top2_share is not None else "–"
+        interval = (f"{_fmt(r.metric, r.low, lang)} … {_fmt(r.metric, r.high, lang)}"
+                    if r.low is not None else "–")
+        top2 = format_percent(r.top2_share, lang) if r.top2_share is not None else "–"
         keys = [*([r.group or "–"] if by else []), *([r.period or ""] if period else [])]
-        table.add_row(r.metric.upper(), *keys, f"{r.n:,}", _fmt(r.metric, r.value), interval, top2,
-                      "[yellow]small sample[/yellow]" if r.small_sample else "")
+        note = f"[yellow]{t('feedback.' + r.note, lang)}[/yellow]" if r.note else ""
+        table.add_row(r.metric.upper(), *map(escape, keys), format_number(r.n, lang), _fmt(r.metric, r.value, lang),
+                      interval, top2, note)
     console.print(table)
     if pe is not None:
-        _print_peak_end(pe)
+        _print_peak_end(pe, lang)
     for step, st in found.items():
         for polarity, items in (("negative", st.negative), ("positive", st.positive)):
             if items:
-                console.print(f"[bold]{step}[/bold] {polarity}: " + "; ".join(f"{t.phrase} ({t.count})" for t in items),
-                              soft_wrap=True)
+                console.print(f"[bold]{escape(step)}[/bold] {t('feedback.' + polarity, lang)}: "
+                              + "; ".join(f"{escape(th.phrase)} ({th.count})" for th in items), soft_wrap=True)
 
 
-def _print_peak_end(pe: PeakEndReport) -> None:
+def _print_peak_end(pe: PeakEndReport, lang: str) -> None:
+    from journeymap.i18n import format_number, format_percent, t
+
+    def signed(v: float | None) -> str:
+        return "–" if v is None else ("+" if v > 0 else "") + format_number(v, lang, 2)
+
     if not pe.customers:
-        console.print("Peak-end: no customer has two or more scored touchpoints yet.")
+        console.print(t("feedback.peak_end_none", lang))
         return
-    console.print(f"Peak-end over {pe.customers:,} customers (scale -2..+2): mean {pe.mean:+.2f}, peak {pe.peak:+.2f}, "
-                  f"end {pe.end:+.2f}, peak-end {pe.peak_end:+.2f}")
+    console.print(t("feedback.peak_end", lang, n=format_number(pe.customers, lang), mean=signed(pe.mean),
+                    peak=signed(pe.peak), end=signed(pe.end), peak_end=signed(pe.peak_end)), markup=False)
     for s in pe.steps:
-        console.print(f"  {s.step}: peak for {100 * s.peak_share:.0f} %, end for {100 * s.end_share:.0f} %")
+        console.print(t("feedback.peak_end_step", lang, step=s.step, peak=format_percent(s.peak_share, lang),
+                        end=format_percent(s.end_share, lang)), markup=False)
     for c in pe.correlations:
-        r = "–" if c.r is None else f"{c.r:+.2f}"
-        console.print(f"  correlation of the {c.score.replace('_', '-')} score with NPS: r = {r} (n = {c.n:,})")
+        console.print(t("feedback.correlation", lang, score=c.score.replace("_", "-"), r=signed(c.r),
+                        n=format_number(c.n, lang)), markup=False)
 
 
 @app.command()
 def sentiment(
     text: str = typer.Argument(None, help="A text to score (or use --file / --eval)."),
-    file: Path = typer.Option(None, "--file", "-f", help="Score every line of a text file."),
+    file: Path = typer.Option(None, "--file", help="Score every line of a text file."),
     eval_file: Path = typer.Option(None, "--eval", help="Labelled TSV (text, language, label[, intent]): accuracy "
                                    "and confusion matrix per language, intent accuracy, churn recall. 'bundled' and "
                                    "'service' use the shipped sets."),
@@ -131,13 +176,17 @@ def sentiment(
                                 "ONNX Runtime on the CPU) or auto (onnx when the folder has one)."),
     rules: list[Path] = typer.Option(None, "--rules", help="A service-rules file to add to the bundled rules "
                                      "(repeatable; default: the workspace's sentiment-rules.yaml, if any)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmt: str = FormatOption,
+    as_json: bool = JsonAlias,
     workspace: Path = WorkspaceOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Sentiment (label, score -1..1) and intent of Dutch and English texts, offline; --eval measures accuracy."""
     from journeymap.voc.sentiment import analyze, backend_for, read_texts
     from journeymap.voc.service import workspace_rules_file
 
+    fmt = output_format(fmt, as_json)
+    as_json = fmt == "json"
     found = workspace_rules_file(workspace) if not rules else None
     backend = backend_for(str(model) if model else None, rules_files=list(rules or ([found] if found else [])),
                           runtime=runtime)
@@ -158,9 +207,16 @@ def sentiment(
         _print_explanations(texts, backend, as_json)
         return
     results = analyze(texts, backend=backend)
+    records = [{"text": text} | asdict(r) for text, r in zip(texts, results, strict=True)]
     if as_json:
-        console.print_json(json.dumps([{"text": t} | asdict(r) for t, r in zip(texts, results, strict=True)],
-                                      ensure_ascii=False))
+        print_json(records)
+        return
+    if fmt == "csv":
+        import pandas as pd
+
+        from journeymap.cli.output import emit
+
+        emit({"sentiment": pd.DataFrame([{k: v for k, v in r.items() if k != "intents"} for r in records])}, fmt)
         return
     for t, r in zip(texts, results, strict=True):
         console.print(f"{r.label:8} {r.score:+.3f} {r.language:7} {r.intent:9} {t}", soft_wrap=True, markup=False)
@@ -192,18 +248,18 @@ def _print_eval(eval_file: Path, split: str | None, backend: Backend) -> None:
 
 
 def _print_explanations(texts: list[str], backend: Backend, as_json: bool) -> None:
-    from journeymap.voc.messages import message
+    from journeymap.i18n import t
     from journeymap.voc.sentiment import NEUTRAL_BAND, LexiconBackend
 
     if not isinstance(backend, LexiconBackend):
         raise JourneymapError("--explain shows the lexicon backend's words and rules; leave out --model")
-    explanations = [backend.explain(t) for t in texts]
+    explanations = [backend.explain(text) for text in texts]
     if as_json:
-        console.print_json(json.dumps([asdict(e) for e in explanations], ensure_ascii=False))
+        print_json([asdict(e) for e in explanations])
         return
 
     def msg(key: str, **values: object) -> str:
-        return message("en", key, **values)
+        return t("voc." + key, "en", **values)
 
     for e in explanations:
         r = e.sentiment
@@ -233,53 +289,104 @@ def followup(
     as_of: str = typer.Option(None, "--as-of", help="Count the period back from this date (default: now)."),
     export: Path = typer.Option(None, "--export", "-e", help="Write the list to FILE.csv or FILE.json."),
     threshold: float = typer.Option(-0.5, "--threshold", help="Texts at or below this sentiment are followed up."),
+    limit: int = typer.Option(10, "--limit", "-n", help="Timeline: the latest N moments per customer on screen "
+                              "(0: none; --export and --format json write up to 50)."),
     workspace: Path = WorkspaceOption,
+    fmt: str = FormatOption,
+    as_json: bool = JsonAlias,
+    quiet: bool = QuietOption,
 ) -> None:
     """Detractors, low CSAT/CES and strongly negative messages, each with the customer's cross-channel timeline."""
     import datetime as dt
 
+    from journeymap.i18n import format_number, t
     from journeymap.model.workspace import load_workspace
-    from journeymap.voc.followup import export_followups, followups, newest_feedback, parse_since
+    from journeymap.voc.followup import export_followups, followups, followups_csv, newest_feedback, parse_since
 
+    fmt = output_format(fmt, as_json)
     ws = load_workspace(workspace)
+    lang = ws.settings.language
     now = parse_since(as_of, dt.datetime.now(dt.UTC).replace(tzinfo=None)) if as_of else None
     items = followups(ws, since, now=now, threshold=threshold)
     if export is not None:
         export_followups(items, export)
-        console.print(f"Wrote {len(items):,} customers to follow up to {export}")
+        if not quiet:
+            console.print(t("followup.wrote", lang, n=format_number(len(items), lang), path=export), markup=False)
+        return
+    if fmt == "json":
+        print_json(items)
+        return
+    if fmt == "csv":
+        console.out(followups_csv(items), end="", highlight=False)
         return
     if not items:
         newest = newest_feedback(ws)
-        hint = f" The newest feedback is from {newest}; count back from it with --as-of." if newest else ""
-        console.print(f"Nobody to follow up since {since}.{hint}")
+        hint = t("followup.newest", lang, ts=newest) if newest else ""
+        console.print(t("followup.nobody", lang, since=since) + hint, markup=False)
         return
     for f in items:
-        churn = " [red]churn intent[/red]" if f.churn else ""
-        console.print(f"[bold]{f.customer_id}[/bold] (latest {f.worst_ts}){churn}", soft_wrap=True)
+        churn = f" [red]{escape(t('voc.followup_churn', lang))}[/red]" if f.churn else ""
+        console.print(f"[bold]{escape(f.customer_id)}[/bold] ({escape(t('followup.latest', lang, ts=f.worst_ts))})"
+                      f"{churn}", soft_wrap=True)
         for reason in f.reasons:
             console.print(f"  • {reason}", soft_wrap=True, markup=False)
-    console.print(f"{len(items):,} customers to follow up; --export FILE.csv for the service team "
-                  "(with each customer's timeline)")
+        shown = f.timeline[-limit:] if limit > 0 else []
+        if shown:
+            console.print(t("followup.timeline", lang, n=len(shown)), markup=False)
+            for item in shown:
+                console.print("    " + _moment(item, lang), soft_wrap=True, markup=False)
+    if not quiet:
+        console.print(t("followup.count", lang, n=format_number(len(items), lang)), markup=False)
+
+
+def _moment(item: Any, lang: str) -> str:
+    """One timeline moment on one line: time, channel, step, what, sentiment and text."""
+    from journeymap.cli.common import printable
+    from journeymap.i18n import channel_name, format_number
+
+    parts = [item.ts, channel_name(item.channel, lang) if item.channel else "–", item.step or "–", item.what]
+    if item.sentiment is not None:
+        parts.append(("+" if item.sentiment > 0 else "") + format_number(item.sentiment, lang, 2))
+    line = "  ".join(parts)
+    return printable(line + (f"  “{item.text}”" if item.text else ""))
 
 
 @app.command()
 def customer(
     customer_id: str = typer.Argument(..., help="The customer id."),
     limit: int = typer.Option(None, "--limit", "-n", help="Only the latest N moments."),
+    journey: str = typer.Option(None, "--journey", "-j", help="Name the steps of this journey (default: of every "
+                                "journey in the workspace)."),
     workspace: Path = WorkspaceOption,
+    fmt: str = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
-    """One customer's journey across channels: events, survey answers and messages with sentiment."""
+    """One customer's journey across channels: events (with their step), survey answers and messages with sentiment."""
+    import pandas as pd
+
+    from journeymap.cli.output import emit
+    from journeymap.i18n import channel_name, format_number, t
     from journeymap.model.workspace import load_workspace
     from journeymap.voc.followup import customer_journey
 
-    cj = customer_journey(load_workspace(workspace), customer_id, limit=limit)
-    mood = f"{cj.mean_sentiment:+.2f}" if cj.mean_sentiment is not None else "–"
-    console.print(f"[bold]{cj.customer_id}[/bold]: {len(cj.timeline)} moments, channels {', '.join(cj.channels)}, "
-                  f"{cj.answers} survey answers, {cj.messages} messages, mean sentiment {mood}")
-    table = Table()
-    for col in ("time", "kind", "channel", "step", "what", "sentiment", "intent", "text"):
-        table.add_column(col)
-    for i in cj.timeline:
-        s = "" if i.sentiment is None else f"{i.sentiment:+.2f}"
-        table.add_row(i.ts, i.kind, i.channel or "", i.step or "", i.what, s, i.intent or "", i.text or "")
-    console.print(table)
+    fmt = output_format(fmt)
+    ws = load_workspace(workspace)
+    lang = ws.settings.language
+    cj = customer_journey(ws, customer_id, limit=limit, journey=journey)
+    frame = pd.DataFrame([asdict(i) for i in cj.timeline],
+                         columns=["ts", "kind", "channel", "step", "what", "sentiment", "intent", "text"])
+    if fmt != "table":
+        emit({"timeline": frame.rename(columns={"ts": "time"})}, fmt, lang)
+        return
+    if not quiet:
+        mood = "–" if cj.mean_sentiment is None else ("+" if cj.mean_sentiment > 0 else "") + format_number(
+            cj.mean_sentiment, lang, 2)
+        console.print(t("customer.summary", lang, customer=cj.customer_id, n=format_number(len(cj.timeline), lang),
+                        channels=", ".join(channel_name(c, lang) for c in cj.channels),
+                        answers=format_number(cj.answers, lang), messages=format_number(cj.messages, lang),
+                        mood=mood), soft_wrap=True, markup=False)
+    shown = frame.rename(columns={"ts": "time"})
+    shown["kind"] = shown["kind"].map(lambda k: t(f"customer.kind.{k}", lang))
+    shown["channel"] = shown["channel"].map(lambda c: channel_name(c, lang) if isinstance(c, str) else c)
+    shown["intent"] = shown["intent"].map(lambda i: t(f"voc.intent_{i}", lang) if isinstance(i, str) else i)
+    emit({"timeline": shown}, "table", lang, titles={"timeline": cj.customer_id})

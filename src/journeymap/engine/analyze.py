@@ -104,14 +104,14 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | EventSource | None = Non
         out["lifecycle"] = lifecycle(t, period="week")
         done("lifecycle")
     if "attribution" in wanted and len(path) >= 2:
-        out["attribution"] = attribution(journey, t, conversion_step or _conversion_step(journey, path))
+        out["attribution"] = attribution(journey, t, conversion_step or pick_conversion_step(journey, path))
         done("attribution")
     for df in out.values():
         df.attrs["plan"] = list(t.plan)
     return out
 
 
-def _conversion_step(journey: Any, path: list[str]) -> str:
+def pick_conversion_step(journey: Any, path: list[str]) -> str:
     """The step attribution credits: the main path's step that ends the decision stage, else its last."""
     stages = [s.id for s in journey.stages]
     stage_of = {s.id: s.stage for s in journey.steps}

@@ -139,7 +139,7 @@ class BindingReport:
     unmatched_total: int = 0
     step_index: dict[str, int] = field(default_factory=dict)             # step id → index in ``steps``
 
-    def diagnostics(self, src: Any) -> list[Diagnostic]:
+    def diagnostics(self, src: Any, lang: str = "en") -> list[Diagnostic]:
         """Located warnings, pointing at each step's binding in the journey's YAML file.
 
         ``src`` is the journey's :class:`~journeymap.model.workspace.SourceFile` (or the
@@ -155,20 +155,22 @@ class BindingReport:
                 return 1, 1
             return yamlio.position(src.doc, src.original_loc(("steps", index[step_id], key)))
 
+        from journeymap.i18n import format_number, t
+
         out: list[Diagnostic] = []
         for sid in self.no_match:
             line, col = where(sid)
-            out.append(Diagnostic(display, line, col, f"step {sid!r}: its binding matches no event in the data "
-                                  "(assumed, not observed); check the event names", "warning", "binding-no-match"))
+            out.append(Diagnostic(display, line, col, t("validate.binding_no_match", lang, step=repr(sid)), "warning",
+                                  "binding-no-match"))
         for first, later, n in self.overlaps:
             line, col = where(later)
-            out.append(Diagnostic(display, line, col, f"step {later!r}: {n} event(s) also match the binding of "
-                                  f"step {first!r}, which comes first on the map and wins", "warning",
-                                  "binding-overlap"))
+            out.append(Diagnostic(display, line, col, t("validate.binding_overlap", lang, step=repr(later), n=n,
+                                                        first=repr(first)), "warning", "binding-overlap"))
         if self.unmatched:
-            top = ", ".join(f"{name} ({n})" for name, n in self.unmatched[:10])
-            out.append(Diagnostic(display, 1, 1, f"{self.unmatched_total} event(s) match no step (real but not on "
-                                  f"the map); most frequent: {top}", "advice", "binding-unmatched"))
+            top = ", ".join(f"{name} ({format_number(n, lang)})" for name, n in self.unmatched[:10])
+            out.append(Diagnostic(display, 1, 1, t("validate.unmatched_events", lang,
+                                                   n=format_number(self.unmatched_total, lang), top=top),
+                                  "advice", "binding-unmatched"))
         return out
 
 

@@ -1,8 +1,12 @@
 """Named result tables as JSON or CSV text, for ``analyze --format json|csv`` and scripts.
 
-JSON is one object ``{name: [row, …]}`` (NaN becomes null, timestamps ISO strings). CSV
-holds one block per table, each introduced by a ``# name`` line, separated by blank lines;
-with a single table it is plain CSV.
+JSON is one object ``{name: [row, …]}`` (NaN becomes null, timestamps ISO strings). CSV is one
+table that pandas (or a spreadsheet) reads as it is: a single table is plain CSV; several are stacked
+in long form, an ``analysis`` column first and then the columns of all tables in order of first
+appearance, empty where a table has no such column. One analysis back::
+
+    df = pd.read_csv("all.csv")
+    steps = df[df.analysis == "steps"].dropna(axis=1, how="all")
 """
 
 from __future__ import annotations
@@ -46,18 +50,26 @@ def to_json(frames: dict[str, pd.DataFrame], *, explain: bool = False) -> str:
     return json.dumps(out, indent=2, ensure_ascii=False, default=str)
 
 
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    shown = df.copy()
+    for col in shown.columns:
+        if shown[col].dtype == object:
+            shown[col] = shown[col].map(lambda v: " \u2192 ".join(v) if isinstance(v, list) else v)
+    return shown
+
+
 def to_csv(frames: dict[str, pd.DataFrame]) -> str:
-    """CSV text (see the module docstring)."""
+    """CSV text (see the module docstring): one table, or several stacked with an ``analysis`` column."""
     buf = io.StringIO()
-    single = len(frames) == 1
-    for i, (name, df) in enumerate(frames.items()):
-        if not single:
-            if i:
-                buf.write("\n")
-            buf.write(f"# {name}\n")
-        shown = df.copy()
-        for col in shown.columns:
-            if shown[col].dtype == object:
-                shown[col] = shown[col].map(lambda v: " \u2192 ".join(v) if isinstance(v, list) else v)
-        safe_frame(shown).to_csv(buf, index=False, lineterminator="\n")
+    if len(frames) == 1:
+        safe_frame(_flat(next(iter(frames.values())))).to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+    parts = [_flat(df).assign(analysis=name) for name, df in frames.items()]
+    columns = ["analysis"]
+    for part in parts:
+        columns += [str(c) for c in part.columns if c not in columns]
+    # whole numbers stay whole where another table leaves the column empty (nullable integers, not floats)
+    parts = [p.astype({c: "Int64" for c in p.columns if pd.api.types.is_integer_dtype(p[c])}) for p in parts]
+    stacked = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    safe_frame(stacked.reindex(columns=columns)).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()

@@ -99,6 +99,7 @@ def check_persona_rules(personas: list[Persona], t: ir.Table) -> list[str]:
         return []
     known = C.execute(t.select(key=t.properties.keys().unnest()).distinct())["key"].dropna().astype(str).tolist()
     from journeymap.errors import suggest
+    from journeymap.i18n import t
 
     out = []
     for p in personas:
@@ -106,6 +107,7 @@ def check_persona_rules(personas: list[Persona], t: ir.Table) -> list[str]:
             continue
         for c in [*p.segment.all, *p.segment.any]:
             if c.property in missing:
-                out.append(f"persona {p.id!r}: its segment rule uses property {c.property!r}, which no event has, "
-                           f"so no customer is assigned to it; {suggest(c.property, [*COLUMNS, *known])}")
+                # in English, like every engine note: outputs translate it (journeymap.i18n.translate_note)
+                out.append(t("engine_notes.persona_property", "en", persona=repr(p.id), property=repr(c.property),
+                             hint=suggest(c.property, [*COLUMNS, *known])))
     return out

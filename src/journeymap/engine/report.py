@@ -1,109 +1,172 @@
-"""One self-contained HTML report: the living map plus every analysis as a table.
+"""The journey report: what needs attention first, then charts and short tables, every table as CSV; HTML or PDF.
 
-No external resources: styles are inline and the rendered map is embedded in an
-``<iframe srcdoc>``, so the file can be mailed or archived as is. Each table has the SQL
-that produced it underneath (the trace from number to query).
+Phases: the events of one source (:class:`~journeymap.engine.source.EventSource`) → :func:`measure_report` (the
+living map's overlay, every analysis, conversion and NPS over time, the findings) → :class:`ReportData` →
+:func:`journeymap.render.report.report_html` (HTML, self-contained) → WeasyPrint for ``.pdf``.
+
+The map and every table read one source: what both need (step metrics, transitions, the funnel, conformance) is
+computed once and kept on the source. The charts are inline SVG; the full tables travel inside the HTML as
+``data:`` CSV links, so the file can be mailed or archived as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis.expr.types as ir
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
-from journeymap import __version__
-from journeymap.engine import compile as C
-from journeymap.engine.analyze import analyze
+from journeymap.engine.analyze import analyze, pick_conversion_step
+from journeymap.engine.attention import FeedbackFigures, needs_attention
 from journeymap.engine.source import EventSource, open_source
+from journeymap.engine.steps import DEFAULT_WINDOW
 
 if TYPE_CHECKING:
-    from journeymap.results import MapOverlay
+    from journeymap.model.types import Journey
+    from journeymap.results import Finding, MapOverlay
 
-SECTIONS: dict[str, tuple[str, str]] = {
-    "steps": ("Steps", "Reach, conversion to a designed next step within the window, drop-off, time to the next step "
-              "and revisits per step of the map."),
-    "stages": ("Stages", "The same figures per stage."),
-    "funnel": ("Funnel along the designed main path", "Sequential, first attempt, 14-day window from entry."),
-    "transitions": ("Step transitions", "What customers really do next; 'designed' says whether the map has that "
-                    "edge."),
-    "variants": ("Top path variants", "The most frequent whole journeys (repeats collapsed)."),
-    "conformance": ("Designed vs observed", "Fitness: share of observed transitions the design allows."),
-    "undesigned": ("Undesigned transitions", "Transitions customers take that the map does not design."),
-    "skipped": ("Skipped steps", "Steps on the designed path between the two ends of an undesigned jump."),
-    "unmatched": ("Real, but not on the map", "The most frequent events no step's binding matches."),
-    "personas": ("Personas in the data", "Customers recognised by each persona's segment rule."),
-    "retention": ("Retention by weekly cohort", "Customers active k weeks after their first week."),
-    "lifecycle": ("Lifecycle per week", "New, returning, resurrecting and dormant customers."),
-    "attribution": ("Attribution", "Credit for conversions per channel: first, last, linear, position-based and "
-                    "Markov removal effect (exact, from the absorbing chain)."),
-}
+Unit = Literal["week", "month"]
+#: Data spanning more weeks than this is shown per month over time, shorter data per week.
+WEEKS_SHOWN_WEEKLY = 26
 
 
-def _table(df: pd.DataFrame) -> Markup:
-    shown = df.copy()
-    for col in shown.columns:
-        if shown[col].dtype == object:
-            shown[col] = shown[col].map(lambda v: " \u2192 ".join(v) if isinstance(v, list) else v)
-    html = shown.to_html(index=False, classes="data", border=0, na_rep="\u2013",
-                         float_format=lambda x: f"{x:,.3f}")
-    return Markup(html)
+@dataclass
+class ConversionPoint:
+    """Of the customers whose journey started in ``period``, how many reached the conversion step in the window."""
+
+    period: str               # ISO date of the period's first day
+    entered: int
+    converted: int
+    complete: bool            # the window has passed for everyone who entered in the period
+
+    @property
+    def share(self) -> float | None:
+        return self.converted / self.entered if self.entered else None
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, measured; plain data for the renderer."""
+
+    ws: Any
+    journey: Journey
+    overlay: MapOverlay
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    unit: Unit = "week"
+    window_days: float = 14.0
+    conversion_step: str | None = None
+    conversion: list[ConversionPoint] = field(default_factory=list)
+    feedback: FeedbackFigures | None = None
+    findings: list[Finding] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
+    generated: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def lang(self) -> str:
+        return str(self.ws.settings.language)
+
+
+def measure_report(ws: Any, journey_id: str, source: EventSource, *, since: dt.date | None = None,
+                   until: dt.date | None = None, overlay: MapOverlay | None = None,
+                   window: dt.timedelta | None = None) -> ReportData:
+    """Measure everything the report shows on ``source`` (one source for the map and every table)."""
+    from journeymap.engine.funnel import funnel
+    from journeymap.livingmap import living_map
+
+    journey = ws.journey(journey_id)
+    if overlay is None:
+        overlay = living_map(ws, journey.id, source, since=since, until=until, window=window)
+    win = window or DEFAULT_WINDOW
+    data = ReportData(ws, journey, overlay, window_days=win.total_seconds() / 86400)
+    if overlay.events:
+        data.frames = analyze(ws, journey.id, source, since=since, until=until, window=window)
+        period_source = source.period(since, until) if since is not None or until is not None else source
+        first, last = (pd.Timestamp(v) for v in (period_source.totals()["first"], period_source.totals()["last"]))
+        data.unit = "week" if (last - first).days <= WEEKS_SHOWN_WEEKLY * 7 else "month"
+        main = [str(s) for s in data.frames["funnel"]["step"]] if "funnel" in data.frames else []
+        if len(main) >= 2:
+            data.conversion_step = pick_conversion_step(journey, main)
+            path = main[:main.index(data.conversion_step) + 1]
+            if len(path) >= 2:
+                by_period = funnel(journey, period_source, path, window=win, by=f"period:{data.unit}", ws=ws)
+                data.conversion = conversion_points(by_period, len(path), last.to_pydatetime(), data.unit, win)
+        data.plan = list(source.plan)
+    data.feedback = feedback_figures(ws, journey, source, data.unit)
+    data.findings = needs_attention(journey, overlay, data.frames, data.feedback, data.lang)
+    return data
+
+
+def conversion_points(by_period: pd.DataFrame, steps: int, last: dt.datetime, unit: Unit,
+                      window: dt.timedelta) -> list[ConversionPoint]:
+    """Per period of entry: entered (position 1), converted (the last position), and whether the window has
+    passed for the whole period by the time of the last event (otherwise its share may still rise)."""
+    out = []
+    for period, rows in by_period.groupby("group", sort=True):
+        at = dict(zip(rows["position"], rows["customers"], strict=True))
+        start = dt.datetime.fromisoformat(str(period))
+        end = start + dt.timedelta(days=7) if unit == "week" else (start + dt.timedelta(days=32)).replace(day=1)
+        out.append(ConversionPoint(str(period), int(at.get(1, 0)), int(at.get(steps, 0)), end + window <= last))
+    return out
+
+
+def feedback_figures(ws: Any, journey: Journey, source: EventSource, unit: Unit) -> FeedbackFigures | None:
+    """The journey's feedback overall, per step and per period, on the source's own connection; None without any."""
+    from journeymap.voc import feedback_store
+    from journeymap.voc.report import feedback_metrics
+
+    if source.backend != "duckdb":
+        return None  # the feedback lives in the workspace's store; these events are elsewhere
+    backend: Any = source.all_events.get_backend()
+    if not feedback_store.has_table(backend, "feedback"):
+        return None
+    overall = feedback_metrics(ws, journey=journey.id, con=backend).rows
+    if not any(r.n for r in overall):
+        return None
+    period = "week" if unit == "week" else "month"
+    return FeedbackFigures(overall, feedback_metrics(ws, by="step", journey=journey.id, con=backend).rows,
+                           feedback_metrics(ws, period=period, journey=journey.id, con=backend).rows, period)
 
 
 def render_report(ws: Any, journey_id: str, table: ir.Table | EventSource | None = None, *,
                   since: dt.date | None = None, until: dt.date | None = None,
-                  overlay: MapOverlay | None = None) -> str:
+                  overlay: MapOverlay | None = None, media: Literal["screen", "print"] = "screen") -> str:
     """The report as an HTML string; its map is the living map (``overlay``, when already measured).
 
     The map and the tables read one source: what both need (step metrics, transitions, the funnel,
     conformance) is computed once."""
-    from journeymap.livingmap import living_map
+    from journeymap.render.report import report_html
 
     if table is None:
         with open_source(ws) as source:
-            return render_report(ws, journey_id, source, since=since, until=until, overlay=overlay)
-    journey = ws.journey(journey_id)
-    source = EventSource.of(table)
-    if overlay is None:
-        overlay = living_map(ws, journey.id, source, since=since, until=until)
-    from journeymap.render import render_html
-
-    map_html = render_html(ws, journey.id, overlay=overlay)
-    results = analyze(ws, journey.id, source, since=since, until=until) if overlay.events else {}
-    sections = []
-    for name, (title, why) in SECTIONS.items():
-        df = results.get(name)
-        sections.append({
-            "name": name, "title": title, "why": why,
-            "empty": df is None or df.empty,
-            "table": _table(df) if df is not None and not df.empty else "",
-            "sql": df.attrs.get(C.SQL_ATTR) if df is not None else None,
-        })
-    env = Environment(loader=PackageLoader("journeymap.engine", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("report.html.j2").render(
-        title=journey.title, journey_id=journey.id, lang=ws.settings.language, version=__version__,
-        customers=overlay.customers, events=overlay.events, period=overlay.period, notes=overlay.notes,
-        conformance=overlay.conformance, map_html=map_html, sections=sections,
-    )
+            return render_report(ws, journey_id, source, since=since, until=until, overlay=overlay, media=media)
+    data = measure_report(ws, journey_id, EventSource.of(table), since=since, until=until, overlay=overlay)
+    return report_html(data, media)
 
 
 def write_report(ws: Any, journey_id: str, out: Path, table: ir.Table | EventSource | None = None, *,
                  since: dt.date | None = None, until: dt.date | None = None,
                  overlay: MapOverlay | None = None) -> Path:
-    """Write the self-contained report to ``out`` (atomically: no half-written file remains)."""
+    """Write the report to ``out``: ``.html`` (self-contained, tables downloadable as CSV) or ``.pdf`` (the same
+    report laid out on A4 pages by WeasyPrint); atomically, so no half-written file remains."""
     from journeymap.errors import JourneymapError
     from journeymap.model.workspace import display_path
     from journeymap.outfile import check_writable, write_output
 
-    if Path(out).suffix.lower() not in (".html", ".htm"):
-        raise JourneymapError(f"the report is an HTML file; cannot write it as {display_path(Path(out))}: "
-                              "give a name ending in .html (for the map as PDF or PNG: journeymap render "
-                              "JOURNEY --with-data -o map.pdf)")
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        raise JourneymapError(f"cannot write the report as {display_path(Path(out))}: give a name ending in .html "
+                              "or .pdf (the map alone as PNG or SVG: journeymap render JOURNEY --with-data -o map.png)")
     check_writable(Path(out), "the report")
-    html = render_report(ws, journey_id, table, since=since, until=until, overlay=overlay)
+    media: Literal["screen", "print"] = "print" if suffix == ".pdf" else "screen"
+    html = render_report(ws, journey_id, table, since=since, until=until, overlay=overlay, media=media)
+    if media == "print":
+        from journeymap.render.pdf import pdf_from_html
+
+        return write_output(Path(out), pdf_from_html(html), "the report")
     return write_output(Path(out), html, "the report")
+
+
+__all__ = ["ConversionPoint", "ReportData", "conversion_points", "measure_report", "render_report", "write_report"]

@@ -28,13 +28,14 @@ import pyarrow as pa
 
 from journeymap.errors import JourneymapError
 from journeymap.events.sql import ident, lit
+from journeymap.i18n import t
 from journeymap.model.workspace import display_path
 
 _CHUNK = 1 << 22
 #: DuckDB's error types → our reasons (anything else is a malformed row).
 REJECT_REASONS = {"INVALID ENCODING": "invalid UTF-8", "INVALID UNICODE": "invalid UTF-8"}
-MALFORMED = "malformed row"
-UNCLOSED = "a quote opened in this row is never closed; the lines after it were read on their own"
+MALFORMED = t("reasons.malformed", "en")
+UNCLOSED = t("reasons.unclosed", "en")
 #: DuckDB keeps at most this many characters of a rejected line; such lines are read again from the file.
 _CUT = 10_000
 #: The longest line the parser reads (bytes); a longer one is quarantined, whole.

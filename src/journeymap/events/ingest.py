@@ -145,7 +145,7 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
                   table: str | None = None, query: str | None = None, delimiter: str | None = None,
                   header: bool | None = None, quiet: bool = False, memory_limit: str | None = None,
                   threads: int | None = None, now: dt.datetime | None = None,
-                  keep_duplicates: bool = False) -> IngestReport:
+                  keep_duplicates: bool = False, time_format: str | list[str] | None = None) -> IngestReport:
     """Ingest files or database sources into the workspace's event store, all or nothing.
 
     Without an event id a row is identified by its content (customer, anonymous id, time, event,
@@ -153,20 +153,36 @@ def ingest_events(ws: Workspace, sources: Sequence[str | Path], *, columns: dict
     one source as real repeats (the same source ingested again still adds nothing).
 
     ``columns`` maps canonical fields to source columns and overrides ``events.columns``
-    from journeymap.yaml. ``now`` fixes the clock for the "time in the future" check.
+    from journeymap.yaml. ``time_format`` (``day-first``, ``month-first`` or strptime formats) overrides
+    ``events.time_format``. ``now`` fixes the clock for the "time in the future" check.
     """
     if not sources:
         raise JourneymapError("nothing to ingest: give one or more files or a postgresql:// URL")
     mapping, origin = _mapping(ws, columns)
+    formats = _time_formats(time_format if time_format is not None else ws.settings.events.time_format)
     now = now or dt.datetime.now(dt.UTC)
     try:
         with writable_store(ws) as con:
             configure(con, ws, memory_limit, threads)
             report = _run(con, ws, [str(s) for s in sources], mapping, origin, table, query, delimiter, header,
-                          quiet, now, keep_duplicates)
+                          quiet, now, keep_duplicates, formats)
     except duckdb.Error as exc:
         raise JourneymapError(f"ingest failed, the store is unchanged: {exc}") from exc
     return report
+
+
+def _time_formats(value: str | list[str] | None) -> list[str]:
+    """The strptime formats of a time format setting or option, checked like ``events.time_format``."""
+    from pydantic import ValidationError
+
+    from journeymap.model.types import EventSettings, time_formats
+
+    try:
+        EventSettings(time_format=value)
+    except ValidationError as exc:  # the message of the check, not pydantic's framing
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise JourneymapError(f"--time-format: {message}") from None
+    return time_formats(value)
 
 
 @contextmanager
@@ -183,7 +199,7 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapping: dict[str, str], origin: str,
          table: str | None, query: str | None, delimiter: str | None, header: bool | None, quiet: bool,
-         now: dt.datetime, keep_duplicates: bool = False) -> IngestReport:
+         now: dt.datetime, keep_duplicates: bool = False, time_formats: list[str] | None = None) -> IngestReport:
     """The phases. Everything before the final transaction writes only temporary tables, which die with the
     connection; the store changes (quarantined rows, the rebuilt ``event_rows``, a new generation) in one
     transaction at the end. The narrow check rows are dropped before that, so the journey-ordering sort has
@@ -209,7 +225,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[str], mapp
                 seq_base = nz.normalize(con, staged, resolved, tz=ws.settings.timezone, seq_base=seq_base, now=now,
                                         max_future_days=ws.settings.events.max_future_days, src=i,
                                         earliest=ws.settings.events.earliest_time,
-                                        keep_duplicates=keep_duplicates)
+                                        keep_duplicates=keep_duplicates, time_formats=time_formats)
             counts.append(SourceCounts(staged.display, notes=staged.notes))
             stages.append(staged)
         # The quarantine names a file the same way whatever the working directory of the ingest was.

@@ -28,26 +28,35 @@ import duckdb
 from journeymap.errors import JourneymapError, suggest
 from journeymap.events.readers import Staged
 from journeymap.events.sql import lit
+from journeymap.i18n import t
 from journeymap.model.types import EventSettings
 
 CANONICAL = ("customer_id", "ts", "event", "channel", "source", "anonymous_id", "event_id")
 TEXT_FIELDS = ("customer_id", "event", "channel", "source", "anonymous_id", "event_id")
 
-MISSING_CUSTOMER = "missing customer id"
-EMPTY_EVENT = "empty event name"
-WRONG_TYPE = "wrong type"
-MISSING_TIME = "missing time"
-UNPARSABLE_TIME = "unparsable time"
-FUTURE_TIME = "time in the future"
-OUT_OF_RANGE_TIME = "time out of range"
-INVALID_UTF8 = "invalid UTF-8"
-MALFORMED = "malformed row"
-INVALID_JSON = "invalid JSON"
+#: Quarantine reasons: the English texts of the catalogue's ``reasons.*`` (the store keeps these; outputs show
+#: them in the workspace's language through :func:`journeymap.i18n.translate_reason`).
+MISSING_CUSTOMER = t("reasons.missing_customer", "en")
+EMPTY_EVENT = t("reasons.empty_event", "en")
+WRONG_TYPE = t("reasons.wrong_type", "en")
+MISSING_TIME = t("reasons.missing_time", "en")
+UNPARSABLE_TIME = t("reasons.unparsable_time", "en")
+#: The unparsable-time reasons for text that looks like a date written day or month first (Dutch Excel exports
+#: write ``31-12-2025 14:05``): the reason says how to read it.
+UNPARSABLE_DAY_FIRST = t("reasons.unparsable_day_first", "en")
+UNPARSABLE_MONTH_FIRST = t("reasons.unparsable_month_first", "en")
+#: d-m-yyyy (or with / or .), optionally followed by a time: what the hints above recognise.
+DAY_MONTH_YEAR = r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.][0-9]{4}([ T].*)?"
+FUTURE_TIME = t("reasons.future_time", "en")
+OUT_OF_RANGE_TIME = t("reasons.out_of_range_time", "en")
+INVALID_UTF8 = t("reasons.invalid_utf8", "en")
+MALFORMED = t("reasons.malformed", "en")
+INVALID_JSON = t("reasons.invalid_json", "en")
 
 #: Every reason a row can be quarantined for, in the order they are checked (a nested value where an id or
 #: name belongs is a wrong type, not a missing value, so that check comes before the missing ones).
 REASONS = (INVALID_UTF8, MALFORMED, INVALID_JSON, WRONG_TYPE, MISSING_CUSTOMER, EMPTY_EVENT, MISSING_TIME,
-           UNPARSABLE_TIME, OUT_OF_RANGE_TIME, FUTURE_TIME)
+           UNPARSABLE_TIME, UNPARSABLE_DAY_FIRST, UNPARSABLE_MONTH_FIRST, OUT_OF_RANGE_TIME, FUTURE_TIME)
 
 #: The earliest time an event may carry unless the workspace says otherwise (``events.earliest``): earlier
 #: times (``epoch``, ``0001-01-01``, ``-infinity``) are placeholders in exports, and break date arithmetic later.
@@ -171,9 +180,10 @@ def _epoch(x: str) -> str:
             f"ELSE to_timestamp({x} / 1e9) END")
 
 
-def _ts(c: str, typ: str, tz: str) -> tuple[str, str]:
+def _ts(c: str, typ: str, tz: str, formats: list[str] | None = None) -> tuple[str, str]:
     """(UTC naive timestamp expression, wrong-type condition); ``c`` is the column's SQL reference, the session
-    TimeZone is the workspace's."""
+    TimeZone is the workspace's. Text is read with ``formats`` (strptime, from ``events.time_format``) first,
+    then as ISO 8601 or an epoch."""
     t = typ.upper()
     if t == "TIMESTAMP WITH TIME ZONE":  # the instant as naive UTC, from its epoch: no calendar arithmetic
         return f"make_timestamp(epoch_us({c}))", "false"
@@ -184,9 +194,13 @@ def _ts(c: str, typ: str, tz: str) -> tuple[str, str]:
         return f"timezone('UTC', {_epoch(f'{c}::DOUBLE')})", "false"
     if t == "VARCHAR":
         v = f"trim({c})"
+        iso = f"TRY_CAST({v} AS TIMESTAMPTZ)"
+        if formats:  # a naive result is a time in the session's (the workspace's) zone, like naive ISO text
+            listed = ", ".join(lit(f) for f in formats)
+            iso = f"coalesce(try_strptime({v}, [{listed}])::TIMESTAMPTZ, {iso})"
         expr = (f"timezone('UTC', CASE WHEN regexp_full_match({v}, '[0-9]{{9,10}}(\\.[0-9]+)?|[0-9]{{12,19}}') "
                 f"THEN {_epoch(f'TRY_CAST({v} AS DOUBLE)')} "
-                f"ELSE TRY_CAST({v} AS TIMESTAMPTZ) END)")
+                f"ELSE {iso} END)")
         return expr, "false"
     return "NULL::TIMESTAMP", f"{c} IS NOT NULL"
 
@@ -214,7 +228,8 @@ _ALIAS = {"customer_id": "__cust", "anonymous_id": "__anon", "event": "__event",
 
 def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str, str | None], *, tz: str,
               seq_base: int, now: dt.datetime, max_future_days: int, src: int = 0,
-              earliest: dt.datetime = EARLIEST, keep_duplicates: bool = False) -> int:
+              earliest: dt.datetime = EARLIEST, keep_duplicates: bool = False,
+              time_formats: list[str] | None = None) -> int:
     """Check source ``src``'s staged rows into ``__chk`` and create its view ``__norm_<src>``; returns the last ``seq``.
 
     ``seq`` numbers the rows from ``seq_base + 1`` in source order. The check rows hold a
@@ -232,8 +247,14 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
     ts_col = mapping["ts"]
     assert ts_col is not None
     ts_ref = staged.col(ts_col)
-    ts_expr, ts_wrong = _ts(ts_ref, typ[ts_col], tz)
+    ts_expr, ts_wrong = _ts(ts_ref, typ[ts_col], tz, time_formats)
     ts_missing = (f"{_trimmed(ts_ref)} IS NULL" if typ[ts_col].upper() == "VARCHAR" else f"{ts_ref} IS NULL")
+    hint = ""
+    if typ[ts_col].upper() == "VARCHAR" and not time_formats:  # say how to read a date written day or month first
+        dmy = f"regexp_extract(trim({ts_ref}), {lit(DAY_MONTH_YEAR)}, ['d', 'm'])"
+        hint = (f"WHEN __ts IS NULL AND regexp_full_match(trim({ts_ref}), {lit(DAY_MONTH_YEAR)}) THEN "
+                f"CASE WHEN TRY_CAST({dmy}.m AS INTEGER) > 12 AND TRY_CAST({dmy}.d AS INTEGER) <= 12 "
+                f"THEN {lit(UNPARSABLE_MONTH_FIRST)} ELSE {lit(UNPARSABLE_DAY_FIRST)} END")
     checks = [w for _, w in text.values() if w != "false"] + ([ts_wrong] if ts_wrong != "false" else [])
     if mapping["event"] is not None and typ[mapping["event"]].upper() == "VARCHAR":
         checks.append(f"regexp_full_match(__event, {lit(_NUMBER)})")  # a number is no event name
@@ -261,6 +282,7 @@ def normalize(con: duckdb.DuckDBPyConnection, staged: Staged, mapping: dict[str,
             WHEN __cust IS NULL AND __anon IS NULL THEN {lit(MISSING_CUSTOMER)}
             WHEN __event IS NULL THEN {lit(EMPTY_EVENT)}
             WHEN {ts_missing} THEN {lit(MISSING_TIME)}
+            {hint}
             WHEN __ts IS NULL THEN {lit(UNPARSABLE_TIME)}
             WHEN NOT isfinite(__ts) OR __ts < {lit(earliest.isoformat(sep=' '))}::TIMESTAMP
                 THEN {lit(OUT_OF_RANGE_TIME)}

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from journeymap.errors import Diagnostic
+from journeymap.i18n import t
 from journeymap.model import yamlio
 
 if TYPE_CHECKING:
@@ -36,46 +37,47 @@ def _adv(src: SourceFile, loc: tuple[Any, ...], message: str, code: str) -> Diag
 def lint_workspace(ws: Workspace, today: dt.date | None = None) -> list[Diagnostic]:
     """All advice for the workspace's journeys, sorted by file and line."""
     today = today or dt.date.today()
+    lang = ws.settings.language
     out: list[Diagnostic] = []
+
+    def say(key: str, **kw: object) -> str:
+        return t(f"lint.{key}", lang, **kw)
+
     for jid, j in ws.journeys.items():
         src = ws.journey_files[jid]
         if j.review_date is None:
-            out.append(_adv(src, ("id",), f"journey {jid!r} has no review_date: maps go stale; set one",
-                            "no-review-date"))
+            out.append(_adv(src, ("id",), say("no_review_date", journey=repr(jid)), "no-review-date"))
         elif j.review_date < today:
             days = (today - j.review_date).days
-            out.append(_adv(src, ("review_date",), f"journey {jid!r} is past its review date "
-                            f"({j.review_date.isoformat()}, {days} days ago): review the map and set a new date",
-                            "review-overdue"))
+            out.append(_adv(src, ("review_date",), say("review_overdue", journey=repr(jid),
+                                                        date=j.review_date.isoformat(), days=days), "review-overdue"))
         emotions = [(i, s.emotion) for i, s in enumerate(j.steps) if s.emotion]
         emotions += [(i, e) for i, s in enumerate(j.steps) for e in s.persona_emotions.values()]
         if emotions and all(e.provenance == "assumed" for _, e in emotions):
-            out.append(_adv(src, ("steps",), f"all {len(emotions)} emotions of journey {jid!r} are assumed: "
-                            "check them with interviews, surveys or feedback data", "emotions-all-assumed"))
+            out.append(_adv(src, ("steps",), say("emotions_all_assumed", n=len(emotions), journey=repr(jid)),
+                            "emotions-all-assumed"))
         if j.kpi and j.kpi.target is None:
-            out.append(_adv(src, ("kpi",), f"the KPI {j.kpi.name!r} of journey {jid!r} has no target",
+            out.append(_adv(src, ("kpi",), say("kpi_no_target", kpi=repr(j.kpi.name), journey=repr(jid)),
                             "kpi-no-target"))
         for i, s in enumerate(j.steps):
             for k, p in enumerate(s.pain_points):
                 if not (p.owner or s.owner):
-                    out.append(_adv(src, ("steps", i, "pain_points", k), f"pain point {p.text!r} in step {s.id!r} "
-                                    "has no owner: set 'owner' on the pain point or the step", "pain-no-owner"))
+                    out.append(_adv(src, ("steps", i, "pain_points", k),
+                                    say("pain_no_owner", text=repr(p.text), step=repr(s.id)), "pain-no-owner"))
                 if p.provenance == "assumed" and not p.source:
-                    out.append(_adv(src, ("steps", i, "pain_points", k), f"pain point {p.text!r} in step {s.id!r} "
-                                    "is an assumption with no evidence: add 'provenance' and 'source'",
-                                    "pain-no-evidence"))
+                    out.append(_adv(src, ("steps", i, "pain_points", k),
+                                    say("pain_no_evidence", text=repr(p.text), step=repr(s.id)), "pain-no-evidence"))
             for k, kpi in enumerate(s.kpis):
                 if kpi.target is None:
-                    out.append(_adv(src, ("steps", i, "kpis", k), f"KPI {kpi.name!r} in step {s.id!r} has no "
-                                    "target", "kpi-no-target"))
+                    out.append(_adv(src, ("steps", i, "kpis", k),
+                                    say("step_kpi_no_target", kpi=repr(kpi.name), step=repr(s.id)), "kpi-no-target"))
             if s.moment_of_truth and s.moment_of_truth >= 4 and not s.kpis:
-                out.append(_adv(src, ("steps", i, "moment_of_truth"), f"step {s.id!r} is a moment of truth "
-                                f"(weight {s.moment_of_truth}) but has no KPI", "mot-no-kpi"))
+                out.append(_adv(src, ("steps", i, "moment_of_truth"),
+                                say("mot_no_kpi", step=repr(s.id), weight=s.moment_of_truth), "mot-no-kpi"))
             if s.binding is None:
-                out.append(_adv(src, ("steps", i, "id"), f"step {s.id!r} has no data binding: add 'binding: "
-                                "{events: [...]}' so data can confirm or refute it", "no-binding"))
+                out.append(_adv(src, ("steps", i, "id"), say("no_binding", step=repr(s.id)), "no-binding"))
         for i, o in enumerate(j.opportunities):
             if not o.owner:
-                out.append(_adv(src, ("opportunities", i, "id"), f"opportunity {o.id!r} has no owner",
+                out.append(_adv(src, ("opportunities", i, "id"), say("opportunity_no_owner", id=repr(o.id)),
                                 "opportunity-no-owner"))
     return sorted(out)

@@ -327,6 +327,23 @@ class EventSourceSettings(Base):
         return self
 
 
+#: Shorthand names for ``events.time_format``: the formats each stands for (dates with -, / or . between the parts,
+#: a four-digit year, with or without hours and minutes and seconds).
+TIME_FORMAT_NAMES: dict[str, tuple[str, ...]] = {
+    name: tuple(f"{date}{tail}" for sep in "-/." for date in [order.replace("-", sep)]
+                for tail in (" %H:%M:%S", " %H:%M", ""))
+    for name, order in (("day-first", "%d-%m-%Y"), ("month-first", "%m-%d-%Y"))
+}
+
+
+def time_formats(value: str | list[str] | None) -> list[str]:
+    """The strptime formats that ``events.time_format`` (or ``--time-format``) stands for."""
+    out: list[str] = []
+    for item in [value] if isinstance(value, str) else value or []:
+        out.extend(TIME_FORMAT_NAMES.get(item, (item,)))
+    return out
+
+
 class EventSettings(Base):
     """How event logs are read."""
 
@@ -335,6 +352,19 @@ class EventSettings(Base):
     max_future_days: int = Field(1, ge=0, le=36500, description="events further in the future are quarantined")
     earliest: dt.date = Field(dt.date(1970, 1, 2), description="events before this date are quarantined: "
                               "times like 1970-01-01 or 0001-01-01 are placeholders in exports, not events")
+    time_format: str | list[str] | None = Field(
+        None, description="how text times are written when not ISO 8601: day-first (31-12-2025 14:05, "
+        "31/12/2025, 31.12.2025 14:05:30), month-first (12/31/2025 2:05 PM is not: 12/31/2025 14:05), or "
+        "strptime formats such as '%d-%m-%Y %H:%M'; ISO 8601 times and epochs are read as well")
+
+    @field_validator("time_format")
+    @classmethod
+    def _check_time_format(cls, value: str | list[str] | None) -> str | list[str] | None:
+        for item in [value] if isinstance(value, str) else value or []:
+            if item not in TIME_FORMAT_NAMES and "%" not in item:
+                raise ValueError(f"unknown time format {item!r}; expected day-first, month-first or strptime "
+                                 "formats with % codes, e.g. '%d-%m-%Y %H:%M'")
+        return value
 
     @property
     def earliest_time(self) -> dt.datetime:

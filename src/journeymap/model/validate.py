@@ -10,6 +10,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from journeymap.errors import Diagnostic, suggest
+from journeymap.i18n import t
 from journeymap.model import yamlio
 from journeymap.model.types import Journey
 
@@ -23,94 +24,108 @@ def _at(src: SourceFile, loc: tuple[Any, ...], message: str, code: str, level: s
 
 
 def check_workspace(ws: Workspace) -> list[Diagnostic]:
+    """Every reference and flow problem of the workspace, in its language."""
     out: list[Diagnostic] = []
+    lang = ws.settings.language
     channels = set(ws.settings.channels)
     for pid, persona in ws.personas.items():
         src = ws.persona_files[pid]
         for i, ch in enumerate(persona.channels):
             if ch not in channels:
-                out.append(_at(src, ("channels", i), f"unknown channel {ch!r} in persona {pid!r}; "
-                               f"{suggest(ch, channels)}", "unknown-channel"))
+                out.append(_at(src, ("channels", i), t("validate.unknown_channel_persona", lang, channel=repr(ch),
+                               persona=repr(pid), hint=suggest(ch, channels, lang)), "unknown-channel"))
     for jid, journey in ws.journeys.items():
-        out.extend(check_journey(journey, ws.journey_files[jid], set(ws.personas), channels))
+        out.extend(check_journey(journey, ws.journey_files[jid], set(ws.personas), channels, lang))
     return out
 
 
-def _duplicates(src: SourceFile, items: list[Any], key: str, kind: str) -> list[Diagnostic]:
+def _duplicates(src: SourceFile, items: list[Any], key: str, kind: str, lang: str) -> list[Diagnostic]:
     seen: dict[str, int] = {}
     out = []
     for i, item in enumerate(items):
         if item.id in seen:
-            out.append(_at(src, (key, i, "id"), f"duplicate {kind} id {item.id!r} "
-                           f"(first defined as {key}[{seen[item.id]}])", "duplicate-id"))
+            out.append(_at(src, (key, i, "id"), t("validate.duplicate_id", lang, kind=t(f"kind.{kind}", lang),
+                           id=repr(item.id), key=key, index=seen[item.id]), "duplicate-id"))
         else:
             seen[item.id] = i
     return out
 
 
-def check_journey(j: Journey, src: SourceFile, personas: set[str], channels: set[str]) -> list[Diagnostic]:
+def check_journey(j: Journey, src: SourceFile, personas: set[str], channels: set[str],
+                  lang: str = "en") -> list[Diagnostic]:
     out: list[Diagnostic] = []
+
+    def say(key: str, **kw: object) -> str:
+        return t(f"validate.{key}", lang, **kw)
+
+    def hint(value: str, valid: set[str]) -> str:
+        return suggest(value, valid, lang)
+
     for key, kind in (("stages", "stage"), ("steps", "step"), ("triggers", "trigger"),
                       ("opportunities", "opportunity"), ("lanes", "lane")):
-        out.extend(_duplicates(src, getattr(j, key), key, kind))
+        out.extend(_duplicates(src, getattr(j, key), key, kind, lang))
     stage_ids = {s.id for s in j.stages}
     step_ids = {s.id for s in j.steps}
     lane_ids = {lane.id for lane in j.lanes}
 
     def persona_ref(ref: str, loc: tuple[Any, ...], where: str) -> None:
         if ref not in personas:
-            out.append(_at(src, loc, f"unknown persona {ref!r} in {where}; {suggest(ref, personas)}",
-                           "unknown-persona"))
+            out.append(_at(src, loc, say("unknown_persona", persona=repr(ref), where=where,
+                                         hint=hint(ref, personas)), "unknown-persona"))
 
     for i, p in enumerate(j.personas):
-        persona_ref(p, ("personas", i), f"journey {j.id!r}")
+        persona_ref(p, ("personas", i), f"{t('kind.journey', lang)} {j.id!r}")
     for i, step in enumerate(j.steps):
-        where = f"step {step.id!r}"
+        where = f"{t('kind.step', lang)} {step.id!r}"
         if step.stage not in stage_ids:
-            out.append(_at(src, ("steps", i, "stage"), f"unknown stage {step.stage!r} in {where}; "
-                           f"{suggest(step.stage, stage_ids)}", "unknown-stage"))
+            out.append(_at(src, ("steps", i, "stage"), say("unknown_stage", stage=repr(step.stage), where=where,
+                                                            hint=hint(step.stage, stage_ids)), "unknown-stage"))
         if step.channel not in channels:
-            out.append(_at(src, ("steps", i, "channel"), f"unknown channel {step.channel!r} in {where}; "
-                           f"{suggest(step.channel, channels)}", "unknown-channel"))
-        if step.binding and step.binding.channel and step.binding.channel not in channels:
-            out.append(_at(src, ("steps", i, "binding", "channel"), f"unknown channel {step.binding.channel!r} "
-                           f"in the binding of {where}; {suggest(step.binding.channel, channels)}",
+            out.append(_at(src, ("steps", i, "channel"), say("unknown_channel", channel=repr(step.channel),
+                                                              where=where, hint=hint(step.channel, channels)),
                            "unknown-channel"))
+        if step.binding and step.binding.channel and step.binding.channel not in channels:
+            out.append(_at(src, ("steps", i, "binding", "channel"),
+                           say("unknown_binding_channel", channel=repr(step.binding.channel), where=where,
+                               hint=hint(step.binding.channel, channels)), "unknown-channel"))
         for k, p in enumerate(step.personas):
             persona_ref(p, ("steps", i, "personas", k), where)
         for p in step.persona_emotions:
             persona_ref(p, ("steps", i, "persona_emotions", p), where)
         for k, n in enumerate(step.next or []):
             if n not in step_ids:
-                out.append(_at(src, ("steps", i, "next", k), f"unknown step {n!r} in 'next' of {where}; "
-                               f"{suggest(n, step_ids)}", "unknown-step"))
+                out.append(_at(src, ("steps", i, "next", k), say("unknown_next", step=repr(n), where=where,
+                                                                  hint=hint(n, step_ids)), "unknown-step"))
         for lane in step.lanes:
             if lane not in lane_ids:
-                out.append(_at(src, ("steps", i, "lanes", lane), f"unknown lane {lane!r} in {where}; "
-                               f"{suggest(lane, lane_ids)} (declare custom lanes under the journey's 'lanes')",
-                               "unknown-lane"))
+                out.append(_at(src, ("steps", i, "lanes", lane), say("unknown_lane", lane=repr(lane), where=where,
+                                                                      hint=hint(lane, lane_ids)), "unknown-lane"))
     for i, trig in enumerate(j.triggers):
         if trig.step and trig.step not in step_ids:
-            out.append(_at(src, ("triggers", i, "step"), f"unknown step {trig.step!r} in trigger {trig.id!r}; "
-                           f"{suggest(trig.step, step_ids)}", "unknown-step"))
+            out.append(_at(src, ("triggers", i, "step"), say("unknown_trigger_step", step=repr(trig.step),
+                                                              trigger=repr(trig.id), hint=hint(trig.step, step_ids)),
+                           "unknown-step"))
     for i, opp in enumerate(j.opportunities):
         if opp.step and opp.step not in step_ids:
-            out.append(_at(src, ("opportunities", i, "step"), f"unknown step {opp.step!r} in opportunity "
-                           f"{opp.id!r}; {suggest(opp.step, step_ids)}", "unknown-step"))
+            out.append(_at(src, ("opportunities", i, "step"), say("unknown_opportunity_step", step=repr(opp.step),
+                                                                   opportunity=repr(opp.id),
+                                                                   hint=hint(opp.step, step_ids)), "unknown-step"))
         if opp.stage and opp.stage not in stage_ids:
-            out.append(_at(src, ("opportunities", i, "stage"), f"unknown stage {opp.stage!r} in opportunity "
-                           f"{opp.id!r}; {suggest(opp.stage, stage_ids)}", "unknown-stage"))
+            out.append(_at(src, ("opportunities", i, "stage"), say("unknown_opportunity_stage", stage=repr(opp.stage),
+                                                                    opportunity=repr(opp.id),
+                                                                    hint=hint(opp.stage, stage_ids)),
+                           "unknown-stage"))
     for i, stage in enumerate(j.stages):
         if not j.steps_in(stage.id):
-            out.append(_at(src, ("stages", i, "id"), f"stage {stage.id!r} has no steps "
-                           "(add a step with 'stage: " + stage.id + "' or remove the stage)", "empty-stage"))
+            out.append(_at(src, ("stages", i, "id"), say("empty_stage", stage=repr(stage.id), id=stage.id),
+                           "empty-stage"))
     if not j.steps:
-        out.append(_at(src, ("steps",), f"journey {j.id!r} has no steps", "no-steps"))
-    out.extend(_unreachable(j, src))
+        out.append(_at(src, ("steps",), say("no_steps", journey=repr(j.id)), "no-steps"))
+    out.extend(_unreachable(j, src, lang))
     return out
 
 
-def _unreachable(j: Journey, src: SourceFile) -> list[Diagnostic]:
+def _unreachable(j: Journey, src: SourceFile, lang: str = "en") -> list[Diagnostic]:
     if not j.steps:
         return []
     step_ids = {s.id for s in j.steps}
@@ -128,7 +143,5 @@ def _unreachable(j: Journey, src: SourceFile) -> list[Diagnostic]:
     out = []
     for i, s in enumerate(j.steps):
         if s.id not in seen:
-            out.append(_at(src, ("steps", i, "id"), f"step {s.id!r} is unreachable: no designed path leads to it "
-                           "from the first step, an entry step or a trigger (add it to a 'next' list or set "
-                           "'entry: true')", "unreachable"))
+            out.append(_at(src, ("steps", i, "id"), t("validate.unreachable", lang, step=repr(s.id)), "unreachable"))
     return out

@@ -104,8 +104,10 @@ def find_root(start: Path) -> Path:
     )
 
 
-def _context(doc: Any, loc: tuple[Any, ...]) -> str:
+def _context(doc: Any, loc: tuple[Any, ...], lang: str = "en") -> str:
     """``step 'cart-reminder'``: the nearest enclosing object with an id, for messages."""
+    from journeymap.i18n import has, t
+
     node = doc
     label = ""
     for i, part in enumerate(loc):
@@ -117,45 +119,50 @@ def _context(doc: Any, loc: tuple[Any, ...]) -> str:
             parent = loc[i - 1] if i >= 1 and isinstance(part, int) else part
             kind = {"steps": "step", "stages": "stage", "personas": "persona", "opportunities": "opportunity",
                     "triggers": "trigger", "lanes": "lane"}.get(str(parent), str(parent))
-            label = f"{kind} {node['id']!r}"
+            label = f"{t('kind.' + kind, lang) if has('kind.' + kind, lang) else kind} {node['id']!r}"
     return label
 
 
-def pydantic_diagnostics(exc: ValidationError, model: type[BaseModel], src: SourceFile) -> list[Diagnostic]:
-    """Translate pydantic's errors into located, fix-pointing messages."""
+def pydantic_diagnostics(exc: ValidationError, model: type[BaseModel], src: SourceFile,
+                         lang: str = "en") -> list[Diagnostic]:
+    """Translate pydantic's errors into located, fix-pointing messages (in the workspace's language ``lang``;
+    a check's own explanation, from a validator, stays as the validator wrote it)."""
+    from journeymap.i18n import t
+
     out: list[Diagnostic] = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("function-after", "function-before")))
         line, col = yamlio.position(src.doc, loc)
-        where = _context(src.doc, loc)
+        where = _context(src.doc, loc, lang)
         key = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
         etype = err["type"]
         ctx = err.get("ctx", {}) or {}
         got = err.get("input")
         tail = ""
         if etype == "extra_forbidden":
-            head, tail = f"unknown key {key!r}", suggest(key, _fields_at(model, loc[:-1]))
+            head, tail = t("load.unknown_key", lang, key=repr(key)), suggest(key, _fields_at(model, loc[:-1]), lang)
         elif etype == "missing":
-            head = f"missing required key {key!r}"
+            head = t("load.missing_key", lang, key=repr(key))
         elif etype == "literal_error":
             valid = [v.strip().strip("'") for v in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
-            head, tail = f"invalid value {got!r} for {key!r}", suggest(str(got), [v for v in valid if v])
+            head = t("load.invalid_value", lang, value=repr(got), key=repr(key))
+            tail = suggest(str(got), [v for v in valid if v], lang)
         elif etype == "string_pattern_mismatch":
-            head = f"invalid id {got!r} for {key!r}"
-            tail = "use lower-case letters, digits, '-' and '_', starting with a letter or digit"
+            head = t("load.invalid_id", lang, value=repr(got), key=repr(key))
+            tail = t("load.id_rule", lang)
         elif etype in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             bound = {"greater_than_equal": "≥ {ge}", "less_than_equal": "≤ {le}", "greater_than": "> {gt}",
                      "less_than": "< {lt}"}[etype].format(**{k: ctx.get(k) for k in ("ge", "le", "gt", "lt")})
-            head = f"{key!r} must be {bound} (got {got!r})"
+            head = t("load.must_be", lang, key=repr(key), bound=bound, value=repr(got))
         elif etype == "too_short" and key:
-            head = f"{key!r} must not be empty"
+            head = t("load.not_empty", lang, key=repr(key))
         elif etype == "value_error":
             head = str(ctx.get("error", err["msg"]))
             head = f"{key!r}: {head}" if key else head
         else:
             text = err["msg"][:1].lower() + err["msg"][1:]
-            head = f"{key!r}: {text} (got {got!r})" if key else err["msg"]
-        msg = head + (f" in {where}" if where else "") + (f"; {tail}" if tail else "")
+            head = t("load.other", lang, key=repr(key), text=text, value=repr(got)) if key else err["msg"]
+        msg = head + (t("load.in_where", lang, where=where) if where else "") + (f"; {tail}" if tail else "")
         out.append(Diagnostic(src.display, line, col, msg, code=etype))
     return out
 
@@ -189,7 +196,10 @@ def _innermost_model(ann: Any, typing: Any) -> Any:
     return None
 
 
-def _load_model(path: Path, model: type[M], diags: list[Diagnostic]) -> tuple[M | None, SourceFile | None]:
+def _load_model(path: Path, model: type[M], diags: list[Diagnostic],
+                lang: str = "en") -> tuple[M | None, SourceFile | None]:
+    from journeymap.i18n import LANGUAGES, t
+
     display = display_path(path)
     try:
         doc = yamlio.load_file(path, display)
@@ -198,16 +208,17 @@ def _load_model(path: Path, model: type[M], diags: list[Diagnostic]) -> tuple[M 
         return None, None
     src = SourceFile(path, display, doc)
     if doc is None:
-        diags.append(Diagnostic(display, 1, 1, "file is empty", code="empty"))
+        diags.append(Diagnostic(display, 1, 1, t("load.empty_file", lang), code="empty"))
         return None, src
     if not isinstance(doc, dict):
-        diags.append(Diagnostic(display, 1, 1, f"expected a mapping of keys at the top, got a {type(doc).__name__}",
-                                code="type"))
+        diags.append(Diagnostic(display, 1, 1, t("load.not_mapping", lang, kind=type(doc).__name__), code="type"))
         return None, src
+    if model is Settings and doc.get("language") in LANGUAGES:  # the settings' own errors in their language
+        lang = str(doc["language"])
     try:
         return model.model_validate(doc), src
     except ValidationError as exc:
-        diags.extend(pydantic_diagnostics(exc, model, src))
+        diags.extend(pydantic_diagnostics(exc, model, src, lang))
         return _repaired(doc, model, src), src
 
 
@@ -263,12 +274,14 @@ def load_workspace(path: Path | str, *, check: bool = True, strict: bool = True)
 
     With ``strict``, any error raises :class:`JourneymapError` carrying all diagnostics.
     """
+    from journeymap.i18n import t, tn
     from journeymap.model.validate import check_workspace
 
     root = find_root(Path(path))
     diags: list[Diagnostic] = []
     settings, settings_src = _load_model(root / SETTINGS_FILE, Settings, diags)
     ws = Workspace(root=root, settings=settings or Settings(), settings_file=settings_src)
+    lang = ws.settings.language
     for kind, model, store, files in (
         ("personas", Persona, ws.personas, ws.persona_files),
         ("journeys", Journey, ws.journeys, ws.journey_files),
@@ -276,7 +289,7 @@ def load_workspace(path: Path | str, *, check: bool = True, strict: bool = True)
         folder = root / kind
         paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
         for p in paths:
-            obj, src = _load_model(p, model, diags)  # type: ignore[type-var]
+            obj, src = _load_model(p, model, diags, lang)  # type: ignore[type-var]
             if obj is None or src is None:
                 continue
             oid = obj.id  # type: ignore[attr-defined]
@@ -284,8 +297,8 @@ def load_workspace(path: Path | str, *, check: bool = True, strict: bool = True)
                 line, col = yamlio.position(src.doc, ("id",))
                 first = files[oid]
                 diags.append(Diagnostic(src.display, line, col,
-                                        f"duplicate {kind[:-1]} id {oid!r} (also defined in {first.display})",
-                                        code="duplicate-id"))
+                                        t("load.duplicate_file_id", lang, kind=t(f"kind.{kind[:-1]}", lang),
+                                          id=repr(oid), file=first.display), code="duplicate-id"))
                 continue
             store[oid] = obj  # type: ignore[assignment]
             files[oid] = src
@@ -294,8 +307,8 @@ def load_workspace(path: Path | str, *, check: bool = True, strict: bool = True)
         ws.diagnostics.extend(check_workspace(ws))
     ws.diagnostics.sort(key=lambda d: (d.file, d.line, d.col, d.message))
     if strict and ws.errors:
-        n = len(ws.errors)
-        raise JourneymapError(f"{n} error{'s' if n != 1 else ''} in workspace {display_path(root)}", ws.errors)
+        raise JourneymapError(tn("load.errors_in_workspace", len(ws.errors), lang, path=display_path(root)),
+                              ws.errors, lang)
     return ws
 
 

@@ -218,7 +218,7 @@ def svg_from_view(view: MapView) -> str:
                    f'width="{COL_W - 8:.0f}" height="{step_h:.0f}" rx="8" fill="#ffffff"{stroke}/>'
                    f'<rect x="{x + 4:.0f}" y="{y_steps}" width="{COL_W - 8:.0f}" height="4" rx="2" fill="{ink}"/>'
                    f'<text x="{x + 12:.0f}" y="{y_steps + 18}" font-size="9" fill="#64748b">{c.number} · '
-                   f'{e(s.channel)}</text>')
+                   f'{e(view.channel(s.channel))}</text>')
         for k, line in enumerate(wrap(s.name, 22, 3)):
             out.append(f'<text x="{x + 12:.0f}" y="{y_steps + 34 + k * 14}" font-size="12" font-weight="600" '
                        f'fill="#0f172a">{e(line)}</text>')

@@ -8,13 +8,14 @@ the templates only lay out and the same numbers feed every output format.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from journeymap.errors import JourneymapError
-from journeymap.i18n import format_date, format_number, t
+from journeymap.i18n import channel_name, format_date, format_number, t, translate_note
 from journeymap.model.types import Journey, Opportunity, PainPoint, Persona, Stage, Step
 from journeymap.model.workspace import Workspace
 from journeymap.results import MapOverlay, MeasuredEmotion, StepMetrics
@@ -142,6 +143,10 @@ class MapView:
 
     def t(self, key: str, **kw: Any) -> str:
         return t(key, self.lang, **kw)
+
+    def channel(self, channel: str) -> str:
+        """A channel as the map's language says it (``email`` → ``e-mail``); the workspace's own channels as named."""
+        return channel_name(channel, self.lang)
 
     def date(self, value: Any) -> str:
         return format_date(value, self.lang)
@@ -296,6 +301,8 @@ def build_view(ws: Workspace, journey_id: str, overlay: MapOverlay | None = None
     if orphans:  # the workspace check forbids this; guard the renderer against an unchecked workspace
         raise JourneymapError(f"steps {', '.join(orphans)} of journey {journey.id!r} name an unknown stage")
     if overlay is not None:
+        if lang != "en" and overlay.notes:  # the engine writes its notes in English; the map speaks its language
+            overlay = dataclasses.replace(overlay, notes=[translate_note(n, lang) for n in overlay.notes])
         for col in columns:
             if col.step is not None:
                 col.metrics = overlay.steps.get(col.step.id)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import ibis.expr.types as ir
 
 from journeymap.engine import compile as C
+from journeymap.i18n import format_number, t
 from journeymap.results import MapOverlay, MeasuredEmotion
 from journeymap.voc import feedback_store, peakend
-from journeymap.voc.messages import message
 from journeymap.voc.metrics import SMALL_SAMPLE, nps
 from journeymap.voc.touchpoints import touchpoints
 
@@ -105,8 +105,12 @@ def _note(g: Gap, journey: Journey, ws: Workspace, lang: str) -> str:
     step = journey.step(g.step)
     who = f" ({ws.personas[g.persona].name})" if g.persona and g.persona in ws.personas else ""
     key = "gap_worse" if g.difference < 0 else "gap_better"
-    return message(lang, key, step=step.name + who, assumed=f"{g.assumed:+.1f}", measured=f"{g.measured:+.1f}",
-                   n=g.n, diff=f"{abs(g.difference):.1f}")
+
+    def signed(v: float) -> str:
+        return ("+" if round(v, 1) > 0 else "") + format_number(v, lang, 1)
+
+    return t("voc." + key, lang, step=step.name + who, assumed=signed(g.assumed), measured=signed(g.measured),
+             n=format_number(g.n, lang), diff=format_number(abs(g.difference), lang, 1))
 
 
 def add_to_overlay(overlay: MapOverlay, ws: Workspace, journey_id: str, con: DuckDBBackend | None = None
@@ -154,5 +158,5 @@ def add_to_overlay(overlay: MapOverlay, ws: Workspace, journey_id: str, con: Duc
     memorable = report.memorable()
     if memorable and report.customers:
         names = ", ".join(journey.step(s).name for s in memorable if any(x.id == s for x in journey.steps))
-        overlay.notes.append(message(lang, "peak_end", steps=names, n=report.customers))
+        overlay.notes.append(t("voc.peak_end", lang, steps=names, n=report.customers))
     return overlay

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.expr.types as ir
 
 from journeymap.csvsafe import safe_row
 from journeymap.engine import compile as C
 from journeymap.errors import JourneymapError
+from journeymap.i18n import t
 from journeymap.outfile import check_writable, write_output
 from journeymap.voc import feedback_store
-from journeymap.voc.messages import message
 
 if TYPE_CHECKING:
     from ibis.backends.duckdb import Backend as DuckDBBackend
@@ -90,11 +91,25 @@ def _fmt_ts(value: Any) -> str:
     return str(value)[:19]
 
 
-def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None = None,
-             limit: int | None = 50) -> dict[str, list[TimelineItem]]:
-    """The cross-channel timeline of each customer: events, survey answers and messages by time.
+def event_steps(ws: Workspace, events: ir.Table, journey: str | None = None) -> ir.StringValue:
+    """The step each event is on, by the engine's step matching (:func:`~journeymap.engine.binding.match_steps`,
+    first match wins): of ``journey``, or of every journey in the workspace (the first journey whose binding
+    matches; with several journeys the step is written ``journey/step``). NULL on no step."""
+    from journeymap.engine.binding import step_predicates
 
-    ``limit`` keeps the latest items per customer (None: all).
+    journeys = [ws.journey(journey)] if journey else list(ws.journeys.values())
+    cases = [(pred, ibis.literal(sid if len(journeys) == 1 else f"{j.id}/{sid}"))
+             for j in journeys for sid, pred in step_predicates(j, events)]
+    return ibis.cases(*cases, else_=ibis.null("string")) if cases else ibis.null("string")
+
+
+def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None = None,
+             limit: int | None = 50, journey: str | None = None) -> dict[str, list[TimelineItem]]:
+    """The cross-channel timeline of each customer: events (with the step of the map they are on), survey
+    answers and messages by time.
+
+    ``limit`` keeps the latest items per customer (None: all); ``journey`` chooses the map whose steps name
+    the events (default: every journey of the workspace).
     """
     backend = _backend(ws, con)
     ids = ibis.memtable({"cid": list(customer_ids)}, schema={"cid": "string"})
@@ -103,7 +118,7 @@ def timeline(ws: Workspace, customer_ids: list[str], con: DuckDBBackend | None =
         ev = backend.table("events")
         ev = ev.semi_join(ids, ev.customer_id == ids.cid)
         parts.append(ev.select(customer_id=ev.customer_id, ts=ev.ts, kind=ibis.literal("event"), channel=ev.channel,
-                               step=ibis.null("string"), what=ev.event, text=ibis.null("string"),
+                               step=event_steps(ws, ev, journey), what=ev.event, text=ibis.null("string"),
                                sentiment=ibis.null("float64"), intent=ibis.null("string")))
     fb = feedback_store.open_feedback(ws, backend)
     fb = fb.semi_join(ids, fb.customer_id == ids.cid)
@@ -143,7 +158,9 @@ def followups(ws: Workspace, since: str | dt.datetime = "7d", *, now: dt.datetim
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     start = parse_since(since, now) if isinstance(since, str) else since
     backend = _backend(ws, con)
-    churn_note = ibis.literal(f" [{message('en', 'followup_churn')}]")
+    lang = ws.settings.language
+    churn_note = ibis.literal(f" [{t('voc.followup_churn', lang)}]")
+    at = ibis.literal(f" {t('voc.followup_at', lang)} ")
     fb = feedback_store.open_feedback(ws, backend)
     fb_churn = (fb.intent == "churn").fill_null(False)
     low = ibis.or_(*[(fb.metric == m) & (fb.score <= s) for m, s in LOW_SCORES.items()],
@@ -151,7 +168,7 @@ def followups(ws: Workspace, since: str | dt.datetime = "7d", *, now: dt.datetim
     fb_hits = fb.filter(low & (fb.ts >= start) & (fb.ts <= now)).select(
         customer_id=fb.customer_id, ts=fb.ts,
         reason=fb.metric + " " + fb.score.cast("int64").cast("string")
-        + ibis.ifelse(fb.step.notnull(), " at " + fb.step.fill_null(""), "")
+        + ibis.ifelse(fb.step.notnull(), at + fb.step.fill_null(""), "")
         + ibis.ifelse(fb_churn, churn_note, "")
         + ibis.ifelse(fb.comment.notnull(), ": " + fb.comment.fill_null(""), ""),
         churn=fb_churn,
@@ -196,21 +213,26 @@ def export_followups(items: list[FollowUp], target: Path) -> Path:
     if suffix == ".json":
         text = json.dumps([asdict(f) for f in items], ensure_ascii=False, indent=2)
     elif suffix == ".csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        # the columns a service team's spreadsheet already reads; churn intent shows in the reasons
-        # ("[churn intent]") and in the order, the intent of every message in the JSON export
-        w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
-        # every text cell through safe_row: customer texts reach the service team's spreadsheet
-        for f in items:
-            reasons = " | ".join(f.reasons)
-            for t in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
-                w.writerow(safe_row([f.customer_id, reasons, t.ts, t.kind, t.channel or "", t.step or "", t.what,
-                                     t.text or "", "" if t.sentiment is None else t.sentiment]))
-        text = buf.getvalue()
+        text = followups_csv(items)
     else:
         raise JourneymapError(f"cannot export follow-ups to {target.name}: use a .csv or .json file name")
     return write_output(target, text, "follow-ups")
+
+
+def followups_csv(items: list[FollowUp]) -> str:
+    """Follow-ups as CSV, one row per timeline item (what ``--export FILE.csv`` writes)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    # the columns a service team's spreadsheet already reads; churn intent shows in the reasons ("[churn intent]",
+    # in the workspace's language) and in the order, the intent of every message in the JSON export
+    w.writerow(["customer_id", "reasons", "ts", "kind", "channel", "step", "what", "text", "sentiment"])
+    # every text cell through safe_row: customer texts reach the service team's spreadsheet
+    for f in items:
+        reasons = " | ".join(f.reasons)
+        for item in f.timeline or [TimelineItem(f.worst_ts, "", None, None, "")]:
+            w.writerow(safe_row([f.customer_id, reasons, item.ts, item.kind, item.channel or "", item.step or "",
+                                 item.what, item.text or "", "" if item.sentiment is None else item.sentiment]))
+    return buf.getvalue()
 
 
 @dataclass
@@ -226,9 +248,9 @@ class CustomerJourney:
 
 
 def customer_journey(ws: Workspace, customer_id: str, con: DuckDBBackend | None = None,
-                     limit: int | None = None) -> CustomerJourney:
-    """The journey of one customer: events, survey answers and messages in time order."""
-    items = timeline(ws, [customer_id], con, limit)[customer_id]
+                     limit: int | None = None, journey: str | None = None) -> CustomerJourney:
+    """The journey of one customer: events (each with its step), survey answers and messages in time order."""
+    items = timeline(ws, [customer_id], con, limit, journey)[customer_id]
     if not items:
         raise JourneymapError(f"no events, answers or messages for customer {customer_id!r}")
     sentiments = [i.sentiment for i in items if i.sentiment is not None]

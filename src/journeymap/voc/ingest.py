@@ -41,6 +41,7 @@ from journeymap.events.normalize import (
 from journeymap.events.readers import Staged, stage_file
 from journeymap.events.sql import ident, lit
 from journeymap.events.store import duck, has_table
+from journeymap.i18n import t
 from journeymap.model import patterns
 from journeymap.model.types import Journey
 from journeymap.model.workspace import Workspace
@@ -71,11 +72,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 KINDS = ("chat", "email", "call", "review", "other")
 _KIND_OF_CHANNEL = {"chat": "chat", "email": "email", "phone": "call", "review-site": "review", "social": "other"}
 
-MISSING_METRIC = "missing metric (expected one of: ces, csat, nps)"
-MISSING_SCORE = "missing score"
-NOT_A_NUMBER = "score is not a number"
-NOT_WHOLE = "score is not a whole number"
-EMPTY_TEXT = "empty text"
+MISSING_METRIC = t("reasons.missing_metric", "en")
+MISSING_SCORE = t("reasons.missing_score", "en")
+NOT_A_NUMBER = t("reasons.not_a_number", "en")
+NOT_WHOLE = t("reasons.not_whole", "en")
+EMPTY_TEXT = t("reasons.empty_text", "en")
 
 
 @dataclass
@@ -112,7 +113,7 @@ class FeedbackIngestReport:
 
 def scale_reason(metric: str) -> str:
     lo, hi = SCALES[metric]
-    return f"score outside the {metric} scale {lo}–{hi}"
+    return t("reasons.outside_scale", "en", metric=metric, low=lo, high=hi)
 
 
 def pick_journey(ws: Workspace, journey: str | None) -> Journey:
@@ -187,7 +188,8 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[st
             f"SELECT DISTINCT {_col(cols, 'step', '')} FROM {staged.relation} WHERE {_col(cols, 'step', '')} IS NOT NULL"
         ).fetchall()]
     step_rows = [(s, s if s in channels else None, channels.get(s),
-                  None if s in channels else f"unknown step {s!r} in journey {journey.id!r}; {suggest(s, step_ids)}")
+                  None if s in channels else t("reasons.unknown_step", "en", step=repr(s), journey=repr(journey.id),
+                                               hint=suggest(s, step_ids)))
                  for s in steps_given]
     events_given: list[str] = []
     if cols.get("event"):
@@ -198,7 +200,7 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, staged: Staged, cols: dict[st
     for e in events_given:
         sid = event_step(journey, e)
         event_rows.append((e, sid, channels.get(sid) if sid else None,
-                           None if sid else f"event {e!r} is on no step of journey {journey.id!r}"))
+                           None if sid else t("reasons.unknown_event", "en", event=repr(e), journey=repr(journey.id))))
     for name, rows in (("__fbsteps", step_rows), ("__fbevents", event_rows)):
         df = pd.DataFrame(rows, columns=["ref", "step", "channel", "reason"]).astype("object")
         con.register(f"{name}_df", df)
@@ -455,6 +457,6 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, sources: list[Path], jou
         c.duplicates = c.read - c.stored - c.quarantined
     totals = con.execute("SELECT (SELECT count(*) FROM feedback), (SELECT count(*) FROM interactions)").fetchone()
     assert totals is not None
-    for t in ("__fbnorm", "__fbfresh", "__fbsteps", "__fbevents"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for name in ("__fbnorm", "__fbfresh", "__fbsteps", "__fbevents"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     return FeedbackIngestReport(counts, int(totals[0]), int(totals[1]))

@@ -10,16 +10,23 @@ Two halves, so the metrics scale like the event analytics:
 
 Methods (all 95 %, z = 1.96):
 
-* **NPS** = 100 · (promoters − detractors) / n. Each answer is +1 (9–10), 0 (7–8) or −1 (0–6);
-  NPS is 100 × their mean, so its variance is ``(p_p + p_d − (p_p − p_d)²) / n`` (the
-  variance of the promoter-minus-detractor score), and the interval is the normal
-  approximation ``NPS ± 100 · z · sqrt(var)``, clipped to [−100, 100].
+* **NPS** = 100 · (promoters − detractors) / n. Its interval is the **adjusted Wald** interval
+  on the two components (Rocks 2016, *The American Statistician* 70(4), the best of six
+  methods on coverage): add 3 answers, ¾ of them promoters, ¾ detractors (``n' = n + 3``,
+  ``p'_p = (promoters + ¾) / n'``, ``p'_d = (detractors + ¾) / n'``), then
+  ``100 · ((p'_p − p'_d) ± z · sqrt((p'_p + p'_d − (p'_p − p'_d)²) / n'))``, clipped to
+  [−100, 100]. Unlike the plain normal approximation it is never zero-width: one promoter
+  gives −48.5 … +98.5, not +100 … +100.
 * **CSAT** = share of 4–5 answers on the 1–5 scale (top-2-box), with a **Wilson** score
   interval, which stays inside [0, 1] and behaves for small n and shares near 0 or 1.
-* **CES** (1–7, 7 = very easy) = the mean with a normal interval ``mean ± z · s / sqrt(n)``
-  (``s`` the sample standard deviation), plus the top-2-box share (6–7) with a Wilson interval.
+* **CES** (1–7, 7 = very easy) = the mean with a Student-t interval
+  ``mean ± t(n − 1) · s / sqrt(n)`` (``s`` the sample standard deviation; none below 2
+  answers), plus the top-2-box share (6–7) with a Wilson interval.
 
-Samples under :data:`SMALL_SAMPLE` answers are flagged ``small_sample``: shown, not hidden.
+The t quantiles come from SciPy (``scipy.special.stdtrit``, what ``scipy.stats.t.ppf`` calls; imported only
+when a mean's interval is computed: ``scipy.stats`` takes a second to import). Samples under :data:`SMALL_SAMPLE` answers are
+flagged ``small_sample`` (shown, not hidden); under :data:`TOO_FEW` answers a score says
+little whatever its interval, and the outputs say "too few answers".
 """
 
 from __future__ import annotations
@@ -38,7 +45,13 @@ SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1,
 #: The lowest score counted in the top-2-box.
 TOP2: dict[str, int] = {"nps": 9, "csat": 4, "ces": 6}
 SMALL_SAMPLE = 30
-Z95 = 1.959963984540054
+#: Below this many answers the outputs say "too few answers" beside the score.
+TOO_FEW = 5
+CONFIDENCE = 0.95
+Z95 = 1.959963984540054  # scipy.special.ndtri(0.975): the 97.5 % quantile of the standard normal
+#: The adjusted Wald interval of the NPS (Rocks 2016): answers added, and the share of them that are promoters
+#: (and as many detractors).
+NPS_ADDED, NPS_ADDED_EACH = 3.0, 0.75
 GROUPINGS: tuple[str, ...] = ("step", "stage", "persona", "channel")
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
@@ -76,17 +89,25 @@ class NpsResult:
         return self.n < SMALL_SAMPLE
 
 
+def nps_interval(promoters: int, passives: int, detractors: int, z: float = Z95) -> Interval | None:
+    """The adjusted Wald interval of the NPS on the -100..100 scale (see the module docstring); None for no answers."""
+    n = promoters + passives + detractors
+    if n == 0:
+        return None
+    m = n + NPS_ADDED
+    pp, pd_ = (promoters + NPS_ADDED_EACH) / m, (detractors + NPS_ADDED_EACH) / m
+    diff = pp - pd_
+    half = z * math.sqrt(max(pp + pd_ - diff * diff, 0.0) / m)
+    return Interval(max(-100.0, 100 * (diff - half)), min(100.0, 100 * (diff + half)))
+
+
 def nps(promoters: int, passives: int, detractors: int, z: float = Z95) -> NpsResult:
-    """NPS with its normal-approximation interval (see the module docstring)."""
+    """NPS (the sample's own score) with its adjusted Wald interval (see the module docstring)."""
     n = promoters + passives + detractors
     if n == 0:
         return NpsResult(0, 0, 0, 0, None, None)
-    pp, pd_ = promoters / n, detractors / n
-    score = pp - pd_
-    var = (pp + pd_ - score * score) / n
-    half = z * math.sqrt(max(var, 0.0))
-    interval = Interval(max(-100.0, 100 * (score - half)), min(100.0, 100 * (score + half)))
-    return NpsResult(n, promoters, passives, detractors, 100 * score, interval)
+    score = 100 * (promoters - detractors) / n
+    return NpsResult(n, promoters, passives, detractors, score, nps_interval(promoters, passives, detractors, z))
 
 
 @dataclass(frozen=True)
@@ -112,13 +133,16 @@ def csat(n: int, top2: int, total: float | None = None) -> ShareResult:
     return ShareResult(n, top2, top2 / n, wilson(top2, n), total / n if total is not None else None)
 
 
-def mean_interval(n: int, total: float, total_sq: float, z: float = Z95) -> Interval | None:
-    """Normal interval of a mean from n, Σx and Σx² (sample standard deviation; None when n < 2)."""
+def mean_interval(n: int, total: float, total_sq: float, confidence: float = CONFIDENCE) -> Interval | None:
+    """Student-t interval of a mean from n, Σx and Σx² (sample standard deviation, n − 1 degrees of freedom;
+    None when n < 2: one answer says nothing about the spread)."""
     if n < 2:
         return None
     mean = total / n
     var = max((total_sq - n * mean * mean) / (n - 1), 0.0)
-    half = z * math.sqrt(var / n)
+    from scipy.special import stdtrit
+
+    half = float(stdtrit(n - 1, 0.5 + confidence / 2)) * math.sqrt(var / n)
     return Interval(mean - half, mean + half)
 
 
@@ -146,6 +170,21 @@ class MetricRow:
     @property
     def small_sample(self) -> bool:
         return self.n < SMALL_SAMPLE
+
+    @property
+    def too_few(self) -> bool:
+        """Fewer than :data:`TOO_FEW` answers: the score is shown but says little."""
+        return self.n < TOO_FEW
+
+    @property
+    def note(self) -> str | None:
+        """Why to read this row with care, as a catalogue key of ``feedback.*`` (None when nothing needs saying):
+        ``no_interval`` (one answer: no spread), ``too_few`` (under 5), ``small_sample`` (under 30)."""
+        if self.n and self.low is None:
+            return "no_interval"
+        if self.too_few:
+            return "too_few"
+        return "small_sample" if self.small_sample else None
 
 
 def metric_counts(fb: ir.Table, by: str | None = None, period: str | None = None) -> ir.Table:

@@ -57,7 +57,7 @@ class Part:
     """One thing that moved the score, for ``--explain``: the words, what recognised them, the value.
 
     ``source`` is "lexicon", "phrase", "negation" or a rule id with its kind ("nl.waiting (failure)");
-    ``notes`` are catalogue keys (:mod:`journeymap.voc.messages`) with the factor they applied.
+    ``notes`` are catalogue keys (``voc.*`` in :mod:`journeymap.i18n`'s catalogues) with the factor they applied.
     """
 
     words: str
