@@ -72,7 +72,7 @@ def test_every_option_has_help_text_and_a_docs_entry():
 
 def test_the_common_options_are_on_every_command_that_prints():
     """--quiet everywhere; --format on every command that prints results (not those that write files)."""
-    writes = {"init", "render", "report", "demo", "schema", "diff"}
+    writes = {"init", "render", "report", "demo", "schema", "diff", "serve", "users add"}
     for name, cmd in _command_objects().items():
         opts = {o for p in cmd.params for o in p.opts}  # type: ignore[attr-defined]
         assert "--quiet" in opts and "-q" in opts, name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -75,8 +76,8 @@ def test_cli_users_add_and_tokens_create_give_a_working_token(workspace: Path, r
     with TestClient(create_app(ServerSettings(workspace=workspace))) as c:
         r = c.get("/api/v1/me", headers={"Authorization": f"Bearer {token.stdout.strip()}"})
     assert r.json() == {"name": "maria", "role": "editor", "active": True, "language": None}
-    listed = run_cli("users", "list", "--workspace", str(workspace))
-    assert [line.split() for line in listed.stdout.splitlines()] == [["maria", "editor"]]
+    listed = run_cli("users", "list", "--workspace", str(workspace), "--format", "json")
+    assert json.loads(listed.stdout) == {"users": [{"name": "maria", "role": "editor", "active": True}]}
 
 
 def test_serve_refuses_a_folder_without_a_workspace(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from journeymap.cli import app
-from journeymap.cli.common import console, err_console
+from journeymap.cli.common import QuietOption, console, err_console
 
 users_app = typer.Typer(help="Accounts of the web app (journeymap serve).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for scripts that call the web app's API.", no_args_is_help=True)
@@ -54,6 +54,7 @@ def serve(
                                     help="Commit every save to git, authored by the user (workspace in git)."),
     cookie_secure: bool = typer.Option(False, "--cookie-secure", envvar="JOURNEYMAP_COOKIE_SECURE",
                                        help="Send session cookies over HTTPS only (behind a TLS proxy)."),
+    quiet: bool = QuietOption,
 ) -> None:
     """Start the web app (API and pages) for a workspace: journeys edited in the browser, live with their data."""
     import uvicorn
@@ -64,8 +65,10 @@ def serve(
                          cookie_secure=cookie_secure)
     web = create_app(settings)
     root = web.state.settings.workspace
-    err_console.print(f"journeymap serves {root.name} on http://{host}:{port} (Ctrl+C stops it)")
-    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    if not quiet:
+        err_console.print(f"journeymap serves {root.name} on http://{host}:{port} (Ctrl+C stops it)")
+    uvicorn.run(web, host=host, port=port, log_level="warning" if quiet else "info", proxy_headers=True,
+                forwarded_allow_ips="127.0.0.1")
 
 
 def _read_password(name: str) -> str:
@@ -82,6 +85,7 @@ def users_add(
     role: str = typer.Option("viewer", "--role", "-r", help="viewer (reads), editor (edits), admin (manages users)."),
     workspace: Path = ServeWorkspace,
     database_url: str = DatabaseOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Add a user to the web app; the password is read from standard input or prompted for."""
     from journeymap.server.auth import add_user, check_password, check_role
@@ -90,19 +94,25 @@ def users_add(
     password = check_password(_read_password(name))
     with _database(workspace, database_url) as db:
         add_user(db, name, password, role)
-    console.print(f"Added user {name} ({role}).")
+    if not quiet:
+        console.print(f"Added user {name} ({role}).")
 
 
 @users_app.command("list")
-def users_list(workspace: Path = ServeWorkspace, database_url: str = DatabaseOption) -> None:
+def users_list(workspace: Path = ServeWorkspace, database_url: str = DatabaseOption,
+               fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+               quiet: bool = QuietOption) -> None:
     """List the web app's users with their roles."""
+    import pandas as pd
     from sqlalchemy import select
 
+    from journeymap.cli.output import emit, output_format
     from journeymap.server.models import User
 
     with _database(workspace, database_url) as db:
-        for user in db.scalars(select(User).order_by(User.name)):
-            console.print(f"{user.name:<24} {user.role:<7}" + ("" if user.active else " (switched off)"))
+        rows = [{"name": u.name, "role": u.role, "active": bool(u.active)}
+                for u in db.scalars(select(User).order_by(User.name))]
+    emit({"users": pd.DataFrame(rows, columns=["name", "role", "active"])}, output_format(fmt))
 
 
 @tokens_app.command("create")
@@ -111,10 +121,19 @@ def tokens_create(
     label: str = typer.Option("", "--label", help="What the token is for (shown in the user's settings)."),
     workspace: Path = ServeWorkspace,
     database_url: str = DatabaseOption,
+    fmt: str = typer.Option("table", "--format", "-f", help="table (the token alone), json or csv."),
+    quiet: bool = QuietOption,
 ) -> None:
     """Create an API token for a user and print it (only once): send it as 'Authorization: Bearer TOKEN'."""
+    from journeymap.cli.output import emit, output_format
     from journeymap.server.auth import create_token, user_named
 
     with _database(workspace, database_url) as db:
         token = create_token(db, user_named(db, name), label)
-    print(token)
+    kind = output_format(fmt)
+    if kind == "table":
+        print(token)  # alone on its line, for scripts: TOKEN=$(journeymap tokens create maria -q)
+    else:
+        import pandas as pd
+
+        emit({"token": pd.DataFrame([{"user": name, "label": label, "token": token}])}, kind)
