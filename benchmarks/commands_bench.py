@@ -127,7 +127,11 @@ def main() -> None:
             peaks.append(peak)
             if code:
                 note = f"exit {code}: {last}"
-        record(name, statistics.median(walls), max(peaks), note or f"runs {', '.join(f'{w:.2f}' for w in walls)}")
+        # the first run writes what the command keeps in the journey index; the later ones read it
+        record(f"{name} (first)", walls[0], peaks[0], note)
+        if len(walls) > 1:
+            record(f"{name} (again)", statistics.median(walls[1:]), max(peaks[1:]),
+                   note or f"runs {', '.join(f'{w:.2f}' for w in walls[1:])}")
     if args.pm4py:
         assert args.parquet, "--pm4py needs --parquet"
         cols = dict(kv.split("=") for kv in args.columns.split(","))

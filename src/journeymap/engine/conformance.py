@@ -48,8 +48,8 @@ def _entries_and_following(rel: JourneyRelations, journey: Journey) -> tuple[pd.
     source = rel.source
 
     def firsts() -> ir.Table:
-        seqs = rel.sequences()
-        return seqs.select("cust", first=seqs.sis[0])
+        f = rel.firsts("step")
+        return f.select("cust", first=f.u)
 
     def entries_expr() -> ir.Table:
         f = firsts()
@@ -165,6 +165,7 @@ def deviation_customers(journey: Journey, events: ir.Table | EventSource, source
         seqs = rel.sequences()
         hit = seqs.filter(seqs.sis[0] == ids[target])
         df = C.execute(hit.select("customer_id", times=ibis.literal(1, "int64"), first_at=hit.tss[0]))
+        # (the sequences: the customer id and the time come with them)
     else:
         v = rel.visits("step")
         hit = v.filter((v.u == ids[source]) & (v.nu == ids[target]))

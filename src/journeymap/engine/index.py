@@ -12,7 +12,7 @@ the store's rows in journey order with event names and channels as SMALLINT code
 (the totals relation).
 
 **Per journey** (``journey-<key>/``), each part a file written on the first analysis that needs it:
-``prep.duckdb`` (the matched relation), ``step.duckdb`` (the step summary and visits), ``stage.duckdb``
+``prep.duckdb`` (the matched relation), ``step.duckdb`` (the step summary, visits and firsts), ``stage.duckdb``
 (the stage visits and summary), ``seqs.duckdb`` (the sequences). The step of an event is looked up by its
 (event, channel) pair: the bindings are matched once, by the one step matcher, against the few distinct
 pairs, not against every event. Results that do not depend on a period (a transition graph, the
@@ -53,7 +53,7 @@ CACHE_DIR = "cache"
 #: Event names and channels are stored as SMALLINT codes; a store with more is analysed without the index.
 MAX_CODES = 32_000
 #: The layout of the index files: part of the journey key, so a changed layout is written anew.
-FORMAT = 8
+FORMAT = 9
 #: The layout of the events part: part of its file name.
 EVENTS_FORMAT = 3
 

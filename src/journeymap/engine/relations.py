@@ -12,6 +12,7 @@ events or the index directly.
 * **neighbours**: every unit event beside the next one of its customer in journey order:
   ``cust, ts, seq, u, nu, gap, is_end`` (``nu`` the next event's unit, NULL at the customer's last
   event; ``gap`` seconds from this event to the next; ``is_end`` this event ends a visit).
+* **firsts**: each customer's first unit (the map's entry it took): ``cust, u``.
 * **visits**: a *visit* is a run of consecutive events of one customer at the same unit; one row per
   visit, at its last event: ``cust, ts, seq, u, nu, gap`` (``nu`` the next visit's unit, ``gap`` the
   seconds from leaving this visit to the next one's start).
@@ -76,6 +77,13 @@ def neighbours(units_: ir.Table, unit: str = "u", *, ordered: bool = False) -> i
     n = C.with_next(units_, {"nu": unit, "nts": "ts"}, ordered=ordered)
     n = n.mutate(gap=C.seconds_between(n.ts, n.nts), is_end=n.nu.isnull() | (n.nu != n[unit]))
     return n.drop("nts")
+
+
+def firsts(units_: ir.Table, *, ordered: bool = False) -> ir.Table:
+    """Each customer's first unit in journey order (where the journey enters the map): ``cust, u``."""
+    p = C.with_next(units_, {}, prev={"pu": "u"}, ordered=ordered)
+    f = p.filter(p.pu.isnull())
+    return f.select("cust", "u")
 
 
 def visits(neighbours_: ir.Table) -> ir.Table:

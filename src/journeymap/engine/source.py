@@ -101,6 +101,14 @@ class JourneyRelations:
             return R.stage_summary(self.visits("stage"), self.summary("step"), stage_of, stage_edges)
         return R.summary(self.neighbours(level), step_edges)
 
+    def firsts(self, level: Level) -> ir.Table:
+        """Each customer's first step (or its stage): ``cust, u``."""
+        f = self.stored("firsts_step") if self.stored is not None else R.firsts(self.units("step"),
+                                                                                ordered=self.ordered)
+        if level == "stage":
+            f = f.select("cust", u=f.u.substitute(self._stage_of(), else_=ibis.null("int16")).cast("int16"))
+        return f
+
     def sequences(self) -> ir.Table:
         if self.stored is not None:
             return self.stored("seqs")
@@ -326,7 +334,8 @@ class EventSource:
                 nb = con.table("nb_step")
                 put("summary_step", R.summary(nb, step_edges))
                 put("visits_step", R.visits(nb))
-            return part("step", ("summary_step", "visits_step"), build)
+                put("firsts_step", R.firsts(R.units(p), ordered=True))
+            return part("step", ("summary_step", "visits_step", "firsts_step"), build)
 
         def stage() -> dict[str, ir.Table]:
             st = step()

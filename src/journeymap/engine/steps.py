@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -58,7 +57,7 @@ def designed_stage_edges(journey: Journey) -> list[tuple[str, str]]:
 
 def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float) -> ir.Table:
     """Per unit index ``u`` (step or stage) every metric of the module docstring but the shares: one query on
-    the summary, visits and sequences relations."""
+    the summary, visits and firsts relations."""
     st = rel.summary(level)
     per_unit = st.group_by("u").aggregate(
         events=st.n_events.sum().cast("int64"),
@@ -68,15 +67,10 @@ def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float) -> i
         dropped=(st.has_last | (st.max_gap > window_s).fill_null(False)).cast("int32").sum(),
         revisit_customers=(st.n_visits >= 2).cast("int32").sum(),
     )
-    seqs = rel.sequences()
-    first, last = seqs.sis[0], seqs.sis[seqs.sis.length() - 1]  # (Spark has no index -1)
-    if level == "stage":
-        stage_of = step_positions(rel.journey)[1]
-        first = first.substitute(stage_of, else_=ibis.null("int16"))
-        last = last.substitute(stage_of, else_=ibis.null("int16"))
-    ends = seqs.select(first=first.cast("int16"), last=last.cast("int16"))
-    entries = ends.group_by(u=ends["first"]).aggregate(entries=ends.count())
-    exits = ends.group_by(u=ends["last"]).aggregate(exits=ends.count())
+    firsts = rel.firsts(level)
+    entries = firsts.group_by("u").aggregate(entries=firsts.count())
+    last = st.filter(st.has_last)
+    exits = last.group_by("u").aggregate(exits=last.count())
     v = rel.visits(level)
     v = v.filter(v.nu.notnull())
     times = v.group_by("u").aggregate(_q=C.quantiles(v.gap, [0.5, 0.9]))

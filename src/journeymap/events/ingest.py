@@ -104,8 +104,7 @@ def configure(con: duckdb.DuckDBPyConnection, ws: Workspace, memory_limit: str |
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET TimeZone = {lit(ws.settings.timezone)}")
     con.execute(f"SET temp_directory = {lit(str(tmp))}")
-    if memory_limit:
-        con.execute(f"SET memory_limit = {lit(memory_limit)}")
+    con.execute(f"SET memory_limit = {lit(memory_limit or ws.settings.events.memory_limit)}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
 

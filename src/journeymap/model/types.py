@@ -350,6 +350,9 @@ class EventSettings(Base):
     columns: ColumnMapping = Field(default_factory=ColumnMapping)
     source: EventSourceSettings = Field(default_factory=EventSourceSettings)
     max_future_days: int = Field(1, ge=0, le=36500, description="events further in the future are quarantined")
+    memory_limit: str = Field("2.5GB", pattern=r"(?i)^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+                              description="memory the ingest may use before it spills to data/tmp (DuckDB's "
+                              "memory_limit, e.g. 2.5GB; the process peaks about half a gigabyte above it)")
     earliest: dt.date = Field(dt.date(1970, 1, 2), description="events before this date are quarantined: "
                               "times like 1970-01-01 or 0001-01-01 are placeholders in exports, not events")
     time_format: str | list[str] | None = Field(
