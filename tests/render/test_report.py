@@ -258,3 +258,9 @@ def test_the_report_reads_one_source_and_measures_each_step_metric_once(
     api.report("webshop", tmp_path / "r.html", demo_shop("en").root)
     assert len(opened) == 1
     assert queries.count("step") == 1 and queries.count("stage") == 1
+    # with a period too: the map and the tables ask the source for the same period, and get the same one
+    opened.clear()
+    queries.clear()
+    api.report("webshop", tmp_path / "p.html", demo_shop("en").root, since="2025-03-01", until="2025-09-01")
+    assert len(opened) == 1
+    assert queries.count("step") == 1 and queries.count("stage") == 1

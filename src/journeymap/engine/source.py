@@ -129,6 +129,7 @@ class EventSource:
         self._memo: dict[Any, Any] = {}
         self._journeys: dict[str, JourneyRelations] = {}
         self._parts: dict[tuple[str, str], dict[str, ir.Table]] = {}
+        self._periods: dict[Any, EventSource] = {}
         self.index: I.StoreIndex | None = None
         self._con: Any = None
         why = ""
@@ -167,15 +168,22 @@ class EventSource:
                    until=as_datetime(until) if until is not None else None)
 
     def period(self, since: dt.date | dt.datetime | None, until: dt.date | dt.datetime | None) -> EventSource:
-        """The same events limited to ``since <= ts < until``; shares this source's index and connection."""
+        """The same events limited to ``since <= ts < until``; shares this source's index and connection, and is
+        the same object each time the same period is asked for (the report's map and tables share results)."""
+        key = (as_datetime(since) if since is not None else None, as_datetime(until) if until is not None else None)
+        if key not in self._periods:
+            self._periods[key] = self._new_period(*key)
+        return self._periods[key]
+
+    def _new_period(self, since: dt.datetime | None, until: dt.datetime | None) -> EventSource:
         out = EventSource.__new__(EventSource)
         out.__dict__.update(self.__dict__)
-        out.since = as_datetime(since) if since is not None else None
-        out.until = as_datetime(until) if until is not None else None
+        out.since, out.until = since, until
         out.plan = self.plan  # one record of what was chosen, for the whole command
         out.plan.append(f"period: {out.since.date() if out.since else 'the start'} to "
                         f"{out.until.date() if out.until else 'the end'} (end excluded)")
         out._memo, out._journeys, out._owner = {}, {}, None  # (index parts are shared: they hold no period)
+        out._periods = {}
         return out
 
     def close(self) -> None:
