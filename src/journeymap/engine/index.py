@@ -263,7 +263,7 @@ def index_workspace_store(ws: Any, *, quiet: bool = True) -> StoreIndex | None:
         con = duck(ws, read_only=True)
         try:
             generation = C.store_generation_with_cust(con)
-            settings = C.connection_settings(con)
+            settings = {**C.connection_settings(con), "memory_limit": ws.settings.events.memory_limit}
         finally:
             con.close()
         if generation is None:
