@@ -1,13 +1,17 @@
 """The analytics engine: the living journey map computed from events, as Ibis expressions.
 
-Phases: a journey's step bindings become Ibis predicates (:mod:`.binding`) → analyses
-build Ibis expressions on an event table with the layout of ADR 0001 → one module,
-:mod:`.compile`, compiles them for the table's backend and runs them → pandas
-DataFrames (each with its SQL in ``df.attrs['sql']``) → the :class:`MapOverlay`
-(:mod:`.overlay`) and the HTML report (:mod:`.report`).
+Phases: a journey's step bindings become Ibis predicates (:mod:`.binding`) → the relations
+every analysis is written on, each defined once (:mod:`.relations`: matched steps, visits,
+per-customer summaries, firsts, sequences …) → an :class:`~.source.EventSource` decides how each
+is kept (the journey index, :mod:`.index`, or the expression on the events) and records it in its
+plan → analyses build Ibis expressions on the relations → one module, :mod:`.compile`, compiles
+them for the backend and runs them → pandas DataFrames (each with its SQL in
+``df.attrs['sql']`` and the plan in ``df.attrs['plan']``) → the :class:`~journeymap.results.MapOverlay`
+(:mod:`.overlay`) and the HTML report (:mod:`.report`). ADR 0004.
 
 The Python API (all return pandas DataFrames; ``journey`` is a
-:class:`~journeymap.model.types.Journey`, ``table`` an Ibis table):
+:class:`~journeymap.model.types.Journey`, ``events`` an Ibis table or an :class:`EventSource`),
+importable from ``journeymap.engine``:
 
 * :func:`.steps.step_metrics`, :func:`.steps.stage_metrics`
 * :func:`.funnel.funnel`, :func:`.funnel.funnel_customers`
@@ -18,11 +22,7 @@ The Python API (all return pandas DataFrames; ``journey`` is a
 * :func:`.attribution.attribution`
 * :func:`.analyze.analyze` (all of them at once), :func:`.binding.check_bindings`,
   :func:`.overlay.build_overlay`, :func:`.report.write_report`
-
-On the workspace's own store the analyses read the journey index (:mod:`.index`, ADR 0002):
-the events as integer codes and, per journey, per-customer step summaries and step strings,
-written beside the store on first use. Anywhere else the same analyses run as Ibis
-expressions on the events themselves, with the same numbers.
+* :func:`.source.open_source` (the workspace's events, where ``events.source`` says)
 
 Any scale
 ---------
