@@ -206,6 +206,13 @@ def keep(con: Any, index: StoreIndex, file: str, tables: Sequence[str], build: C
             build(put)
             C.detach(raw, build_alias)
             os.replace(tmp, path)
+        except (duckdb.IOException, OSError) as exc:  # a full disk, a folder that cannot be written
+            with contextlib.suppress(Exception):
+                C.detach(raw, build_alias)
+            from journeymap.errors import JourneymapError
+
+            raise JourneymapError(f"cannot write the journey index beside the store ({path.parent}): {exc}; "
+                                  "free some room there, or delete the folder data/cache (it is rebuilt)") from exc
         except BaseException:
             with contextlib.suppress(Exception):
                 C.detach(raw, build_alias)
