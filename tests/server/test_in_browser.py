@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.server.conftest import ROLES, password
 
 from journeymap.model import yamlio
+
+from .conftest import ROLES, password
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (scripts/test installs it)"),

@@ -10,7 +10,8 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-from tests.server.conftest import make_server  # noqa: E402
+
+from .conftest import make_server  # noqa: E402
 
 
 @pytest.fixture(scope="module")

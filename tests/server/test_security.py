@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from tests.server.conftest import password
+
+from .conftest import password
 
 
 def test_login_is_limited_after_five_failures_even_with_the_right_password(sqlite_server) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.server.conftest import make_server
+
+from .conftest import make_server
 
 
 def _git(root: Path, *args: str) -> str:
@@ -32,10 +33,11 @@ def test_each_save_is_a_commit_authored_by_the_user(workspace: Path) -> None:
 def test_migrations_create_exactly_the_models(tmp_path: Path, pg_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from tests.server.conftest import fresh_database
 
     from journeymap.server.db import make_engine, migrate
     from journeymap.server.models import Base
+
+    from .conftest import fresh_database
 
     class Request:  # the fixture lookup fresh_database needs
         def getfixturevalue(self, _name: str) -> str:
