@@ -7,7 +7,8 @@ path; conformance; and the most frequent events on no step.
 
 The **designed main path** starts at the entry step most customers enter by and follows,
 at each step, the designed ``next`` edge customers take most (ties: map order), until the
-journey ends or loops back.
+journey ends or loops back. When the journey has goal steps it runs from the entry to a goal
+(:func:`~.goals.path_to_goal`: at each step the most taken move that brings customers closer to it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from journeymap.engine import compile as C
 from journeymap.engine.binding import match_steps
 from journeymap.engine.conformance import conformance, entry_steps
 from journeymap.engine.funnel import funnel
+from journeymap.engine.goals import conversion_steps, distance_to_goal, path_to_goal
 from journeymap.engine.personas import check_persona_rules, journey_personas
 from journeymap.engine.source import EventSource, open_source
 from journeymap.engine.steps import step_metrics
@@ -45,8 +47,13 @@ def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
     if not starts:
         return []
     order = {s.id: i for i, s in enumerate(journey.steps)}
-    start = max(starts, key=lambda s: (entries.get(s, 0), -order[s]))
     counts = {(str(r.source), str(r.target)): int(r.count) for r in step_tr.itertuples()}
+    if journey.goal_steps():  # from the entry most customers take that can reach a goal, to the goal
+        reach = distance_to_goal(journey)
+        to_goal = [s for s in starts if s in reach] or starts
+        start = max(to_goal, key=lambda s: (entries.get(s, 0), -order[s]))
+        return path_to_goal(journey, start, counts)
+    start = max(starts, key=lambda s: (entries.get(s, 0), -order[s]))
     nexts: dict[str, list[str]] = {}
     for a, b in journey.designed_edges():
         nexts.setdefault(a, []).append(b)
@@ -118,7 +125,7 @@ def build_overlay(ws: Any, journey_id: str, events: ir.Table | EventSource | Non
     cur, prev = trend_periods(first, last, source.since, source.until)
     trend = _trend(journey, whole, cur, prev)
     sql = metrics.attrs.get(C.SQL_ATTR)
-    has_next = {a for a, _b in journey.designed_edges()}
+    has_next = conversion_steps(journey)
     for r in metrics.itertuples():
         overlay.steps[str(r.step)] = StepMetrics(
             reach=int(r.reach), events=int(r.events), share=_none_if_nan(r.share),

@@ -29,6 +29,9 @@ Scope = Literal["buyer", "customer"]
 MapState = Literal["current", "future"]
 Language = Literal["nl", "en"]
 
+Outcome = Literal["failure", "recovery"]
+OUTCOMES: tuple[str, ...] = ("failure", "recovery")
+
 ConditionOp = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "regex", "exists"]
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
@@ -222,6 +225,13 @@ class Step(Base):
     binding: DataBinding | None = None
     next: list[str] | None = Field(None, description="designed next steps; default: the following step")
     entry: bool = Field(False, description="journeys may start here")
+    goal: bool = Field(False, description="reaching this step is what the journey is for (an order, a signed "
+                       "contract); conversion means progress toward a goal step")
+    outcome: Outcome | None = Field(None, description="failure (an error, a dead end) or recovery (help after a "
+                                    "failure); a failure is never progress")
+    edge_outcomes: dict[str, Outcome] = Field(
+        default_factory=dict, description="moves from this step to another step (by its id) marked failure or "
+        "recovery, e.g. {customer-service: recovery}; they need not be designed")
 
 
 class Opportunity(Base):
@@ -281,6 +291,26 @@ class Journey(Base):
 
     def steps_in(self, stage_id: str) -> list[Step]:
         return [s for s in self.steps if s.stage == stage_id]
+
+    def goal_steps(self) -> list[str]:
+        """The ids of the steps marked ``goal: true``, in map order."""
+        return [s.id for s in self.steps if s.goal]
+
+    def steps_marked(self, outcome: Outcome) -> list[str]:
+        """The ids of the steps whose ``outcome`` is ``outcome``, in map order."""
+        return [s.id for s in self.steps if s.outcome == outcome]
+
+    def move_outcome(self, source: str, target: str) -> Outcome | None:
+        """What a move from step ``source`` to step ``target`` means: the source's ``edge_outcomes`` for the
+        target when marked there, else the target step's own ``outcome`` (a move into an error step is a
+        failure, into a help step a recovery), else None."""
+        for s in self.steps:
+            if s.id == source and target in s.edge_outcomes:
+                return s.edge_outcomes[target]
+        for s in self.steps:
+            if s.id == target:
+                return s.outcome
+        return None
 
     def designed_edges(self) -> list[tuple[str, str]]:
         """The designed flow: each step's ``next``, or the following step in map order."""

@@ -84,6 +84,13 @@ def check_journey(j: Journey, src: SourceFile, personas: set[str], channels: set
             if n not in step_ids:
                 out.append(_at(src, ("steps", i, "next", k), f"unknown step {n!r} in 'next' of {where}; "
                                f"{suggest(n, step_ids)}", "unknown-step"))
+        for target in step.edge_outcomes:
+            if target not in step_ids:
+                out.append(_at(src, ("steps", i, "edge_outcomes", target), f"unknown step {target!r} in "
+                               f"'edge_outcomes' of {where}; {suggest(target, step_ids)}", "unknown-step"))
+        if step.goal and step.outcome == "failure":
+            out.append(_at(src, ("steps", i, "outcome"), f"{where} is a goal and a failure at once; a goal is "
+                           "what customers come for: remove 'goal: true' or 'outcome: failure'", "goal-failure"))
         for lane in step.lanes:
             if lane not in lane_ids:
                 out.append(_at(src, ("steps", i, "lanes", lane), f"unknown lane {lane!r} in {where}; "
