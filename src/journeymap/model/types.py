@@ -333,6 +333,9 @@ class ColumnMapping(Base):
     source: str | None = None
     anonymous_id: str | None = None
     event_id: str | None = None
+    session_id: str | None = Field(None, description="the source column that holds a session id (kept as the "
+                                   "event property of that name); without it a session ends after "
+                                   "events.session_gap_minutes without events")
 
 
 class EventSourceSettings(Base):
@@ -365,6 +368,9 @@ class EventSettings(Base):
     max_future_days: int = Field(1, ge=0, le=36500, description="events further in the future are quarantined")
     earliest: dt.date = Field(dt.date(1970, 1, 2), description="events before this date are quarantined: "
                               "times like 1970-01-01 or 0001-01-01 are placeholders in exports, not events")
+    session_gap_minutes: float = Field(30, gt=0, le=60 * 24 * 30, description="a session ends after this many "
+                                       "minutes without an event on the journey (when no session_id column is "
+                                       "mapped)")
 
     @property
     def earliest_time(self) -> dt.datetime:
