@@ -246,6 +246,26 @@ def report(journey: str, output: str | Path, workspace: str | Path | None = None
         return write_report(ws, jid, Path(output), table, since=start, until=end)
 
 
+def findings(journey: str, workspace: str | Path | None = None, *, since: dt.date | str | None = None,
+             until: dt.date | str | None = None, window: float = 14.0, kinds: Sequence[str] | None = None,
+             top: int | None = None) -> Any:
+    """Every statistically supported finding of a journey, ranked by impact (``journeymap findings``): a
+    :class:`journeymap.engine.findings.FindingsResult` whose ``findings`` are
+    :class:`journeymap.results.Finding` objects (``top``: only the first ones)."""
+    from journeymap.engine.findings import findings_report
+
+    if top is not None and top < 1:
+        raise JourneymapError(f"--top must be at least 1 (got {top}); --all shows every finding")
+    ws, jid = workspace_for(journey, _path(workspace))
+    start, end, win = as_date(since, "--since"), as_date(until, "--until"), window_days(window)
+    with _events(ws) as table:
+        result = findings_report(ws, jid, table=table, since=start, until=end, window=win,
+                                 kinds=list(kinds) if kinds else None)
+    if top is not None:
+        result.findings = result.findings[:top]
+    return result
+
+
 def feedback(workspace: str | Path = ".", *, by: str | None = None, period: str | None = None,
              journey: str | None = None) -> Any:
     """NPS, CSAT and CES with n and 95 % intervals (``journeymap feedback``)."""

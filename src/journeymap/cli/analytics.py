@@ -169,3 +169,70 @@ def paths(
     frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
                           top=None if every_edge else top, variants=variants, collapse_repeats=not keep_repeats)
     _print(frames, fmt, explain)
+
+
+@app.command()
+def findings(
+    journey: str = JourneyArg,
+    workspace: Path = WorkspaceOpt,
+    fmt: str = FormatOption,
+    kind: list[str] = typer.Option([], "--kind", help="Only findings of this kind (repeatable): change, appear, "
+                                   "vanish, segment, interaction, loop, spike, cohort."),
+    top: int = typer.Option(20, "--top", help="Show the N findings with the highest impact."),
+    every: bool = typer.Option(False, "--all", help="Show every finding (overrides --top)."),
+    since: str = SinceOption,
+    until: str = UntilOption,
+    window_days: float = WindowOption,
+    explain: bool = ExplainOption,
+    quiet: bool = QuietOption,
+) -> None:
+    """What needs attention: every statistically supported finding, ranked by customers × effect."""
+    from journeymap.api import findings as run
+    from journeymap.progress import progress
+
+    if fmt not in ("table", "json", "csv"):
+        raise JourneymapError(f"unknown format {fmt!r}; expected one of: table, json, csv")
+    with progress(quiet or fmt != "table") as bar:
+        bar.add_task("looking for findings", total=None)
+        result = run(journey, workspace, since=since, until=until, window=window_days, kinds=kind or None,
+                     top=None if every else top)
+    _print_findings(result, fmt, explain)
+
+
+def _print_findings(result: object, fmt: str, explain: bool) -> None:
+    from rich.markup import escape
+
+    from journeymap.cli.common import printable
+    from journeymap.engine.findings import FindingsResult
+    from journeymap.engine.formatting import findings_frame, findings_json
+    from journeymap.i18n import format_number
+
+    assert isinstance(result, FindingsResult)
+    found = result.findings
+    if fmt == "json":
+        console.file.write(findings_json(found, explain=explain) + "\n")
+        console.file.flush()
+        return
+    if fmt == "csv":
+        from journeymap.csvsafe import safe_frame
+
+        console.out(safe_frame(findings_frame(found)).to_csv(index=False, lineterminator="\n"), end="",
+                    highlight=False)
+        return
+    if explain:
+        for line in result.plan:
+            console.print(f"-- plan: {line}", style="dim", soft_wrap=True, markup=False, highlight=False)
+    tests = sum(result.tests.values())
+    fdr = result.options.fdr if result.options else 0.05
+    console.print(f"{len(found)} finding(s) shown; {result.significant} significant of {tests} tests "
+                  f"(Benjamini-Hochberg, false-discovery rate {fdr:g})", style="dim", markup=False)
+    for rank, f in enumerate(found, start=1):
+        q = f"{f.q_value:.2g}" if f.q_value is not None else "–"
+        console.print(f"\n[bold]{rank}. {escape('[' + f.kind + ']')}[/bold] {escape(printable(f.title))}", soft_wrap=True,
+                      highlight=False)
+        console.print(f"   customers {format_number(f.customers, 'en')} · q {q} · score {f.score:,.0f} · "
+                      f"{printable(f.test)}", style="dim", soft_wrap=True, markup=False, highlight=False)
+        console.print(f"   {printable(f.command)}", style="dim", soft_wrap=True, markup=False, highlight=False)
+        if explain and f.sql:
+            console.print("   -- SQL behind this finding", style="dim", markup=False)
+            console.out(f.sql, highlight=False)

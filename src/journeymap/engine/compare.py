@@ -9,32 +9,26 @@ Median time to the next step is shown side by side, not tested (``test`` says so
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import ibis.expr.types as ir
 import pandas as pd
 
+from journeymap.engine import stats
 from journeymap.engine.breakdown import with_group
 from journeymap.engine.source import EventSource
 from journeymap.engine.steps import step_metrics
 from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
-Z_TEST = "two-proportion z-test (pooled, two-sided)"
+Z_TEST = stats.Z_TEST
 COLUMNS = ["step", "metric", "a", "b", "n_a", "n_b", "change", "z", "p_value", "significant", "test"]
 
 
 def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
-    """(z, two-sided p) for proportions x1/n1 vs x2/n2; (nan, nan) when untestable."""
-    if n1 <= 0 or n2 <= 0:
-        return float("nan"), float("nan")
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return float("nan"), float("nan")
-    z = (x2 / n2 - x1 / n1) / se
-    return z, math.erfc(abs(z) / math.sqrt(2))
+    """(z, two-sided p) for proportions x1/n1 vs x2/n2 (positive z: the second is larger); (nan, nan) when
+    untestable. The test is statsmodels' (:func:`journeymap.engine.stats.two_proportion_z`)."""
+    return stats.two_proportion_z(x1, n1, x2, n2)
 
 
 def compare_metrics(a: pd.DataFrame, b: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:

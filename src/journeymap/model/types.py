@@ -378,6 +378,23 @@ class EventSettings(Base):
         return dt.datetime.combine(self.earliest, dt.time())
 
 
+class AnalysisSettings(Base):
+    """How the analyses judge what they measure (``analysis`` in ``journeymap.yaml``; docs/findings.md)."""
+
+    trend_weeks: int = Field(4, ge=1, le=52, description="the trend compares the last complete N weeks with "
+                             "the N weeks before")
+    min_customers: int = Field(30, ge=1, description="fewest customers in a period or segment before a trend or "
+                               "a finding is shown for it")
+    false_discovery_rate: float = Field(0.05, gt=0, lt=1, description="the share of false findings allowed "
+                                        "(Benjamini-Hochberg over everything scanned)")
+    loop_tolerance: float = Field(0.01, ge=0, lt=1, description="an undesigned move back is a finding when "
+                                  "significantly more than this share of visits take it")
+    spike_ratio: float = Field(1.5, gt=1, description="a day is a spike when significantly above its usual level "
+                               "and at least this many times it")
+    segment_values: int = Field(12, ge=2, le=100, description="a property with more values than this is not "
+                                "scanned as a segment")
+
+
 class Settings(Base):
     """``journeymap.yaml``: the workspace's settings."""
 
@@ -387,6 +404,7 @@ class Settings(Base):
     channels: list[Identifier] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
     events: EventSettings = Field(default_factory=EventSettings)
     sources: dict[str, Any] = Field(default_factory=dict, description="named data sources (files, database URLs)")
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @field_validator("timezone")
     @classmethod

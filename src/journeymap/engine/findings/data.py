@@ -1,0 +1,330 @@
+"""The few queries every finding is computed from: relations → small tables (phase 1 of the findings).
+
+Each is one Ibis expression on the relations of :mod:`journeymap.engine.relations` (the step visits, the
+step summary, the event units, the events' properties), so it runs on DuckDB (from the journey index) and
+on PySpark alike; on the journey index its result is kept under a name that spells its parameters
+(:meth:`~journeymap.engine.source.EventSource.kept`), so a second run reads small tables only.
+
+* **step days**: per day, step and next step: visits, visits followed by the next step within the window
+  (and within a session), and the sum and sum of squares of ln(1 + seconds to the next step);
+* **event days**: per day and event name: events; per event name: events and customers;
+* **customers**: per customer, over the first *window* after their first visit on the journey: first visit
+  time, entry step, visits, goal reached (and when last), first failure, an undesigned move back within a
+  session, the steps reached (a bit mask); over their whole history the steps reached and converted at (bit
+  masks, conversion as :mod:`journeymap.engine.steps` counts it); and their segments: each scanned property's
+  value at their first event that has it, the channel and source of their first event, their persona.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from journeymap.engine import compile as C
+from journeymap.engine.goals import conversion_steps, depth_from_entry, distance_to_goal, progress_edges
+from journeymap.engine.relations import EDGE_WIDTH
+from journeymap.engine.source import EventSource
+from journeymap.model.types import Journey
+
+#: Steps beyond this many have no bit in the step masks (the per-step segment scan skips them).
+MASK_STEPS = 62
+#: Rows read to find the properties worth scanning as segments.
+SAMPLE_ROWS = 200_000
+#: Segment dimensions that are columns of the events (the rest are properties).
+COLUMN_DIMS = ("channel", "source")
+PERSONA_DIM = "persona"
+
+
+@dataclass
+class Marks:
+    """The journey's design as step indices and move codes (``a * EDGE_WIDTH + b``)."""
+
+    ids: list[str]
+    goals: list[int]
+    fail_steps: list[int]
+    fail_moves: set[int]
+    recover_moves: set[int]
+    progress: set[int]
+    designed: set[int]
+    back: set[int]
+    conversion: list[int]
+    reach_goal: set[int]
+
+    @property
+    def tag(self) -> str:
+        """A name part that changes with any mark (results kept in the index spell it)."""
+        parts = (self.ids, self.goals, self.fail_steps, sorted(self.fail_moves), sorted(self.recover_moves),
+                 sorted(self.progress), sorted(self.back))
+        return hashlib.sha1(repr(parts).encode()).hexdigest()[:10]
+
+    def move(self, a: int, b: int) -> int:
+        return a * EDGE_WIDTH + b
+
+
+def journey_marks(journey: Journey) -> Marks:
+    ids = [s.id for s in journey.steps]
+    pos = {s: i for i, s in enumerate(ids)}
+    designed = set(journey.designed_edges())
+    depth = depth_from_entry(journey)
+    fail, recover, back = set(), set(), set()
+    for a in ids:
+        for b in ids:
+            outcome = journey.move_outcome(a, b)
+            code = pos[a] * EDGE_WIDTH + pos[b]
+            if outcome == "failure":
+                fail.add(code)
+            elif outcome == "recovery":
+                recover.add(code)
+            if a != b and (a, b) not in designed and depth.get(b, 0) <= depth.get(a, 0):
+                back.add(code)
+    return Marks(
+        ids=ids,
+        goals=[pos[g] for g in journey.goal_steps()],
+        fail_steps=[pos[s] for s in journey.steps_marked("failure")],
+        fail_moves=fail,
+        recover_moves=recover,
+        progress={pos[a] * EDGE_WIDTH + pos[b] for a, b in progress_edges(journey)},
+        designed={pos[a] * EDGE_WIDTH + pos[b] for a, b in designed if a in pos and b in pos},
+        back=back,
+        conversion=sorted(pos[s] for s in conversion_steps(journey)),
+        reach_goal={pos[s] for s in distance_to_goal(journey)},
+    )
+
+
+@dataclass
+class FindingsData:
+    """The small tables the statistics read (see the module docstring)."""
+
+    journey: Journey
+    marks: Marks
+    window_s: float
+    gap_s: float
+    first_day: dt.date
+    last_day: dt.date
+    steps_daily: pd.DataFrame
+    events_daily: pd.DataFrame
+    events_total: pd.DataFrame
+    customers: pd.DataFrame
+    dims: list[str] = field(default_factory=list)
+    sql: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+def _ints(values: set[int] | list[int]) -> list[int]:
+    return sorted(values) or [-1]
+
+
+def step_days(source: EventSource, journey: Journey, window_s: float, gap_s: float) -> ir.Table:
+    """Per day, step ``u`` and next step ``nu`` (NULL: none): ``n`` visits, ``inwin`` followed by ``nu`` within
+    the window, ``insess`` within the session gap, ``lg_s`` and ``lg_ss`` the sums of ln(1 + seconds to the
+    next step) and of their squares over the ``inwin`` visits."""
+    v = source.journey(journey).visits("step")
+    within = v.nu.notnull() & (v.gap <= window_s)
+    lg = (v.gap + 1).ln()
+    return v.group_by([v.ts.truncate("D").name("day"), "u", "nu"]).aggregate(
+        n=v.count(),
+        inwin=within.cast("int64").sum(),
+        insess=(v.nu.notnull() & (v.gap <= gap_s)).cast("int64").sum(),
+        lg_s=ibis.ifelse(within, lg, 0.0).sum(),
+        lg_ss=ibis.ifelse(within, lg * lg, 0.0).sum(),
+    )
+
+
+def event_days(source: EventSource) -> tuple[ir.Table, ir.Table]:
+    """(per day and event name the events; per event name the events and customers)."""
+    units, names, _ordered = source.event_units()
+    daily = units.group_by([units.ts.truncate("D").name("day"), "u"]).aggregate(n=units.count())
+    total = units.group_by("u").aggregate(n=units.count(), customers=units.cust.nunique())
+    if names is not None:
+        lookup = names.select(u=names.ev, event=names.event)
+        daily = daily.join(lookup, "u").select("day", "event", "n")
+        total = total.join(lookup, "u").select("event", "n", "customers")
+    else:
+        daily = daily.select("day", event=daily.u, n=daily.n)
+        total = total.select(event=total.u, n=total.n, customers=total.customers)
+    return daily, total
+
+
+def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, window_s: float, gap_s: float,
+                      summary: ir.Table | None) -> ir.Table:
+    """Per customer the outcomes of the module docstring (``cust`` the customer key)."""
+    rel = source.journey(journey)
+    v = rel.visits("step")
+    first = v.group_by("cust").aggregate(_first=v.ts.min())
+    j = v.join(first, "cust")
+    j = j.filter(j.ts <= j._first + ibis.interval(seconds=int(window_s)))
+    code = j.u.cast("int64") * EDGE_WIDTH + j.nu.cast("int64")
+    failed = j.u.isin(_ints(marks.fail_steps)) | (code.isin(_ints(marks.fail_moves)) & (j.gap <= window_s))
+    looped = code.isin(_ints(marks.back)) & (j.gap <= gap_s)
+    per_step = j.group_by(["cust", "u"]).aggregate(
+        n=j.count(), first_ts=j.ts.min(), last_ts=j.ts.max(),
+        fail_ts=j.ts.min(where=failed), looped=looped.any(), first=j._first.min(),
+    )
+    p = per_step
+    bit = ibis.literal(1, "int64") << p.u.cast("int64")
+    is_goal = p.u.isin(_ints(marks.goals))
+    out = p.group_by("cust").aggregate(
+        first=p.first.min(),
+        entry=p.u.argmin(p.first_ts),
+        n_visits=p.n.sum().cast("int64"),
+        goal=is_goal.any(),
+        goal_last=p.last_ts.max(where=is_goal),
+        fail_first=p.fail_ts.min(),
+        looped=p.looped.any(),
+        reach_w=ibis.ifelse(p.u < MASK_STEPS, bit, 0).sum().cast("int64"),
+    )
+    st = summary if summary is not None else rel.summary("step")
+    sbit = ibis.literal(1, "int64") << st.u.cast("int64")
+    converted = (st.min_designed_gap <= window_s).fill_null(False) & (st.u < MASK_STEPS)
+    masks = st.group_by("cust").aggregate(
+        reach_all=ibis.ifelse(st.u < MASK_STEPS, sbit, 0).sum().cast("int64"),
+        conv_all=ibis.ifelse(converted, sbit, 0).sum().cast("int64"),
+    )
+    ids = rel.matched.group_by("cust").aggregate(customer_id=rel.matched.customer_id.min())
+    res = out.join(masks, "cust", how="left").join(ids, "cust", how="left")
+    return res.select(out.cust, "customer_id", *[c for c in out.columns if c != "cust"], "reach_all", "conv_all")
+
+
+def scan_keys(source: EventSource, max_values: int) -> list[str]:
+    """Property keys worth scanning as segments: on a sample of the events, keys with between 2 and
+    ``max_values`` distinct values."""
+    ev = source.events.limit(SAMPLE_ROWS)
+    keys_df = C.execute(ev.select(k=ev.properties.keys().unnest()).group_by("k").aggregate(n=ibis._.count()))
+    keys = [str(k) for k in keys_df.sort_values("k")["k"] if k is not None and str(k) not in COLUMN_DIMS]
+    if not keys:
+        return []
+    agg = {f"d{i}": ev.properties.get(k).nunique() for i, k in enumerate(keys)}
+    counts = C.execute(ev.aggregate(**agg)).iloc[0]
+    return [k for i, k in enumerate(keys) if 2 <= int(counts[f"d{i}"] or 0) <= max_values]
+
+
+def customer_segments(source: EventSource, keys: list[str]) -> ir.Table:
+    """Per ``customer_id`` each key's value at their first event that has it, and the channel and source of
+    their first event (columns ``seg:<key>``)."""
+    t = source.events_with(set(keys))
+    values: dict[str, ir.Value] = {}
+    for k in keys:
+        col = f"property:{k}"
+        val = t[col] if col in t.columns else t.properties.get(k)
+        values[f"seg:{k}"] = val.argmin(t.ts, where=val.notnull())
+    for c in COLUMN_DIMS:
+        values[f"seg:{c}"] = t[c].argmin(t.ts)
+    return t.group_by("customer_id").aggregate(**values)
+
+
+def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, gap_s: float,
+            max_values: int) -> FindingsData:
+    """Run the queries of the module docstring and return their (small) results."""
+    from journeymap.engine.personas import journey_personas, personas_of
+    from journeymap.engine.steps import progress_summary
+
+    marks = journey_marks(journey)
+    totals = source.totals()
+    first_ts, last_ts = pd.Timestamp(totals["first"]), pd.Timestamp(totals["last"])
+    params = f"w{int(window_s)}-g{int(gap_s)}"
+    sql: dict[str, str] = {}
+
+    def run(name: str, expr: ir.Table) -> pd.DataFrame:
+        df = C.execute(expr)
+        sql[name] = str(df.attrs.get(C.SQL_ATTR) or "")
+        return df
+
+    steps_daily = run("step days", source.kept(f"findings-stepdays-{params}",
+                                                 lambda: step_days(source, journey, window_s, gap_s), journey=journey))
+    daily, total = event_days(source)
+    events_daily = run("event days", source.kept("findings-eventdays", lambda: daily))
+    events_total = run("event totals", source.kept("findings-eventtotals", lambda: total))
+    summary, tag = progress_summary(source, journey)
+    outcomes = source.kept(f"findings-customers-{params}-m{marks.tag}{tag}",
+                           lambda: customer_outcomes(source, journey, marks, window_s, gap_s, summary),
+                           journey=journey)
+    keys = source.memo(("findings keys", max_values), lambda: scan_keys(source, max_values))
+    segs = source.kept("findings-segments-" + hashlib.sha1(repr(keys).encode()).hexdigest()[:10],
+                       lambda: customer_segments(source, keys))
+    seg_cols = [c for c in segs.columns if c != "customer_id"]
+    j = outcomes.join(segs, "customer_id", how="left")
+    cols: list[Any] = [*outcomes.columns, *seg_cols]
+    personas = journey_personas(ws, journey) if ws is not None else []
+    if personas:
+        pt = personas_of(ws, journey, source)
+        j = j.join(pt, "customer_id", how="left")
+        cols.append(j.persona.name(f"seg:{PERSONA_DIM}"))
+    customers = run("customers", j.select(*cols))
+    customers["first"] = pd.to_datetime(customers["first"])
+    for c in ("goal_last", "fail_first"):
+        customers[c] = pd.to_datetime(customers[c])
+    for c in ("goal", "looped"):
+        customers[c] = customers[c].fillna(False).astype(bool)
+    for c in ("reach_w", "reach_all", "conv_all"):
+        customers[c] = customers[c].fillna(0).astype("int64")
+    for frame in (steps_daily, events_daily):
+        frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    dims = [c for c in customers.columns if c.startswith("seg:")]
+    return FindingsData(journey, marks, window_s, gap_s, first_ts.date(), last_ts.date(), steps_daily,
+                        events_daily, events_total, customers, dims, sql)
+
+
+def visit_customers(source: EventSource, journey: Journey,
+                    specs: list[tuple[int, list[int | None] | None, dt.date, dt.date]]) -> list[int]:
+    """Distinct customers with a visit at step ``u`` (followed by one of ``nus`` within the window, ``None`` in
+    it meaning no next step) between two dates (end excluded), for each ``(u, nus, start, end)``: one query."""
+    if not specs:
+        return []
+    v = source.journey(journey).visits("step")
+    aggs: dict[str, ir.Scalar] = {}
+    for i, (u, nus, start, end) in enumerate(specs):
+        cond = (v.u == u) & (v.ts >= pd.Timestamp(start).to_pydatetime()) & (v.ts < pd.Timestamp(end).to_pydatetime())
+        if nus is not None:
+            targets = [x for x in nus if x is not None]
+            nxt = v.nu.isin(targets or [-1])
+            if None in nus:
+                nxt = nxt | v.nu.isnull()
+            cond = cond & nxt
+        aggs[f"c{i}"] = v.cust.nunique(where=cond)
+    row = C.execute(v.aggregate(**aggs)).iloc[0]
+    return [int(row[f"c{i}"] or 0) for i in range(len(specs))]
+
+
+def event_customers(source: EventSource, specs: list[tuple[str, dt.date, dt.date]]) -> list[tuple[int, int]]:
+    """(customers with event ``name`` between two dates, customers with any event then), per spec: one query."""
+    if not specs:
+        return []
+    units, names, _ordered = source.event_units()
+    if names is not None:
+        lookup = C.execute(names)
+        code = {str(r.event): int(r.ev) for r in lookup.itertuples()}
+    aggs: dict[str, ir.Scalar] = {}
+    for i, (name, start, end) in enumerate(specs):
+        inside = (units.ts >= pd.Timestamp(start).to_pydatetime()) & (units.ts < pd.Timestamp(end).to_pydatetime())
+        is_event = units.u == (code.get(name, -1) if names is not None else name)
+        aggs[f"e{i}"] = units.cust.nunique(where=inside & is_event)
+        aggs[f"a{i}"] = units.cust.nunique(where=inside)
+    row = C.execute(units.aggregate(**aggs)).iloc[0]
+    return [(int(row[f"e{i}"] or 0), int(row[f"a{i}"] or 0)) for i in range(len(specs))]
+
+
+OTHER = "(other)"
+NONE = "(none)"
+
+
+def segment_values(column: pd.Series, max_values: int) -> pd.Series | None:
+    """A segment column as text: missing values ``(none)``, values beyond the ``max_values`` most frequent
+    ``(other)``; None when that leaves fewer than two values or the top values cover less than 80 % of the
+    customers (an identifier or an amount, not a segment)."""
+    values = column.astype("string").fillna(NONE).astype(str)
+    counts = values.value_counts()
+    if len(counts) > max_values:
+        top = counts.iloc[:max_values]
+        if top.sum() < 0.8 * len(values):
+            return None
+        values = values.where(values.isin(top.index), OTHER)
+    return values if values.nunique() >= 2 else None
