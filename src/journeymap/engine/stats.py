@@ -1,8 +1,8 @@
 """The statistics behind comparisons and findings, taken from well-kept libraries (scipy, statsmodels,
 ruptures), never written out by hand. Each function states the test it runs, so a finding can name it.
 
-* proportions: the two-proportion z-test (:func:`statsmodels.stats.proportion.proportions_ztest`), the
-  Wilson interval of one proportion and the Newcombe interval of a difference
+* proportions: the two-proportion z-test (:func:`statsmodels.stats.proportion.proportions_ztest`), or
+  Fisher's exact test where a cell expects fewer than 10 (:func:`scipy.stats.fisher_exact`), the Wilson interval of one proportion and the Newcombe interval of a difference
   (:func:`~statsmodels.stats.proportion.proportion_confint`,
   :func:`~statsmodels.stats.proportion.confint_proportions_2indep`);
 * a change over time: the OLS-CUSUM test of Ploberger and Krämer on the residuals of a bucketed series
@@ -10,8 +10,8 @@ ruptures), never written out by hand. Each function states the test it runs, so 
   a Brownian bridge under "no change"), and the change points located by PELT (:mod:`ruptures`);
 * counts: the Poisson or negative-binomial upper tail (:mod:`scipy.stats`), the binomial test;
 * several groups: Pearson's chi-square, the linear-by-linear (ordinal) association test of a 2 × K table
-  (:class:`statsmodels.stats.contingency_tables.Table`), the interaction of a logistic model
-  (:class:`statsmodels.api.GLM`);
+  (:class:`statsmodels.stats.contingency_tables.Table`), the Breslow-Day test of equal odds ratios
+  (:class:`~statsmodels.stats.contingency_tables.StratifiedTable`);
 * many tests at once: Benjamini–Hochberg (:func:`statsmodels.stats.multitest.multipletests`).
 """
 
@@ -45,6 +45,30 @@ def two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
 
     z, p = proportions_ztest([x2, x1], [n2, n1])
     return float(z), float(p)
+
+
+def small_expected(x1: int, n1: int, x2: int, n2: int, least: float = 10.0) -> bool:
+    """Whether a cell of the 2 × 2 table expects fewer than ``least`` counts (the normal approximation fails)."""
+    if n1 <= 0 or n2 <= 0:
+        return False
+    pooled = (x1 + x2) / (n1 + n2)
+    return min(n1, n2) * min(pooled, 1 - pooled) < least
+
+
+def fisher_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Fisher's exact test (two-sided) of x1/n1 against x2/n2."""
+    from scipy.stats import fisher_exact
+
+    return float(fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue)
+
+
+def compare_proportions(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """(z, p): the two-proportion z-test, or Fisher's exact p-value where a cell expects fewer than 10 (rare
+    events, small groups: there the normal tail is far too thin)."""
+    z, p = two_proportion_z(x1, n1, x2, n2)
+    if p == p and small_expected(x1, n1, x2, n2):
+        p = fisher_p(x1, n1, x2, n2)
+    return z, p
 
 
 def wilson(x: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -119,6 +143,15 @@ class Window:
         return self.x_out / self.n_out if self.n_out else float("nan")
 
 
+def robust_dispersion(z: np.ndarray) -> float:
+    """How much more than their standard errors bucket values spread: (1.4826 × MAD of the standardised values)²,
+    at least 1. Robust, so an episode's own buckets do not inflate it (the episode is what is tested)."""
+    if len(z) < 3:
+        return 1.0
+    mad = float(np.median(np.abs(z - np.median(z)))) * 1.4826
+    return max(1.0, mad * mad)
+
+
 def _segments(z: np.ndarray, min_size: int) -> list[int]:
     """Change points of ``z`` by PELT with a linear kernel (the L2 cost; ruptures' C implementation), penalty
     2·log(T) times the variance of ``z`` (BIC-like); the single best split when PELT finds none."""
@@ -135,36 +168,35 @@ def _segments(z: np.ndarray, min_size: int) -> list[int]:
     return [0, *[int(b) for b in bkps]]
 
 
-def _best(edges: list[int], inside: Callable[[int, int], tuple[float, float, float, float, float]],
-          min_size: int, total: int) -> tuple[int, int, float, float, float, float, float] | None:
-    best = None
+def _ranked(edges: list[int], inside: Callable[[int, int], tuple[float, float, float, float, float]],
+            min_size: int, total: int) -> list[tuple[int, int, float, float, float, float, float]]:
+    """Every segment between consecutive change points with its sums and z, the most extreme first."""
+    out = []
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         if b - a < min_size or total - (b - a) < min_size:
             continue
         xi, ni, xo, no, z = inside(a, b)
         if ni <= 0 or no <= 0 or z != z:
             continue
-        if best is None or abs(z) > abs(best[6]):
-            best = (a, b, xi, ni, xo, no, z)
-    return best
+        out.append((a, b, xi, ni, xo, no, z))
+    return sorted(out, key=lambda r: -abs(r[6]))
 
 
-def change_window(x: np.ndarray, n: np.ndarray, *, min_size: int = 2) -> Window | None:
-    """Where the rate x/n differs most: the segments PELT finds on the standardised bucket rates, then the one
-    whose pooled rate stands furthest from the rest (two-proportion z, divided by the square root of the
-    series' dispersion: Pearson's chi-square per bucket, at least 1). None when no segment qualifies."""
+def change_windows(x: np.ndarray, n: np.ndarray, *, min_size: int = 2) -> list[Window]:
+    """Where the rate x/n differs: the segments PELT finds on the standardised bucket rates, each with its
+    pooled rate against the rest (two-proportion z, divided by the square root of the series' dispersion,
+    :func:`robust_dispersion`), the one furthest from the rest first."""
     x, n = np.asarray(x, dtype="float64"), np.asarray(n, dtype="float64")
     T = len(x)
     if 2 * min_size > T or n.sum() <= 0:
-        return None
+        return []
     p = x.sum() / n.sum()
     var = p * (1 - p)
     if var <= 0:
-        return None
+        return []
     rate = np.where(n > 0, x / np.maximum(n, 1), p)
     z = (rate - p) * np.sqrt(np.maximum(n, 0) / var)
-    used = n > 0
-    dispersion = max(1.0, float((z[used] ** 2).sum() / max(1, used.sum() - 1)))
+    dispersion = robust_dispersion(z[n > 0])
 
     def inside(a: int, b: int) -> tuple[float, float, float, float, float]:
         xi, ni = x[a:b].sum(), n[a:b].sum()
@@ -172,32 +204,40 @@ def change_window(x: np.ndarray, n: np.ndarray, *, min_size: int = 2) -> Window 
         zz, _p = two_proportion_z(int(round(xo)), int(round(no)), int(round(xi)), int(round(ni)))
         return xi, ni, xo, no, zz / math.sqrt(dispersion)
 
-    best = _best(_segments(z, min_size), inside, min_size, T)
-    if best is None:
-        return None
-    a, b, xi, ni, xo, no, zz = best
     from scipy.stats import norm
 
-    return Window(a, b, xi, ni, xo, no, float(2 * norm.sf(abs(zz))), dispersion)
+    out = []
+    for a, b, xi, ni, xo, no, zz in _ranked(_segments(z, min_size), inside, min_size, T):
+        p_window = float(2 * norm.sf(abs(zz)))
+        counts = (int(round(xo)), int(round(no)), int(round(xi)), int(round(ni)))
+        if small_expected(*counts):  # rare events: the exact test, never less conservative than the z-test
+            p_window = max(p_window, fisher_p(*counts))
+        out.append(Window(a, b, xi, ni, xo, no, p_window, dispersion))
+    return out
 
 
-def mean_change_window(s: np.ndarray, ss: np.ndarray, n: np.ndarray, *,
-                       min_size: int = 2) -> tuple[Window, float, float] | None:
-    """:func:`change_window` for a mean (sums ``s`` and sums of squares ``ss`` of ``n`` values per bucket): the
-    window (a Window of sums) and the mean inside and outside it; its test is Welch-like on the pooled
+def change_window(x: np.ndarray, n: np.ndarray, *, min_size: int = 2) -> Window | None:
+    """The segment of :func:`change_windows` furthest from the rest (None when none qualifies)."""
+    found = change_windows(x, n, min_size=min_size)
+    return found[0] if found else None
+
+
+def mean_change_windows(s: np.ndarray, ss: np.ndarray, n: np.ndarray, *,
+                        min_size: int = 2) -> list[tuple[Window, float, float]]:
+    """:func:`change_windows` for a mean (sums ``s`` and sums of squares ``ss`` of ``n`` values per bucket): each
+    window (a Window of sums) with the mean inside and outside it; the test is a z-test on the pooled
     variance, inflated by the dispersion of the bucket means."""
     s, ss, n = (np.asarray(a, dtype="float64") for a in (s, ss, n))
     T = len(s)
     if 2 * min_size > T or n.sum() <= 1:
-        return None
+        return []
     mean = s.sum() / n.sum()
     var = ss.sum() / n.sum() - mean**2
     if var <= 0:
-        return None
+        return []
     m = np.where(n > 0, s / np.maximum(n, 1), mean)
     z = (m - mean) * np.sqrt(np.maximum(n, 0) / var)
-    used = n > 0
-    dispersion = max(1.0, float((z[used] ** 2).sum() / max(1, used.sum() - 1)))
+    dispersion = robust_dispersion(z[n > 0])
 
     def inside(a: int, b: int) -> tuple[float, float, float, float, float]:
         si, ni = s[a:b].sum(), n[a:b].sum()
@@ -207,25 +247,33 @@ def mean_change_window(s: np.ndarray, ss: np.ndarray, n: np.ndarray, *,
         zz = (si / ni - so / no) / math.sqrt(var * dispersion * (1 / ni + 1 / no))
         return si, ni, so, no, zz
 
-    best = _best(_segments(z, min_size), inside, min_size, T)
-    if best is None:
-        return None
-    a, b, si, ni, so, no, zz = best
-    from scipy.stats import norm
+    from scipy.stats import t as student
 
-    w = Window(a, b, si, ni, so, no, float(2 * norm.sf(abs(zz))), dispersion)
-    return w, si / ni, so / no
+    # Student's t with the smaller group's degrees of freedom: a conservative stand-in for Welch's test
+    return [(Window(a, b, si, ni, so, no, float(2 * student.sf(abs(zz), max(1.0, min(ni, no) - 1))), dispersion),
+             si / ni, so / no)
+            for a, b, si, ni, so, no, zz in _ranked(_segments(z, min_size), inside, min_size, T)]
 
 
-def change_p(p_cusum: float, window: Window | None, buckets: int) -> float:
-    """One p-value for "this series changes": the smaller of the CUSUM test's and the window test's, the
-    latter multiplied by the number of windows there are (T(T+1)/2: whichever window the data picked, the
-    chance that some window looks this extreme is at most that many times one window's), the minimum then
-    doubled (a union bound over the two tests). Valid whatever the window; the CUSUM test has the power for
-    long shifts, the window test for short, strong episodes."""
-    candidates = [p_cusum] if p_cusum == p_cusum else []
-    if window is not None and window.p_window == window.p_window:
-        candidates.append(window.p_window * buckets * (buckets + 1) / 2)
+def mean_change_window(s: np.ndarray, ss: np.ndarray, n: np.ndarray, *,
+                       min_size: int = 2) -> tuple[Window, float, float] | None:
+    """The window of :func:`mean_change_windows` furthest from the rest (None when none qualifies)."""
+    found = mean_change_windows(s, ss, n, min_size=min_size)
+    return found[0] if found else None
+
+
+def change_p(p_cusum: float, window: Window | None, buckets: int, *, first: bool = True) -> float:
+    """A p-value for "the rate changes in this window": for the window furthest from the rest (``first``) the
+    smaller of the CUSUM test's p-value and the window test's multiplied by the number of windows there are
+    (T(T+1)/2: whichever window the data picked, the chance that some window looks this extreme is at most
+    that many times one window's), doubled (a union bound over the two tests); for another window found in
+    the same series, its own test times the number of windows. Valid whatever the windows; the CUSUM test
+    has the power for long shifts, the window test for short, strong episodes."""
+    ok = window is not None and window.p_window == window.p_window
+    scan = window.p_window * buckets * (buckets + 1) / 2 if ok and window is not None else float("nan")
+    if not first:
+        return min(1.0, scan) if scan == scan else float("nan")
+    candidates = [v for v in (p_cusum, scan) if v == v]
     if not candidates:
         return float("nan")
     return min(1.0, 2 * min(candidates))
@@ -275,27 +323,21 @@ def slope_p(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
     return float(fit.params[1]), float(fit.pvalues[1])
 
 
-def interaction_p(cells: Sequence[tuple[int, int, int, int]]) -> float:
-    """p-value of the interaction in a logistic model of success ~ group × period on the 2 × 2 cells
-    ``(group, period, successes, failures)`` (is the change concentrated in one group?)."""
-    rows: list[tuple[int, int, int, int]] = []
-    for g, w, s, f in cells:
-        rows += [(g, w, 1, s)] if s > 0 else []
-        rows += [(g, w, 0, f)] if f > 0 else []
-    if len({(g, w) for g, w, _y, _k in rows}) < 4 or len(rows) < 5:
+def odds_ratio_change_p(cells: Sequence[tuple[int, int, int, int]]) -> float:
+    """p-value of "the odds ratio of group vs the rest differs between two periods" (Breslow-Day test of
+    homogeneity over the two periods' 2 × 2 tables; statsmodels' StratifiedTable) for the cells
+    ``(group, period, successes, failures)``: is a change concentrated in one group?"""
+    table = {(g, w): (s, f) for g, w, s, f in cells}
+    if len(table) < 4 or any(s + f == 0 for s, f in table.values()):
         return float("nan")
-    import statsmodels.api as sm
+    from statsmodels.stats.contingency_tables import StratifiedTable
 
-    arr = np.asarray(rows, dtype="float64")
-    g, w, y, k = arr.T
-    exog = np.column_stack([np.ones_like(g), g, w, g * w])
+    strata = [np.array([list(table[(1, w)]), list(table[(0, w)])], dtype="float64") for w in (1, 0)]
+    if any((t.sum(axis=0) == 0).any() for t in strata):
+        return float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            fit = sm.GLM(y, exog, family=sm.families.Binomial(), freq_weights=k).fit()
-        except Exception:  # perfect separation and the like: no test
-            return float("nan")
-    p = float(fit.pvalues[3])
+        p = float(StratifiedTable(strata).test_equal_odds().pvalue)
     return p if math.isfinite(p) else float("nan")
 
 

@@ -105,7 +105,7 @@ def _one_per_subject(cands: list[Candidate]) -> list[Candidate]:
     (``related``)."""
     winners: dict[str, list[Candidate]] = {}
     out: list[Candidate] = []
-    for cand in sorted(cands, key=lambda c: -c.finding.score):
+    for cand in sorted(cands, key=lambda c: -(c.rank if c.rank is not None else c.finding.score)):
         if cand.group is None:
             out.append(cand)
             continue

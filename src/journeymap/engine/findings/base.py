@@ -59,6 +59,9 @@ class Candidate:
     group: str | None = None
     #: The size of the effect the score multiplies the customers by.
     size: float = 0.0
+    #: Within its group the candidate with the highest rank is shown (default: the score); segments rank by the
+    #: size of the difference, so the segment that differs is shown rather than the mirror image of it.
+    rank: float | None = None
     #: Customers affected still to count (one query for all shown findings): a visit spec
     #: ``(u, next steps or None, start, end)`` or an event spec ``(name, start, end)``.
     visit_spec: tuple[int, list[int | None] | None, dt.date, dt.date] | None = None

@@ -14,10 +14,11 @@ A series is tested per day when the median day has ``daily_count`` units, else p
 bridge under "no change", its variance estimated from the data); the window is the segment PELT finds that
 stands furthest from the rest (:func:`journeymap.engine.stats.change_window`).
 
-A **segment × period interaction** is the same test on a segment's own customer series (each scanned
-property value with enough customers, for the goal, failure and loop rates), reported when the change in
-that window is concentrated in the segment: the interaction of a logistic model of the outcome on segment ×
-window is significant at the false-discovery rate (else the segment's change is just everyone's).
+A **segment × period interaction** is a window in which a segment departs from the other customers (each
+scanned property value with enough customers, for the goal, failure, recovery and loop rates): the same
+two tests on the segment's excess over what the other customers' rate in each bucket predicts (so an
+incident, a drift or a spike that hits everyone cancels out), the window's own test being the Breslow-Day
+test of equal odds ratios (segment vs the others) in and out of the window.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import pandas as pd
 
 from journeymap.engine import stats
 from journeymap.engine.findings.base import Buckets, Candidate, FindingsOptions, bucketise, choose_size, daily_array
-from journeymap.engine.findings.data import MASK_STEPS, FindingsData, segment_values
+from journeymap.engine.findings.data import MASK_STEPS, NONE, FindingsData, segment_values
 from journeymap.engine.relations import EDGE_WIDTH
 from journeymap.results import Finding
 
@@ -158,35 +159,51 @@ def customer_series(data: FindingsData, c: pd.DataFrame, where: np.ndarray | Non
     return out
 
 
-def test(series: Series, data: FindingsData, opts: FindingsOptions) -> tuple[float, Any, Buckets] | None:
-    """(p-value, window, buckets) of a series, or None when it has too little data to be tested."""
+def test(series: Series, data: FindingsData, opts: FindingsOptions) -> list[tuple[float, Any, Buckets]]:
+    """Each window where a series differs, with its p-value (:func:`journeymap.engine.stats.change_p`) and the
+    buckets; empty when the series has too little data to be tested."""
     size = choose_size(series.n, opts.daily_count)
     arrays = [series.x, series.n] + ([series.ss] if series.ss is not None else [])
     b_arrays, buckets = bucketise(arrays, data.first_day, size)
     x, n = b_arrays[0], b_arrays[1]
     if (n > 0).sum() < opts.min_buckets or n.sum() < 100:
-        return None
+        return []
     p_cusum = stats.cusum_change(x, n)  # for a mean: the residuals of the sums around n × the mean
     if p_cusum != p_cusum:
-        return None
-    if series.ss is None:
-        window: Any = stats.change_window(x, n)
-        p = stats.change_p(p_cusum, window, len(x))
-    else:
-        window = stats.mean_change_window(x, b_arrays[2], n)
-        p = stats.change_p(p_cusum, window[0] if window is not None else None, len(x))
-    if p != p or window is None:
-        return None
-    return p, window, buckets
+        return []
+    windows: list[Any] = (stats.change_windows(x, n) if series.ss is None
+                          else stats.mean_change_windows(x, b_arrays[2], n))
+    if not windows:
+        return []
+    # the first window is the most extreme; of near ties the shorter (an episode rather than the rest of
+    # the data); the others only when they are episodes too (under half the buckets): the complement of an
+    # episode is the baseline, not a finding
+    top = max(abs(_z(w if series.ss is None else w[0])) for w in windows)
+    windows.sort(key=lambda w: (abs(_z(w if series.ss is None else w[0])) < 0.99 * top,
+                                _length(w if series.ss is None else w[0])))
+    out = []
+    for i, window in enumerate(windows):
+        w = window if series.ss is None else window[0]
+        if i and 2 * _length(w) >= len(x):
+            continue
+        p = stats.change_p(p_cusum, w, len(x), first=i == 0)
+        if p == p:
+            out.append((p, window, buckets))
+    return out
+
+
+def _z(w: stats.Window) -> float:
+    from scipy.stats import norm
+
+    return float(norm.isf(max(w.p_window, 1e-300) / 2))
+
+
+def _length(w: stats.Window) -> int:
+    return w.end - w.start
 
 
 def _scan(series_list: list[Series], data: FindingsData, opts: FindingsOptions) -> list[tuple[Series, float, Any, Buckets]]:
-    out = []
-    for s in series_list:
-        tested = test(s, data, opts)
-        if tested is not None:
-            out.append((s, *tested))
-    return out
+    return [(s, p, window, buckets) for s in series_list for p, window, buckets in test(s, data, opts)]
 
 
 def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
@@ -227,11 +244,13 @@ def _candidate(s: Series, p: float, window: Any, buckets: Buckets, data: Finding
         in_window = (c["day"] >= start) & (c["day"] < end)
         f.customers = int(in_window.sum())
         f.score = f.customers * size
-        return Candidate(f, "change", group=_group(s, period), size=size, eligible=f.customers >= opts.min_customers)
+        return Candidate(f, "change", group=_group(s, period), size=size, rank=-math.log10(max(p, 1e-300)),
+                         eligible=f.customers >= opts.min_customers)
     f.customers = n_in  # visits, until the customers behind them are counted (for the findings shown)
     f.score = n_in * size
     assert s.u is not None
-    return Candidate(f, "change", group=_group(s, period), size=size,
+    # of one step's changes in one window the clearest is shown (a failure rate over the time it takes)
+    return Candidate(f, "change", group=_group(s, period), size=size, rank=-math.log10(max(p, 1e-300)),
                      visit_spec=(s.u, list(s.nus) if s.nus is not None else None, start, end))
 
 
@@ -242,49 +261,87 @@ def _group(s: Series, period: dict[str, str]) -> str:
 
 
 def interactions(data: FindingsData, opts: FindingsOptions, c: pd.DataFrame) -> list[Candidate]:
-    """Segment × period candidates (see the module docstring)."""
+    """Segment × period candidates (see the module docstring): for each segment value and customer-level
+    metric, where the segment departs from the other customers over time."""
     out: list[Candidate] = []
     if c.empty:
         return out
+    days = complete_days(data)
+    idx = np.array([(d - data.first_day).days for d in c["day"]])
     metrics = outcome_columns(data, c)
     for dim in data.dims:
         values = segment_values(c[dim], opts.segment_values)
         if values is None:
             continue
-        counts = values.value_counts()
-        for value in [v for v, k in counts.items() if k >= 2 * opts.min_customers and len(c) - k >= opts.min_customers]:
+        known = (values != NONE).to_numpy()
+        counts = values[known].value_counts()
+        total = int(counts.sum())
+        for value in [v for v, k in counts.items() if k >= 2 * opts.min_customers and total - k >= opts.min_customers]:
             sel = (values == value).to_numpy()
-            seg = {dim.split(":", 1)[1]: value}
-            for s in customer_series(data, c, where=sel, segment=seg, reach=False):
-                tested = test(s, data, opts)
-                if tested is None:
-                    continue
-                p, window, buckets = tested
-                hit, base = metrics[s.metric]
-                if p > opts.fdr:  # never shown (q >= p): the interaction model is not needed
-                    out.append(Candidate(Finding(kind="interaction", title="", metric=s.metric, p_value=p),
-                                         "interaction", eligible=False))
-                    continue
-                period = buckets.period(window.start, window.end, data.last_day)
-                start, end = (dt.date.fromisoformat(period[k]) for k in ("start", "end"))
-                inside = ((c["day"] >= start) & (c["day"] < end)).to_numpy()
-                cells = []
-                for g, gsel in ((1, sel), (0, ~sel)):
-                    for wflag, wsel in ((1, inside), (0, ~inside)):
-                        m = gsel & wsel & base
-                        k = int((hit & m).sum())
-                        cells.append((g, wflag, k, int(m.sum()) - k))
-                inter = stats.interaction_p(cells)
-                rest_in = (hit & ~sel & inside & base).sum() / max(1, (~sel & inside & base).sum())
-                f = Finding(kind="interaction", title="", metric=s.metric, segment=seg, period=period,
-                            baseline=window.baseline, observed=window.observed, p_value=p, n=int(window.n_in),
-                            effect=window.observed - window.baseline, test=stats.CUSUM_TEST)
-                f.interval = stats.diff_interval(int(window.x_out), int(window.n_out), int(window.x_in), int(window.n_in))
-                f.customers = int((sel & inside & base).sum())
-                f.score = f.customers * abs(window.observed - window.baseline)
-                f.details.update(interaction_p=inter, rest_in_window=float(rest_in),
-                                 buckets="day" if buckets.size == 1 else "week")
-                out.append(Candidate(f, "interaction", group=f"interaction:{s.metric}",
-                                     size=abs(window.observed - window.baseline),
-                                     eligible=f.customers >= opts.min_customers and inter == inter and inter < opts.fdr))
+            seg = {dim.split(":", 1)[1]: str(value)}
+            for metric, (hit, base) in metrics.items():
+                arrays = [np.bincount(idx[m], minlength=days)[:days].astype("float64")
+                          for m in (hit & base & sel, base & sel, hit & base & known & ~sel, base & known & ~sel)]
+                out.extend(_interaction(metric, seg, arrays, data, opts))
+    return out
+
+
+def _interaction(metric: str, seg: dict[str, str], daily: list[np.ndarray], data: FindingsData,
+                 opts: FindingsOptions) -> list[Candidate]:
+    """The windows where a segment's rate departs from the other customers' (the common ups and downs of
+    both cancel out): the CUSUM test on the segment's excess over what the others' rate that bucket predicts,
+    the windows by PELT, each tested by the Breslow-Day test of equal odds ratios in and out of it."""
+    size = choose_size(daily[1], opts.daily_count)
+    (xs, ns, xr, nr), buckets = bucketise(daily, data.first_day, size)
+    if (ns > 0).sum() < opts.min_buckets or ns.sum() < 100 or nr.sum() < 100:
+        return []
+    rest = np.where(nr > 0, xr / np.maximum(nr, 1), xr.sum() / nr.sum())
+    expected = ns * rest
+    scale = xs.sum() / expected.sum() if expected.sum() > 0 else 1.0  # the segment's constant difference
+    q = np.clip(rest * scale, 1e-6, 1 - 1e-6)
+    resid = xs - ns * q
+    from statsmodels.stats.diagnostic import breaks_cusumolsresid
+
+    if not np.any(resid):
+        return []
+    p_cusum = float(breaks_cusumolsresid(resid, ddof=1)[1])
+    z = resid / np.sqrt(np.maximum(ns * q * (1 - q), 1e-9))
+    edges = stats._segments(z, 2)
+    T = len(xs)
+    found = []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        if b - a < 2 or T - (b - a) < 2 or 2 * (b - a) >= T + 1 and len(edges) > 3:
+            continue
+        cells = []
+        for g, (x, n) in ((1, (xs, ns)), (0, (xr, nr))):
+            inside_x, inside_n = x[a:b].sum(), n[a:b].sum()
+            cells.append((g, 1, int(inside_x), int(inside_n - inside_x)))
+            cells.append((g, 0, int(x.sum() - inside_x), int(n.sum() - inside_n - (x.sum() - inside_x))))
+        p_window = stats.odds_ratio_change_p(cells)
+        if p_window == p_window:
+            found.append((p_window, a, b, cells))
+    found.sort()
+    out = []
+    for i, (p_window, a, b, cells) in enumerate(found):
+        scan = p_window * T * (T + 1) / 2
+        p = min(1.0, 2 * min(p_cusum, scan)) if i == 0 else min(1.0, scan)
+        c_in = next(x for x in cells if x[:2] == (1, 1))
+        c_out = next(x for x in cells if x[:2] == (1, 0))
+        r_in = next(x for x in cells if x[:2] == (0, 1))
+        n_in, n_out = c_in[2] + c_in[3], c_out[2] + c_out[3]
+        if not n_in or not n_out:
+            continue
+        observed, baseline = c_in[2] / n_in, c_out[2] / n_out
+        period = buckets.period(a, b, data.last_day)
+        f = Finding(kind="interaction", title="", metric=metric, segment=seg, period=period, baseline=baseline,
+                    observed=observed, p_value=p, n=n_in, effect=observed - baseline, customers=n_in,
+                    test="Breslow-Day test of equal odds ratios (segment vs the others, in vs out of the window) "
+                         "times the number of windows, and the CUSUM test of the segment's excess")
+        f.interval = stats.diff_interval(c_out[2], n_out, c_in[2], n_in)
+        rest_n = r_in[2] + r_in[3]
+        f.details.update(rest_in_window=r_in[2] / rest_n if rest_n else None, window_p_value=p_window,
+                         buckets="day" if buckets.size == 1 else "week")
+        f.score = n_in * abs(observed - baseline)
+        out.append(Candidate(f, "interaction", group=f"interaction:{metric}:{','.join(f'{k}={v}' for k, v in seg.items())}",
+                             size=abs(observed - baseline), eligible=n_in >= opts.min_customers))
     return out

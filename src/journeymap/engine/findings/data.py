@@ -7,6 +7,7 @@ on PySpark alike; on the journey index its result is kept under a name that spel
 
 * **step days**: per day, step and next step: visits, visits followed by the next step within the window
   (and within a session), and the sum and sum of squares of ln(1 + seconds to the next step);
+* **active days**: per day the customers with a visit on the journey;
 * **event days**: per day and event name: events; per event name: events and customers;
 * **customers**: per customer, over the first *window* after their first visit on the journey: first visit
   time, entry step, visits, goal reached (and when last), first failure, an undesigned move back within a
@@ -111,6 +112,7 @@ class FindingsData:
     events_daily: pd.DataFrame
     events_total: pd.DataFrame
     customers: pd.DataFrame
+    active_daily: pd.DataFrame
     dims: list[str] = field(default_factory=list)
     sql: dict[str, str] = field(default_factory=dict)
 
@@ -137,6 +139,12 @@ def step_days(source: EventSource, journey: Journey, window_s: float, gap_s: flo
         lg_s=ibis.ifelse(within, lg, 0.0).sum(),
         lg_ss=ibis.ifelse(within, lg * lg, 0.0).sum(),
     )
+
+
+def active_days(source: EventSource, journey: Journey) -> ir.Table:
+    """Per day the customers with a visit on the journey (``day, customers``)."""
+    v = source.journey(journey).visits("step")
+    return v.group_by(v.ts.truncate("D").name("day")).aggregate(customers=v.cust.nunique())
 
 
 def event_days(source: EventSource) -> tuple[ir.Table, ir.Table]:
@@ -240,6 +248,8 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
 
     steps_daily = run("step days", source.kept(f"findings-stepdays-{params}",
                                                  lambda: step_days(source, journey, window_s, gap_s), journey=journey))
+    active = run("active days", source.kept("findings-activedays", lambda: active_days(source, journey),
+                                            journey=journey))
     daily, total = event_days(source)
     events_daily = run("event days", source.kept("findings-eventdays", lambda: daily))
     events_total = run("event totals", source.kept("findings-eventtotals", lambda: total))
@@ -266,11 +276,11 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
         customers[c] = customers[c].fillna(False).astype(bool)
     for c in ("reach_w", "reach_all", "conv_all"):
         customers[c] = customers[c].fillna(0).astype("int64")
-    for frame in (steps_daily, events_daily):
+    for frame in (steps_daily, events_daily, active):
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
     dims = [c for c in customers.columns if c.startswith("seg:")]
     return FindingsData(journey, marks, window_s, gap_s, first_ts.date(), last_ts.date(), steps_daily,
-                        events_daily, events_total, customers, dims, sql)
+                        events_daily, events_total, customers, active, dims, sql)
 
 
 def visit_customers(source: EventSource, journey: Journey,

@@ -80,7 +80,7 @@ def concentration(data: FindingsData, f: Finding, opts: FindingsOptions) -> None
             if n1 < opts.min_customers or n2 < opts.min_customers:
                 continue
             x1, x2 = int((looped & at & ~sel).sum()), int((looped & at & sel).sum())
-            _z, p = stats.two_proportion_z(x1, n1, x2, n2)
+            _z, p = stats.compare_proportions(x1, n1, x2, n2)
             if p == p and x2 / n2 > x1 / n1:
                 tests.append((p, key, str(value), x2 / n2, x1 / n1))
     if not tests:

@@ -87,14 +87,16 @@ def _compare(metric: str, steps: list[str], key: str, value: str, hit: np.ndarra
              sel: np.ndarray, opts: FindingsOptions) -> Candidate:
     n1, n2 = int((base & ~sel).sum()), int((base & sel).sum())
     x1, x2 = int((hit & base & ~sel).sum()), int((hit & base & sel).sum())
-    _z, p = stats.two_proportion_z(x1, n1, x2, n2)
+    _z, p = stats.compare_proportions(x1, n1, x2, n2)
     f = Finding(kind="segment", title="", metric=metric, steps=steps, segment={key: value},
                 baseline=x1 / n1 if n1 else None, observed=x2 / n2 if n2 else None, customers=n2, n=n2,
-                p_value=None if p != p else p, test=stats.Z_TEST)
+                p_value=None if p != p else p,
+                test="Fisher's exact test" if stats.small_expected(x1, n1, x2, n2) else stats.Z_TEST)
     if f.baseline is not None and f.observed is not None:
         f.effect = f.observed - f.baseline
         f.interval = stats.diff_interval(x1, n1, x2, n2)
         f.score = n2 * abs(f.effect)
     f.details["rest"] = n1
     return Candidate(f, "segment", group=f"segment:{metric}:{','.join(steps)}", size=abs(f.effect or 0.0),
+                     rank=abs(f.effect or 0.0),
                      eligible=n2 >= opts.min_customers and n1 >= opts.min_customers)

@@ -1,6 +1,7 @@
 """Spikes in traffic or new customers, and how the spike's customers convert.
 
-Two daily counts: customers first seen on the journey, and visits to its steps. Each day is compared with
+Two daily counts of customers (not of visits or events, which come in bursts from one customer): those
+first seen on the journey, and those active on it. Each day is compared with
 its usual level, the median of the 14 days before and the 14 after it (a median, so a step change in
 level — a season, a new campaign that stays — is not a spike, only a short burst is). The spread around
 that level is measured from the series itself (the dispersion of (count − level)/√level, robustly by the
@@ -51,8 +52,8 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
     days = data.days
     idx = np.array([(d - data.first_day).days for d in c["first"].dt.date])
     new = np.bincount(idx[(idx >= 0) & (idx < days)], minlength=days)[:days].astype("float64")
-    visits = daily_array(data.steps_daily, data.first_day, days, "n")
-    for metric, counts in (("new_customers", new), ("visits", visits)):
+    active = daily_array(data.active_daily, data.first_day, days, "customers")
+    for metric, counts in (("new_customers", new), ("active_customers", active)):
         base, dispersion = levels(counts)
         for t in range(days):
             if not base[t] > 0:
@@ -77,7 +78,7 @@ def merge(shown: list[Candidate], data: FindingsData, opts: FindingsOptions) -> 
     for cand in shown:
         by_metric.setdefault(cand.finding.metric, []).append(cand)
     complete = customer_frame(data)
-    for metric, cands in by_metric.items():
+    for cands in by_metric.values():
         cands.sort(key=lambda x: x.finding.period["start"] if x.finding.period else "")
         runs: list[list[Candidate]] = []
         for cand in cands:
@@ -94,12 +95,12 @@ def merge(shown: list[Candidate], data: FindingsData, opts: FindingsOptions) -> 
             f.observed = float(sum(x.finding.observed or 0 for x in run))
             f.effect = f.observed - f.baseline
             f.n = len(run)
-            f.p_value = min(x.finding.p_value or 1.0 for x in run)
-            f.q_value = min(x.finding.q_value or 1.0 for x in run)
+            f.p_value = min(1.0 if x.finding.p_value is None else x.finding.p_value for x in run)
+            f.q_value = min(1.0 if x.finding.q_value is None else x.finding.q_value for x in run)
             _conversion(f, complete, data)
             excess = f.effect
             gap = abs(f.details.get("conversion_difference") or 0.0)
-            f.customers = int(f.observed) if metric == "new_customers" else int(f.details.get("spike_customers", 0))
+            f.customers = int(f.observed)
             f.score = float(excess) * max(gap, 0.05)
             out.append(run[0])
     return out
@@ -117,6 +118,6 @@ def _conversion(f: Finding, c: pd.DataFrame, data: FindingsData) -> None:
     x1, n1 = int(goal[around.to_numpy()].sum()), int(around.sum())
     if n1 == 0 or n2 == 0:
         return
-    _z, p = stats.two_proportion_z(x1, n1, x2, n2)
+    _z, p = stats.compare_proportions(x1, n1, x2, n2)
     f.details.update(spike_customers=n2, spike_conversion=x2 / n2, usual_conversion=x1 / n1,
                      conversion_difference=x2 / n2 - x1 / n1, conversion_p_value=None if p != p else p)
