@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from journeymap.results import Finding
 
 #: The journey the log walks (YAML-ready): a goal (``pay``), a failure (``payerr``) and a recovery (``support``).
 JOURNEY: dict = {
@@ -246,7 +250,7 @@ def generate(customers: int = 20_000, days: int = 182, seed: int = 1, plants: Pl
     })
 
 
-def event_table(df: pd.DataFrame, con: object | None = None) -> object:
+def event_table(df: pd.DataFrame, con: Any = None) -> Any:
     """The log as an Ibis table in the event-store layout (DuckDB in memory unless ``con`` is given)."""
     import ibis
     import pyarrow as pa
@@ -267,7 +271,7 @@ def event_table(df: pd.DataFrame, con: object | None = None) -> object:
         "properties": pa.array(props, pa.map_(pa.string(), pa.string())),
     })
     name = f"synthetic_{abs(hash(id(df))) % 10**8}"
-    return con.create_table(name, table)  # type: ignore[attr-defined]
+    return con.create_table(name, table)
 
 
 def scenario() -> Plants:
@@ -295,75 +299,75 @@ def _overlaps(period: dict[str, str] | None, a: int, b: int, slack: int = 0) -> 
     return _day(period["start"]) < b + slack and _day(period["end"]) > a - slack
 
 
-def planted(plants: Plants) -> dict[str, object]:
+def planted(plants: Plants) -> dict[str, Any]:
     """Each planted effect by name: what a finding must say to have found it (``found`` tests one)."""
     return {k: v for k, v in vars(plants).items() if v is not None and k != "extra"}
 
 
-def found(name: str, plant: object, f: object, window: int = 3) -> bool:
+def found(name: str, plant: Any, f: Finding, window: int = 3) -> bool:
     """Whether finding ``f`` (a :class:`journeymap.results.Finding`) reports planted effect ``name`` with the right
     step, segment and window (``window`` days of slack on each end)."""
-    kind, steps, seg, period = f.kind, f.steps, f.segment, f.period  # type: ignore[attr-defined]
-    events = f.events  # type: ignore[attr-defined]
+    kind, steps, seg, period = f.kind, f.steps, f.segment, f.period
+    events = f.events
     if name == "incident":
-        change, a, b = plant  # type: ignore[misc]
+        change, a, b = plant
         return (kind == "change" and bool(steps) and steps[0] == change.step and period is not None
                 and abs(_day(period["start"]) - a) <= window and abs(_day(period["end"]) - b) <= window)
     if name == "segment":
-        prop, value, change = plant  # type: ignore[misc]
+        prop, value, change = plant
         return kind == "segment" and seg == {prop: value} and (steps == [change.step] or not steps)
     if name == "interaction":
-        prop, value, change, a, b = plant  # type: ignore[misc]
+        prop, value, change, a, b = plant
         return (kind == "interaction" and seg == {prop: value} and period is not None
                 and abs(_day(period["start"]) - a) <= 7 + window and abs(_day(period["end"]) - b) <= 7 + window)
     if name == "loop":
-        frm, to, _p = plant  # type: ignore[misc]
+        frm, to, _p = plant
         return kind == "loop" and steps == [frm, to]
     if name == "appear_event":
-        ev, a = plant  # type: ignore[misc]
+        ev, a = plant
         return kind == "appear" and events == [ev] and period is not None and abs(_day(period["start"]) - a) <= window
     if name == "vanish_event":
-        ev, b = plant  # type: ignore[misc]
+        ev, b = plant
         return kind == "vanish" and events == [ev] and period is not None and abs(_day(period["end"]) - b) <= window
     if name == "appear_step":
-        step, a = plant  # type: ignore[misc]
+        step, a = plant
         return (kind == "appear" and steps[:1] == [step] and period is not None
                 and abs(_day(period["start"]) - a) <= window)
     if name == "spike":
-        day, _n, _row = plant  # type: ignore[misc]
+        day, _n, _row = plant
         return kind == "spike" and _overlaps(period, day, day + 1)
     if name == "drift":
-        return kind == "cohort" and f.metric == "goal"  # type: ignore[attr-defined]
+        return kind == "cohort" and f.metric == "goal"
     return False
 
 
-def explained(plants: Plants, f: object) -> bool:
+def explained(plants: Plants, f: Finding) -> bool:
     """Whether finding ``f`` follows from a planted effect (the effect itself or its consequences: a failing
     checkout lowers the goal of the customers then; a segment that converts worse makes the others look
     better), so that it is not a false discovery."""
-    kind, steps, seg, period = f.kind, f.steps, f.segment, f.period  # type: ignore[attr-defined]
-    events = f.events  # type: ignore[attr-defined]
+    kind, steps, seg, period = f.kind, f.steps, f.segment, f.period
+    events = f.events
     for name, plant in planted(plants).items():
         if found(name, plant, f, window=14):
             return True
         if name == "incident":
-            _c, a, b = plant  # type: ignore[misc]
+            _c, a, b = plant
             if kind in ("change", "interaction") and _overlaps(period, a, b, 14):
                 return True
         elif name in ("segment", "interaction"):
-            prop = plant[0]  # type: ignore[index]
+            prop = plant[0]
             if seg is not None and prop in seg:
                 return True
-            if name == "interaction" and kind == "change" and _overlaps(period, plant[3], plant[4], 14):  # type: ignore[index]
+            if name == "interaction" and kind == "change" and _overlaps(period, plant[3], plant[4], 14):
                 return True
         elif name == "loop":
-            if kind == "loop" and steps[:1] == [plant[0]]:  # type: ignore[index]
+            if kind == "loop" and steps[:1] == [plant[0]]:
                 return True
         elif name in ("appear_event", "vanish_event"):
-            if events == [plant[0]]:  # type: ignore[index]
+            if events == [plant[0]]:
                 return True
         elif name == "appear_step":
-            step, a = plant  # type: ignore[misc]
+            step, a = plant
             if step in steps or (kind in ("change", "cohort", "interaction") and period is not None
                                  and abs(_day(period["start"]) - a) <= 14 or period is not None
                                  and abs(_day(period["end"]) - a) <= 14):
@@ -371,11 +375,11 @@ def explained(plants: Plants, f: object) -> bool:
             if kind in ("appear", "vanish") and "product" in steps:
                 return True
         elif name == "spike":
-            day = plant[0]  # type: ignore[index]
+            day = plant[0]
             if kind in ("change", "spike", "interaction") and _overlaps(period, day, day + 1, 14):
                 return True
         elif name == "drift":
-            step = plant[0].step  # type: ignore[index]
+            step = plant[0].step
             if kind in ("cohort", "change") and (step in steps or not steps):
                 return True
             # the drifting step is an entry step: the entry channel of its customers drifts with it
