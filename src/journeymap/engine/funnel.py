@@ -309,7 +309,31 @@ def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
                                       "median_seconds_to_convert", "p90_seconds_to_convert"])
     if by is None:
         out = out.drop(columns="group")
+    else:
+        out = breakdown_significance(out)
     out.attrs[C.SQL_ATTR] = wide.attrs.get(C.SQL_ATTR)
+    return out
+
+
+def breakdown_significance(out: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Each group's conversion from the start at each funnel step against all other groups together
+    (two-proportion z-test, or Fisher's exact test for small counts): ``p_value``, ``q_value`` (Benjamini–
+    Hochberg over the table) and ``significant`` (q < ``alpha``); empty on the first step."""
+    from journeymap.engine import stats
+
+    attempts = out.pivot_table(index="group", columns="position", values="attempts", aggfunc="sum").fillna(0)
+    first = attempts[1] if 1 in attempts.columns else pd.Series(0, index=attempts.index)
+    p_values = []
+    for r in out.itertuples():
+        if r.position == 1:
+            p_values.append(float("nan"))
+            continue
+        x2, n2 = int(attempts.loc[r.group, r.position]), int(first.loc[r.group])
+        x1, n1 = int(attempts[r.position].sum()) - x2, int(first.sum()) - n2
+        p_values.append(stats.compare_proportions(x1, n1, x2, n2)[1])
+    out = out.assign(p_value=p_values)
+    out["q_value"] = stats.bh(p_values, alpha)
+    out["significant"] = out["q_value"].lt(alpha)
     return out
 
 

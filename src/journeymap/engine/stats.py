@@ -317,9 +317,10 @@ def slope_p(y: np.ndarray, x: np.ndarray) -> tuple[float, float]:
     """(slope, p-value) of an OLS regression of y on x with heteroscedasticity-robust (HC1) errors."""
     if len(y) < 3 or np.ptp(x) == 0:
         return _nan2()
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
-    fit = sm.OLS(np.asarray(y, dtype="float64"), sm.add_constant(np.asarray(x, dtype="float64"))).fit(cov_type="HC1")
+    xs = np.asarray(x, dtype="float64")
+    fit = OLS(np.asarray(y, dtype="float64"), np.column_stack([np.ones_like(xs), xs])).fit(cov_type="HC1")
     return float(fit.params[1]), float(fit.pvalues[1])
 
 

@@ -66,13 +66,14 @@ def journey_findings(ws: Any, journey: Journey, source: EventSource, options: Fi
         tests[cand.finding.kind] = tests.get(cand.finding.kind, 0) + 1
     significant = [c for c in cands if c.finding.q_value is not None and c.finding.q_value <= opts.fdr]
     shown = _one_per_subject([c for c in significant if c.eligible and c.finding.kind != "spike"])
-    shown += spikes.merge([c for c in significant if c.eligible and c.finding.kind == "spike"], data, opts)
+    shown += _one_per_subject(spikes.merge([c for c in significant if c.eligible and c.finding.kind == "spike"],
+                                           data, opts))
     _count_customers(shown, source, journey, opts)
     shown = [c for c in shown if c.eligible]
     for cand in shown:
         if cand.finding.kind == "loop":
             loops.concentration(data, cand.finding, opts)
-    path = main_path if main_path is not None else _main_path(journey, source)
+    path = main_path if main_path is not None else _main_path(journey, data)
     workspace = str(ws.root) if ws is not None else "."
     from journeymap.model.workspace import display_path
 
@@ -144,14 +145,19 @@ def _count_customers(shown: list[Candidate], source: EventSource, journey: Journ
         cand.eligible = cand.eligible and n >= opts.min_customers
 
 
-def _main_path(journey: Journey, source: EventSource) -> list[str]:
-    from journeymap.engine.overlay import main_path
-    from journeymap.engine.steps import step_metrics
-    from journeymap.engine.transitions import transitions
+def _main_path(journey: Journey, data: FindingsData) -> list[str]:
+    """The designed main path (:func:`journeymap.engine.overlay.main_path`) from the findings' own tables: the
+    moves counted in the step days, the entries from the customers' first steps."""
+    import pandas as pd
 
-    m = step_metrics(journey, source)
-    tr = transitions(journey, source, level="step")
-    return main_path(journey, tr, dict(zip(m["step"], m["entries"], strict=True)))
+    from journeymap.engine.overlay import main_path
+
+    ids = data.marks.ids
+    moves = data.steps_daily[data.steps_daily["nu"].notna()].groupby(["u", "nu"])["inwin"].sum().reset_index()
+    tr = pd.DataFrame({"source": [ids[int(u)] for u in moves["u"]], "target": [ids[int(v)] for v in moves["nu"]],
+                       "count": moves["inwin"].astype("int64")})
+    entries = data.customers["entry"].dropna().astype(int).value_counts()
+    return main_path(journey, tr, {ids[int(u)]: int(n) for u, n in entries.items()})
 
 
 def _sql_of(f: Finding, data: FindingsData) -> str | None:

@@ -81,7 +81,7 @@ def _steps(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
     days = complete_days(data)
     if c.empty or days <= 2 * EDGE_DAYS or len(data.marks.ids) > MASK_STEPS:
         return []
-    idx = np.array([(d - data.first_day).days for d in c["day"]])
+    idx = c["dayno"].to_numpy("int64")
     weights = np.bincount(idx, minlength=days)[:days].astype("float64")
     masks = c["reach_w"].to_numpy("int64")
     out = []
@@ -112,16 +112,16 @@ def _moves(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
         return []
     first = data.first_day + dt.timedelta(days=start)
     T = end - start
-    reach = data.customers["reach_all"].to_numpy("int64")
+    reach = data.customers["reach_w"].to_numpy("int64")
     out = []
     for u, at in sd.groupby("u"):
         u = int(u)
-        weights = daily_array(at, first, T, "n")
+        weights = daily_array(at, start, T, "n")
         visits, customers = at["n"].sum(), int(((reach >> u) & 1).sum()) if u < MASK_STEPS else 0
         per_customer = visits / customers if customers else 1.0
         for nu, moves in at[at["nu"].notna()].groupby("nu"):
             nu = int(nu)
-            hits = daily_array(moves, first, T, "inwin")
+            hits = daily_array(moves, start, T, "inwin")
             found = window_p(hits, weights, float(hits.sum()) / max(per_customer, 1.0))
             if found is None:
                 continue
@@ -147,11 +147,11 @@ def _events(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
     if ed.empty or T <= 2 * EDGE_DAYS:
         return []
     first = data.first_day + dt.timedelta(days=start)
-    weights = daily_array(ed, first, T, "n")
+    weights = daily_array(ed, start, T, "n")
     totals = {str(r.event): (int(r.n), int(r.customers)) for r in data.events_total.itertuples()}
     out = []
     for name, rows in ed.groupby("event"):
-        hits = daily_array(rows, first, T, "n")
+        hits = daily_array(rows, start, T, "n")
         n, customers = totals.get(str(name), (int(hits.sum()), int(hits.sum())))
         found = window_p(hits, weights, customers * (hits.sum() / n) if n else 0.0)
         if found is None:

@@ -30,6 +30,23 @@ class FindingsOptions:
     min_buckets: int = 8
     #: A daily series needs this median count per day, else it is tested per week.
     daily_count: int = 20
+    #: The smallest effect worth showing: a share whose odds change by less than this factor, or a time or
+    #: mean that changes by less, is real on a million customers but needs no attention.
+    min_ratio: float = 1.1
+
+    def big_enough(self, baseline: float | None, observed: float | None, unit: str) -> bool:
+        """Whether observed differs from baseline by at least :attr:`min_ratio` (in odds for a share)."""
+        import math
+
+        if baseline is None or observed is None or baseline != baseline or observed != observed:
+            return False
+        if unit == "share":
+            lo, hi = 1e-9, 1 - 1e-9
+            b, o = min(max(baseline, lo), hi), min(max(observed, lo), hi)
+            return abs(math.log(o / (1 - o)) - math.log(b / (1 - b))) >= math.log(self.min_ratio)
+        if baseline <= 0 or observed <= 0:
+            return baseline != observed
+        return abs(math.log(observed / baseline)) >= math.log(self.min_ratio)
 
     @classmethod
     def of(cls, ws: Any, window_s: float | None = None) -> FindingsOptions:
@@ -85,12 +102,13 @@ class Buckets:
         return {"start": self.date(a).isoformat(), "end": end.isoformat()}
 
 
-def daily_array(frame: pd.DataFrame, first: dt.date, days: int, column: str) -> np.ndarray:
-    """``column`` summed per day of ``frame['day']`` as an array over ``days`` days from ``first``."""
+def daily_array(frame: pd.DataFrame, offset: int, days: int, column: str) -> np.ndarray:
+    """``column`` summed per day of ``frame['dayno']`` (days from the data's first day) as an array over ``days``
+    days from day ``offset``."""
     out = np.zeros(days)
     if frame.empty:
         return out
-    idx = np.array([(d - first).days for d in frame["day"]])
+    idx = frame["dayno"].to_numpy("int64") - offset
     ok = (idx >= 0) & (idx < days)
     np.add.at(out, idx[ok], frame[column].to_numpy(dtype="float64")[ok])
     return out

@@ -34,7 +34,7 @@ import pandas as pd
 
 from journeymap.engine import stats
 from journeymap.engine.findings.base import Buckets, Candidate, FindingsOptions, bucketise, choose_size, daily_array
-from journeymap.engine.findings.data import MASK_STEPS, NONE, FindingsData, segment_values
+from journeymap.engine.findings.data import MASK_STEPS, FindingsData
 from journeymap.engine.relations import EDGE_WIDTH
 from journeymap.results import Finding
 
@@ -73,7 +73,7 @@ def visit_series(data: FindingsData) -> list[Series]:
     ids = m.ids
 
     def arr(frame: pd.DataFrame, col: str) -> np.ndarray:
-        return daily_array(frame, data.first_day, days, col)
+        return daily_array(frame, 0, days, col)
 
     for u in sorted(sd["u"].dropna().astype(int).unique()):
         at = sd[sd["u"] == u]
@@ -109,11 +109,11 @@ def visit_series(data: FindingsData) -> list[Series]:
 
 
 def customer_frame(data: FindingsData) -> pd.DataFrame:
-    """The customers whose first window is complete, with their first day's index."""
-    c = data.customers
-    cut = data.first_day + dt.timedelta(days=complete_days(data))
-    c = c[c["first"].dt.date < cut]
-    return c.assign(day=c["first"].dt.date)
+    """The customers whose first window is complete (computed once per data)."""
+    if "complete" not in data.cache:
+        c = data.customers
+        data.cache["complete"] = c[c["dayno"].to_numpy() < complete_days(data)]
+    return data.cache["complete"]  # type: ignore[no-any-return]
 
 
 def outcome_columns(data: FindingsData, c: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -139,7 +139,7 @@ def customer_series(data: FindingsData, c: pd.DataFrame, where: np.ndarray | Non
     days = complete_days(data)
     if days <= 0 or c.empty:
         return []
-    idx = np.array([(d - data.first_day).days for d in c["day"]])
+    idx = c["dayno"].to_numpy("int64")
     sel = np.ones(len(c), dtype=bool) if where is None else where
 
     def daily(flags: np.ndarray) -> np.ndarray:
@@ -241,16 +241,17 @@ def _candidate(s: Series, p: float, window: Any, buckets: Buckets, data: Finding
     f.details["buckets"] = "day" if buckets.size == 1 else "week"
     start, end = (dt.date.fromisoformat(period[k]) for k in ("start", "end"))
     if s.level == "customer":
-        in_window = (c["day"] >= start) & (c["day"] < end)
-        f.customers = int(in_window.sum())
+        dayno = c["dayno"].to_numpy()
+        f.customers = int(((dayno >= (start - data.first_day).days) & (dayno < (end - data.first_day).days)).sum())
         f.score = f.customers * size
         return Candidate(f, "change", group=_group(s, period), size=size, rank=-math.log10(max(p, 1e-300)),
-                         eligible=f.customers >= opts.min_customers)
+                         eligible=f.customers >= opts.min_customers and opts.big_enough(baseline, observed, s.unit))
     f.customers = n_in  # visits, until the customers behind them are counted (for the findings shown)
     f.score = n_in * size
     assert s.u is not None
     # of one step's changes in one window the clearest is shown (a failure rate over the time it takes)
     return Candidate(f, "change", group=_group(s, period), size=size, rank=-math.log10(max(p, 1e-300)),
+                     eligible=opts.big_enough(baseline, observed, s.unit),
                      visit_spec=(s.u, list(s.nus) if s.nus is not None else None, start, end))
 
 
@@ -267,18 +268,17 @@ def interactions(data: FindingsData, opts: FindingsOptions, c: pd.DataFrame) -> 
     if c.empty:
         return out
     days = complete_days(data)
-    idx = np.array([(d - data.first_day).days for d in c["day"]])
+    idx = c["dayno"].to_numpy("int64")
     metrics = outcome_columns(data, c)
-    for dim in data.dims:
-        values = segment_values(c[dim], opts.segment_values)
-        if values is None:
-            continue
-        known = (values != NONE).to_numpy()
-        counts = values[known].value_counts()
+    from journeymap.engine.findings.segments import dimensions
+
+    for key, segment in dimensions(data, "complete", opts).items():
+        known = segment.codes >= 0
+        counts = segment.counts()
         total = int(counts.sum())
-        for value in [v for v, k in counts.items() if k >= 2 * opts.min_customers and total - k >= opts.min_customers]:
-            sel = (values == value).to_numpy()
-            seg = {dim.split(":", 1)[1]: str(value)}
+        for i in [i for i, k in enumerate(counts) if k >= 2 * opts.min_customers and total - k >= opts.min_customers]:
+            sel = segment.codes == i
+            seg = {key: segment.names[i]}
             for metric, (hit, base) in metrics.items():
                 arrays = [np.bincount(idx[m], minlength=days)[:days].astype("float64")
                           for m in (hit & base & sel, base & sel, hit & base & known & ~sel, base & known & ~sel)]
@@ -343,5 +343,6 @@ def _interaction(metric: str, seg: dict[str, str], daily: list[np.ndarray], data
                          buckets="day" if buckets.size == 1 else "week")
         f.score = n_in * abs(observed - baseline)
         out.append(Candidate(f, "interaction", group=f"interaction:{metric}:{','.join(f'{k}={v}' for k, v in seg.items())}",
-                             size=abs(observed - baseline), eligible=n_in >= opts.min_customers))
+                             size=abs(observed - baseline),
+                             eligible=n_in >= opts.min_customers and opts.big_enough(baseline, observed, "share")))
     return out

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-
 from journeymap.engine import stats
 from journeymap.engine.findings.base import Candidate, FindingsOptions
 from journeymap.engine.findings.change import customer_frame
@@ -29,9 +27,9 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
     kept = sizes[sizes >= opts.min_customers].index
     if len(kept) < 3:
         return []
-    c = c[month.isin(kept)]
-    month = month[month.isin(kept)]
-    order = {m: i for i, m in enumerate(sorted(kept))}
+    inside = month.isin(kept).to_numpy()
+    c = c[inside]
+    month = month[inside]
     first_m, last_m = min(kept), max(kept)
     period = {"start": first_m.start_time.date().isoformat(),
               "end": (last_m.end_time.date() + dt.timedelta(days=1)).isoformat()}
@@ -49,9 +47,11 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
                                              int(g["sum"].iloc[-1]), int(g["count"].iloc[-1]))
             f.details["months"] = {str(m): float(r["sum"] / r["count"]) for m, r in g.iterrows()}
             f.score = f.customers * abs(obs - base)
-            out.append(Candidate(f, "cohort", group="cohort:goal", size=abs(obs - base)))
+            out.append(Candidate(f, "cohort", group="cohort:goal", size=abs(obs - base),
+                                 eligible=opts.big_enough(base, obs, "share")))
     visits = c["n_visits"].to_numpy("float64")
-    slope, p = stats.slope_p(visits, np.array([order[m] for m in month]))
+    number = (month.dt.year * 12 + month.dt.month).to_numpy("int64")
+    slope, p = stats.slope_p(visits, number - number.min())
     if p == p:
         means = c.groupby(month)["n_visits"].mean().sort_index()
         base, obs = float(means.iloc[0]), float(means.iloc[-1])
@@ -63,5 +63,6 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
         f.details["slope_per_month"] = slope
         size = min(1.0, abs(obs - base) / base) if base else 0.0
         f.score = last_n * size
-        out.append(Candidate(f, "cohort", group="cohort:path_length", size=size))
+        out.append(Candidate(f, "cohort", group="cohort:path_length", size=size,
+                             eligible=opts.big_enough(base, obs, "mean")))
     return out

@@ -11,9 +11,9 @@ on PySpark alike; on the journey index its result is kept under a name that spel
 * **event days**: per day and event name: events; per event name: events and customers;
 * **customers**: per customer, over the first *window* after their first visit on the journey: first visit
   time, entry step, visits, goal reached (and when last), first failure, an undesigned move back within a
-  session, the steps reached (a bit mask); over their whole history the steps reached and converted at (bit
-  masks, conversion as :mod:`journeymap.engine.steps` counts it); and their segments: each scanned property's
-  value at their first event that has it, the channel and source of their first event, their persona.
+  session, the steps reached and the steps converted at (a progress move within the window; bit masks); and
+  their segments: each scanned property's value at their first event that has it, the channel and source of
+  their first event, their persona.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from journeymap.engine import compile as C
@@ -115,6 +116,7 @@ class FindingsData:
     active_daily: pd.DataFrame
     dims: list[str] = field(default_factory=list)
     sql: dict[str, str] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # frames derived once (customers whose window is complete …)
 
     @property
     def days(self) -> int:
@@ -162,8 +164,7 @@ def event_days(source: EventSource) -> tuple[ir.Table, ir.Table]:
     return daily, total
 
 
-def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, window_s: float, gap_s: float,
-                      summary: ir.Table | None) -> ir.Table:
+def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, window_s: float, gap_s: float) -> ir.Table:
     """Per customer the outcomes of the module docstring (``cust`` the customer key)."""
     rel = source.journey(journey)
     v = rel.visits("step")
@@ -173,12 +174,13 @@ def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, windo
     code = j.u.cast("int64") * EDGE_WIDTH + j.nu.cast("int64")
     failed = j.u.isin(_ints(marks.fail_steps)) | (code.isin(_ints(marks.fail_moves)) & (j.gap <= window_s))
     looped = code.isin(_ints(marks.back)) & (j.gap <= gap_s)
+    converted = code.isin(_ints(marks.progress)) & (j.gap <= window_s)
     per_step = j.group_by(["cust", "u"]).aggregate(
         n=j.count(), first_ts=j.ts.min(), last_ts=j.ts.max(),
-        fail_ts=j.ts.min(where=failed), looped=looped.any(), first=j._first.min(),
+        fail_ts=j.ts.min(where=failed), looped=looped.any(), converted=converted.any(), first=j._first.min(),
     )
     p = per_step
-    bit = ibis.literal(1, "int64") << p.u.cast("int64")
+    bit = ibis.ifelse(p.u < MASK_STEPS, ibis.literal(1, "int64") << p.u.cast("int64"), 0)
     is_goal = p.u.isin(_ints(marks.goals))
     out = p.group_by("cust").aggregate(
         first=p.first.min(),
@@ -188,18 +190,12 @@ def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, windo
         goal_last=p.last_ts.max(where=is_goal),
         fail_first=p.fail_ts.min(),
         looped=p.looped.any(),
-        reach_w=ibis.ifelse(p.u < MASK_STEPS, bit, 0).sum().cast("int64"),
-    )
-    st = summary if summary is not None else rel.summary("step")
-    sbit = ibis.literal(1, "int64") << st.u.cast("int64")
-    converted = (st.min_designed_gap <= window_s).fill_null(False) & (st.u < MASK_STEPS)
-    masks = st.group_by("cust").aggregate(
-        reach_all=ibis.ifelse(st.u < MASK_STEPS, sbit, 0).sum().cast("int64"),
-        conv_all=ibis.ifelse(converted, sbit, 0).sum().cast("int64"),
+        reach_w=bit.sum().cast("int64"),
+        conv_w=ibis.ifelse(p.converted, bit, 0).sum().cast("int64"),
     )
     ids = rel.matched.group_by("cust").aggregate(customer_id=rel.matched.customer_id.min())
-    res = out.join(masks, "cust", how="left").join(ids, "cust", how="left")
-    return res.select(out.cust, "customer_id", *[c for c in out.columns if c != "cust"], "reach_all", "conv_all")
+    res = out.join(ids, "cust", how="left")
+    return res.select(out.cust, "customer_id", *[c for c in out.columns if c != "cust"])
 
 
 def scan_keys(source: EventSource, max_values: int) -> list[str]:
@@ -233,7 +229,6 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
             max_values: int) -> FindingsData:
     """Run the queries of the module docstring and return their (small) results."""
     from journeymap.engine.personas import journey_personas, personas_of
-    from journeymap.engine.steps import progress_summary
 
     marks = journey_marks(journey)
     totals = source.totals()
@@ -242,7 +237,7 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
     sql: dict[str, str] = {}
 
     def run(name: str, expr: ir.Table) -> pd.DataFrame:
-        df = C.execute(expr)
+        df = C.execute_flat(expr)
         sql[name] = str(df.attrs.get(C.SQL_ATTR) or "")
         return df
 
@@ -253,10 +248,8 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
     daily, total = event_days(source)
     events_daily = run("event days", source.kept("findings-eventdays", lambda: daily))
     events_total = run("event totals", source.kept("findings-eventtotals", lambda: total))
-    summary, tag = progress_summary(source, journey)
-    outcomes = source.kept(f"findings-customers-{params}-m{marks.tag}{tag}",
-                           lambda: customer_outcomes(source, journey, marks, window_s, gap_s, summary),
-                           journey=journey)
+    outcomes = source.kept(f"findings-customers-{params}-m{marks.tag}",
+                           lambda: customer_outcomes(source, journey, marks, window_s, gap_s), journey=journey)
     keys = source.memo(("findings keys", max_values), lambda: scan_keys(source, max_values))
     segs = source.kept("findings-segments-" + hashlib.sha1(repr(keys).encode()).hexdigest()[:10],
                        lambda: customer_segments(source, keys))
@@ -270,14 +263,17 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
         cols.append(j.persona.name(f"seg:{PERSONA_DIM}"))
     customers = run("customers", j.select(*cols))
     customers["first"] = pd.to_datetime(customers["first"])
+    first_day = pd.Timestamp(first_ts.date())
+    customers["dayno"] = ((customers["first"] - first_day).dt.days).astype("int64")
     for c in ("goal_last", "fail_first"):
         customers[c] = pd.to_datetime(customers[c])
     for c in ("goal", "looped"):
         customers[c] = customers[c].fillna(False).astype(bool)
-    for c in ("reach_w", "reach_all", "conv_all"):
+    for c in ("reach_w", "conv_w"):
         customers[c] = customers[c].fillna(0).astype("int64")
     for frame in (steps_daily, events_daily, active):
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
+        frame["dayno"] = (pd.to_datetime(frame["day"]) - first_day).dt.days.astype("int64")
     dims = [c for c in customers.columns if c.startswith("seg:")]
     return FindingsData(journey, marks, window_s, gap_s, first_ts.date(), last_ts.date(), steps_daily,
                         events_daily, events_total, customers, active, dims, sql)
@@ -290,6 +286,10 @@ def visit_customers(source: EventSource, journey: Journey,
     if not specs:
         return []
     v = source.journey(journey).visits("step")
+    # only the visits any spec can count: their steps, between the first start and the last end
+    first, last = min(sp[2] for sp in specs), max(sp[3] for sp in specs)
+    v = v.filter(v.u.isin(sorted({sp[0] for sp in specs})) & (v.ts >= pd.Timestamp(first).to_pydatetime())
+                 & (v.ts < pd.Timestamp(last).to_pydatetime()))
     aggs: dict[str, ir.Scalar] = {}
     for i, (u, nus, start, end) in enumerate(specs):
         cond = (v.u == u) & (v.ts >= pd.Timestamp(start).to_pydatetime()) & (v.ts < pd.Timestamp(end).to_pydatetime())
@@ -326,15 +326,56 @@ OTHER = "(other)"
 NONE = "(none)"
 
 
-def segment_values(column: pd.Series, max_values: int) -> pd.Series | None:
-    """A segment column as text: missing values ``(none)``, values beyond the ``max_values`` most frequent
-    ``(other)``; None when that leaves fewer than two values or the top values cover less than 80 % of the
-    customers (an identifier or an amount, not a segment)."""
-    values = column.astype("string").fillna(NONE).astype(str)
-    counts = values.value_counts()
-    if len(counts) > max_values:
-        top = counts.iloc[:max_values]
-        if top.sum() < 0.8 * len(values):
+@dataclass
+class Segment:
+    """One segment column as codes: ``codes[i]`` the value of customer ``i`` as an index into ``names``, −1 for
+    customers without a value (they take no part in comparisons)."""
+
+    codes: np.ndarray
+    names: list[str]
+
+    def counts(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Customers per value (where ``mask`` holds)."""
+        ok = self.codes >= 0 if mask is None else (self.codes >= 0) & mask
+        return np.bincount(self.codes[ok], minlength=len(self.names))
+
+
+def segment_values(column: pd.Series, max_values: int) -> Segment | None:
+    """A segment column as codes: values beyond the ``max_values`` most frequent lumped as ``(other)``; None when
+    fewer than two values are left or the top values cover less than 80 % of the customers who have one (an
+    identifier or an amount, not a segment)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    names = [str(v) for v in uniques]
+    if len(names) < 2:
+        return None
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    if len(names) > max_values:
+        order = np.argsort(-counts, kind="stable")
+        top = order[:max_values]
+        if counts[top].sum() < 0.8 * counts.sum():
             return None
-        values = values.where(values.isin(top.index), OTHER)
-    return values if values.nunique() >= 2 else None
+        remap = np.full(len(names), max_values, dtype="int64")
+        remap[top] = np.arange(max_values)
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+        names = [names[i] for i in top] + [OTHER]
+    return Segment(codes.astype("int64"), names)
+
+
+def segment_columns(data: FindingsData, which: str, max_values: int) -> dict[str, Segment]:
+    """Each segment column (``seg:<key>``) of the customers (``which``: ``all``, or ``complete``: those whose
+    window is complete) as codes (:func:`segment_values`), those that are no segment left out; once."""
+    key = f"segments-{which}-{max_values}"
+    if key not in data.cache:
+        if which == "all":
+            frame = data.customers
+        else:
+            from journeymap.engine.findings.change import customer_frame
+
+            frame = customer_frame(data)
+        out = {}
+        for dim in data.dims:
+            values = segment_values(frame[dim], max_values)
+            if values is not None:
+                out[dim] = values
+        data.cache[key] = out
+    return data.cache[key]  # type: ignore[no-any-return]

@@ -69,17 +69,19 @@ def concentration(data: FindingsData, f: Finding, opts: FindingsOptions) -> None
     c = data.customers
     if u >= MASK_STEPS:
         return
-    at = ((c["reach_all"].to_numpy("int64") >> u) & 1) == 1
+    at = ((c["reach_w"].to_numpy("int64") >> u) & 1) == 1
     looped = c["looped"].to_numpy(bool)
     best: tuple[float, str, str, float, float] | None = None
     tests = []
-    for key, values in dimensions(data, c, opts).items():
-        for value in values[at].unique():
-            sel = (values == value).to_numpy()
-            n1, n2 = int((at & ~sel).sum()), int((at & sel).sum())
+    for key, segment in dimensions(data, "all", opts).items():
+        known = segment.codes >= 0
+        for i, value in enumerate(segment.names):
+            sel = segment.codes == i
+            rest = known & ~sel
+            n1, n2 = int((at & rest).sum()), int((at & sel).sum())
             if n1 < opts.min_customers or n2 < opts.min_customers:
                 continue
-            x1, x2 = int((looped & at & ~sel).sum()), int((looped & at & sel).sum())
+            x1, x2 = int((looped & at & rest).sum()), int((looped & at & sel).sum())
             _z, p = stats.compare_proportions(x1, n1, x2, n2)
             if p == p and x2 / n2 > x1 / n1:
                 tests.append((p, key, str(value), x2 / n2, x1 / n1))

@@ -17,76 +17,72 @@ step) the one with the highest score is shown, the others listed in its details.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from journeymap.engine import stats
 from journeymap.engine.findings.base import Candidate, FindingsOptions
 from journeymap.engine.findings.change import customer_frame, outcome_columns
-from journeymap.engine.findings.data import MASK_STEPS, NONE, FindingsData, segment_values
+from journeymap.engine.findings.data import MASK_STEPS, FindingsData, Segment, segment_columns
 from journeymap.results import Finding
 
 
-def dimensions(data: FindingsData, c: pd.DataFrame, opts: FindingsOptions) -> dict[str, pd.Series]:
-    """Each scannable segment column as text values, partitions that repeat another left out."""
-    out: dict[str, pd.Series] = {}
-    seen: list[pd.Series] = []
-    for dim in data.dims:
-        values = segment_values(c[dim], opts.segment_values)
-        if values is None:
+def dimensions(data: FindingsData, which: str, opts: FindingsOptions) -> dict[str, Segment]:
+    """Each scannable segment column by key (``which``: ``all`` or ``complete`` customers), partitions that
+    repeat another left out."""
+    key = f"dimensions-{which}"
+    if key in data.cache:
+        return data.cache[key]  # type: ignore[no-any-return]
+    out: dict[str, Segment] = {}
+    for dim, seg in segment_columns(data, which, opts.segment_values).items():
+        if any(_same_partition(seg, other) for other in out.values()):
             continue
-        codes = pd.factorize(values)[0]
-        if any(_same_partition(codes, other) for other in seen):
-            continue
-        seen.append(pd.Series(codes))
-        out[dim.split(":", 1)[1]] = values
+        out[dim.split(":", 1)[1]] = seg
+    data.cache[key] = out
     return out
 
 
-def _same_partition(a: np.ndarray, b: pd.Series) -> bool:
-    pairs = pd.DataFrame({"a": a, "b": b.to_numpy()}).drop_duplicates()
-    return bool(pairs["a"].is_unique and pairs["b"].is_unique)
+def _same_partition(a: Segment, b: Segment) -> bool:
+    """Whether two segments split the customers alike (each value of one is exactly one value of the other)."""
+    ka, kb = len(a.names) + 1, len(b.names) + 1
+    pairs = np.bincount((a.codes + 1) * kb + (b.codes + 1), minlength=ka * kb).reshape(ka, kb) > 0
+    return bool((pairs.sum(axis=1) <= 1).all() and (pairs.sum(axis=0) <= 1).all())
 
 
-def _tested_values(values: pd.Series, opts: FindingsOptions) -> list[str]:
-    counts = values[values != NONE].value_counts()
+def tested_values(seg: Segment, opts: FindingsOptions) -> list[int]:
+    """The values compared with the rest: enough customers on both sides; of two values only the smaller."""
+    counts = seg.counts()
     total = int(counts.sum())
-    ok = [str(v) for v, k in counts.items() if k >= opts.min_customers and total - k >= opts.min_customers]
-    if len(counts) == 2 and len(ok) == 2:
-        return [str(counts.index[-1])]
+    ok = [i for i, k in enumerate(counts) if k >= opts.min_customers and total - k >= opts.min_customers]
+    if (counts > 0).sum() == 2 and len(ok) == 2:
+        return [min(ok, key=lambda i: (counts[i], i))]
     return ok
 
 
 def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
     out: list[Candidate] = []
     complete = customer_frame(data)
-    everyone = data.customers
     metrics = outcome_columns(data, complete)
-    dims_complete = dimensions(data, complete, opts)
-    dims_all = dimensions(data, everyone, opts)
-    for key, values in dims_complete.items():
-        known = (values != NONE).to_numpy()
-        for value in _tested_values(values, opts):
-            sel = (values == value).to_numpy()
-            for metric, (hit, base) in metrics.items():
-                out.append(_compare(metric, [], key, value, hit, base & known, sel, opts))
+    for key, seg in dimensions(data, "complete", opts).items():
+        tested = tested_values(seg, opts)
+        for metric, (hit, base) in metrics.items():
+            n_by, x_by = seg.counts(base), seg.counts(hit & base)
+            out += [_compare(metric, [], key, seg.names[i], n_by, x_by, i, opts) for i in tested]
     if len(data.marks.ids) <= MASK_STEPS:
-        reach = everyone["reach_all"].to_numpy("int64")
-        conv = everyone["conv_all"].to_numpy("int64")
-        for key, values in dims_all.items():
-            known = (values != NONE).to_numpy()
-            for value in _tested_values(values, opts):
-                sel = (values == value).to_numpy()
-                for u in data.marks.conversion:
-                    base = ((reach >> u) & 1 == 1) & known
-                    hit = (conv >> u) & 1 == 1
-                    out.append(_compare("conversion", [data.marks.ids[u]], key, value, hit, base, sel, opts))
+        reach = complete["reach_w"].to_numpy("int64")
+        conv = complete["conv_w"].to_numpy("int64")
+        for key, seg in dimensions(data, "complete", opts).items():
+            tested = tested_values(seg, opts)
+            for u in data.marks.conversion:
+                base = (reach >> u) & 1 == 1
+                n_by, x_by = seg.counts(base), seg.counts(base & ((conv >> u) & 1 == 1))
+                out += [_compare("conversion", [data.marks.ids[u]], key, seg.names[i], n_by, x_by, i, opts)
+                        for i in tested]
     return [c for c in out if c.finding.p_value is not None]
 
 
-def _compare(metric: str, steps: list[str], key: str, value: str, hit: np.ndarray, base: np.ndarray,
-             sel: np.ndarray, opts: FindingsOptions) -> Candidate:
-    n1, n2 = int((base & ~sel).sum()), int((base & sel).sum())
-    x1, x2 = int((hit & base & ~sel).sum()), int((hit & base & sel).sum())
+def _compare(metric: str, steps: list[str], key: str, value: str, n_by: np.ndarray, x_by: np.ndarray, i: int,
+             opts: FindingsOptions) -> Candidate:
+    n2, x2 = int(n_by[i]), int(x_by[i])
+    n1, x1 = int(n_by.sum()) - n2, int(x_by.sum()) - x2
     _z, p = stats.compare_proportions(x1, n1, x2, n2)
     f = Finding(kind="segment", title="", metric=metric, steps=steps, segment={key: value},
                 baseline=x1 / n1 if n1 else None, observed=x2 / n2 if n2 else None, customers=n2, n=n2,
@@ -99,4 +95,5 @@ def _compare(metric: str, steps: list[str], key: str, value: str, hit: np.ndarra
     f.details["rest"] = n1
     return Candidate(f, "segment", group=f"segment:{metric}:{','.join(steps)}", size=abs(f.effect or 0.0),
                      rank=abs(f.effect or 0.0),
-                     eligible=n2 >= opts.min_customers and n1 >= opts.min_customers)
+                     eligible=n2 >= opts.min_customers and n1 >= opts.min_customers
+                     and opts.big_enough(f.baseline, f.observed, "share"))

@@ -50,9 +50,9 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
     out: list[Candidate] = []
     c = data.customers
     days = data.days
-    idx = np.array([(d - data.first_day).days for d in c["first"].dt.date])
+    idx = c["dayno"].to_numpy("int64")
     new = np.bincount(idx[(idx >= 0) & (idx < days)], minlength=days)[:days].astype("float64")
-    active = daily_array(data.active_daily, data.first_day, days, "customers")
+    active = daily_array(data.active_daily, 0, days, "customers")
     for metric, counts in (("new_customers", new), ("active_customers", active)):
         base, dispersion = levels(counts)
         for t in range(days):
@@ -66,7 +66,7 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
             excess = counts[t] - base[t]
             f.effect = float(excess)
             f.details["dispersion"] = dispersion
-            out.append(Candidate(f, "spike", group=f"spike:{metric}", size=float(excess),
+            out.append(Candidate(f, "spike", group="spike", size=float(excess),
                                  eligible=counts[t] >= opts.spike_ratio * base[t] and excess >= opts.min_customers))
     return out
 
@@ -109,13 +109,13 @@ def merge(shown: list[Candidate], data: FindingsData, opts: FindingsOptions) -> 
 def _conversion(f: Finding, c: pd.DataFrame, data: FindingsData) -> None:
     if not data.marks.goals or c.empty or f.period is None:
         return
-    start, end = (dt.date.fromisoformat(f.period[k]) for k in ("start", "end"))
-    day = c["day"]
+    start, end = ((dt.date.fromisoformat(f.period[k]) - data.first_day).days for k in ("start", "end"))
+    day = c["dayno"].to_numpy()
     inside = (day >= start) & (day < end)
-    around = (day >= start - dt.timedelta(days=28)) & (day < end + dt.timedelta(days=28)) & ~inside
+    around = (day >= start - 28) & (day < end + 28) & ~inside
     goal = c["goal"].to_numpy(bool)
-    x2, n2 = int(goal[inside.to_numpy()].sum()), int(inside.sum())
-    x1, n1 = int(goal[around.to_numpy()].sum()), int(around.sum())
+    x2, n2 = int(goal[inside].sum()), int(inside.sum())
+    x1, n1 = int(goal[around].sum()), int(around.sum())
     if n1 == 0 or n2 == 0:
         return
     _z, p = stats.compare_proportions(x1, n1, x2, n2)
