@@ -1,11 +1,10 @@
-"""Commands on measured journeys: analyze, report, funnel, paths.
+"""Commands on measured journeys: analyze, report, funnel, paths, compare, findings.
 
 Each command resolves the workspace and journey, calls one engine function, and prints.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,21 +25,6 @@ UntilOption = typer.Option(None, "--until", help="Only events before this date (
 JourneyArg = typer.Argument(..., help="A journey file (journeys/x.yaml) or a journey id.")
 WorkspaceOpt = typer.Option(None, "--workspace", "-w", help="Workspace folder when JOURNEY is an id.")
 WindowOption = typer.Option(14.0, "--window-days", help="Conversion window in days.")
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise JourneymapError(f"{option} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31") from None
-
-
-def _window(days: float) -> dt.timedelta:
-    if days <= 0:
-        raise JourneymapError(f"--window-days must be positive (got {days:g}); the default is 14")
-    return dt.timedelta(days=days)
 
 
 def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
@@ -69,6 +53,14 @@ def _print(frames: dict[str, pd.DataFrame], fmt: str, explain: bool) -> None:
             console.out(str(df.attrs.get(C.SQL_ATTR) or "(computed from the tables above)"), highlight=False)
 
 
+WhereOption = typer.Option([], "--where", help="Only customers with this segment value, KEY=VALUE (repeatable): a "
+                           "property (their first event's value), channel, source or persona.")
+SegmentByOption = typer.Option(None, "--by", help="Also per value of a customer segment: a property, channel, source "
+                               "or persona.")
+PerSessionOption = typer.Option(False, "--per-session", help="Each session counts on its own (a session id column, "
+                                "else a gap of events.session_gap_minutes without events).")
+
+
 @app.command()
 def analyze(
     journey: str = JourneyArg,
@@ -79,22 +71,22 @@ def analyze(
                              "lifecycle, attribution."),
     since: str = SinceOption,
     until: str = UntilOption,
+    where: list[str] = WhereOption,
+    by: str = SegmentByOption,
     window_days: float = WindowOption,
     explain: bool = ExplainOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Print the numbers of a journey measured on the event store: steps, funnel, paths, conformance …"""
-    from journeymap.api import workspace_for
+    from journeymap.api import analyze as run
     from journeymap.engine.analyze import ANALYSES
-    from journeymap.engine.analyze import analyze as run
     from journeymap.progress import progress
 
-    ws, jid = workspace_for(journey, workspace)
     wanted = [x.strip() for x in only.split(",") if x.strip()] if only else list(ANALYSES)
     with progress(quiet or fmt != "table") as bar:
-        task = bar.add_task("analysing", total=len(wanted))
-        frames = run(ws, jid, since=_date(since, "--since"), until=_date(until, "--until"),
-                     window=_window(window_days), only=wanted, on_done=lambda name: bar.advance(task))
+        task = bar.add_task("analysing", total=len(wanted) + (1 if by else 0))
+        frames = run(journey, workspace, only=wanted, since=since, until=until, window=window_days, where=where,
+                     by=by, on_done=lambda name: bar.advance(task))
     _print(frames, fmt, explain)
 
 
@@ -105,17 +97,16 @@ def report(
     workspace: Path = WorkspaceOpt,
     since: str = SinceOption,
     until: str = UntilOption,
+    where: list[str] = WhereOption,
     quiet: bool = QuietOption,
 ) -> None:
     """Write one self-contained HTML report: the living map plus every analysis, with the SQL behind it."""
-    from journeymap.api import workspace_for
-    from journeymap.engine.report import write_report
+    from journeymap.api import report as run
     from journeymap.progress import progress
 
-    ws, jid = workspace_for(journey, workspace)
     with progress(quiet) as bar:
         bar.add_task("measuring and writing the report", total=None)
-        out = write_report(ws, jid, output, since=_date(since, "--since"), until=_date(until, "--until"))
+        out = run(journey, output, workspace, since=since, until=until, where=where)
     console.print(f"Wrote {out}")
 
 
@@ -127,7 +118,12 @@ def funnel(
     mode: str = typer.Option("sequential", "--mode", help="sequential, strict or any (order)."),
     attempts: str = typer.Option("first", "--attempts", help="first (from the first entry) or every attempt."),
     exclude: list[str] = typer.Option([], "--exclude", help="A step that ends an attempt (repeatable)."),
-    by: str = typer.Option(None, "--by", help="Breakdown: persona, channel, source, property:KEY, period:week …"),
+    by: str = typer.Option(None, "--by", help="Breakdown at each attempt's entry: persona, channel, source, "
+                           "property:KEY, period:week …; each group is tested against the others."),
+    since: str = SinceOption,
+    until: str = UntilOption,
+    where: list[str] = WhereOption,
+    per_session: bool = PerSessionOption,
     window_days: float = WindowOption,
     customers: Path = typer.Option(None, "--customers", help="Also write every attempt (customer, furthest step, "
                                    "dropped) to this CSV file for follow-up."),
@@ -135,12 +131,11 @@ def funnel(
     explain: bool = ExplainOption,
 ) -> None:
     """A funnel over any steps: conversion per step, drop-off and time to convert."""
-    from journeymap.api import workspace_for
-    from journeymap.engine.funnel import funnel_report
+    from journeymap.api import funnel as run
 
-    ws, jid = workspace_for(journey, workspace)
-    frames = funnel_report(ws, jid, steps, mode=mode, attempts=attempts, exclude=exclude, by=by,  # type: ignore[arg-type]
-                           window=_window(window_days), customers_csv=customers)
+    frames = run(journey, steps, workspace, mode=mode, attempts=attempts, exclude=exclude, by=by,
+                 window=window_days, customers_csv=customers, since=since, until=until, where=where,
+                 per_session=per_session)
     _print(frames, fmt, explain)
     if customers is not None:
         console.print(f"Wrote {customers}")
@@ -158,17 +153,41 @@ def paths(
     every_edge: bool = typer.Option(False, "--all", help="Every edge of the graph (overrides --top)."),
     variants: int = typer.Option(10, "--variants", help="The most frequent whole paths to show (0: none)."),
     keep_repeats: bool = typer.Option(False, "--keep-repeats", help="Do not collapse repeated events."),
+    since: str = SinceOption,
+    until: str = UntilOption,
+    where: list[str] = WhereOption,
+    by: str = SegmentByOption,
+    per_session: bool = PerSessionOption,
     fmt: str = FormatOption,
     explain: bool = ExplainOption,
 ) -> None:
     """Transitions and top path variants (or paths before/after a step), designed edges marked."""
-    from journeymap.api import workspace_for
-    from journeymap.engine.transitions import paths_report
+    from journeymap.api import paths as run
 
-    ws, jid = workspace_for(journey, workspace)
-    frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
-                          top=None if every_edge else top, variants=variants, collapse_repeats=not keep_repeats)
+    frames = run(journey, workspace, level=level, after=after, before=before, depth=depth,
+                 top=None if every_edge else top, variants=variants, keep_repeats=keep_repeats, since=since,
+                 until=until, where=where, by=by, per_session=per_session)
     _print(frames, fmt, explain)
+
+
+@app.command()
+def compare(
+    journey: str = JourneyArg,
+    workspace: Path = WorkspaceOpt,
+    a: str = typer.Option(..., "--a", help="A period START:END (end excluded), or with --by a segment value."),
+    b: str = typer.Option(None, "--b", help="The other period START:END, or with --by another value (default: "
+                          "every other value)."),
+    by: str = typer.Option(None, "--by", help="Compare customer segments of this key: a property, channel, "
+                           "source or persona."),
+    where: list[str] = WhereOption,
+    window_days: float = WindowOption,
+    fmt: str = FormatOption,
+    explain: bool = ExplainOption,
+) -> None:
+    """Two periods or two customer segments step by step: conversion and drop-off with p- and q-values."""
+    from journeymap.api import compare as run
+
+    _print(run(journey, workspace, a=a, b=b, by=by, window=window_days, where=where), fmt, explain)
 
 
 @app.command()
@@ -182,6 +201,7 @@ def findings(
     every: bool = typer.Option(False, "--all", help="Show every finding (overrides --top)."),
     since: str = SinceOption,
     until: str = UntilOption,
+    where: list[str] = WhereOption,
     window_days: float = WindowOption,
     explain: bool = ExplainOption,
     quiet: bool = QuietOption,
@@ -195,7 +215,7 @@ def findings(
     with progress(quiet or fmt != "table") as bar:
         bar.add_task("looking for findings", total=None)
         result = run(journey, workspace, since=since, until=until, window=window_days, kinds=kind or None,
-                     top=None if every else top)
+                     top=None if every else top, where=where)
     _print_findings(result, fmt, explain)
 
 

@@ -25,6 +25,7 @@ from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
 Z_TEST = stats.Z_TEST
+FISHER = "Fisher's exact test (small counts)"
 COLUMNS = ["step", "metric", "a", "b", "n_a", "n_b", "change", "z", "p_value", "significant", "test"]
 
 
@@ -51,10 +52,13 @@ def _compare_metrics(a: pd.DataFrame, b: pd.DataFrame, *, alpha: float = 0.05) -
         for metric, count in (("conversion", "converted"), ("dropoff", "dropped")):
             va, vb = getattr(ra, metric), rb[metric]
             na, nb = int(ra.reach), int(rb["reach"])
-            z, p = stats.compare_proportions(int(getattr(ra, count)), na, int(rb[count]), nb)
+            z, p = (stats.compare_proportions(int(getattr(ra, count)), na, int(rb[count]), nb)
+                    if pd.notna(va) and pd.notna(vb) else (float("nan"), float("nan")))
+            exact = stats.small_expected(int(getattr(ra, count)), na, int(rb[count]), nb)
             rows.append({"step": ra.step, "metric": metric, "a": va, "b": vb, "n_a": na, "n_b": nb,
                          "change": vb - va if pd.notna(va) and pd.notna(vb) else float("nan"),
-                         "z": z, "p_value": p, "significant": bool(pd.notna(p) and p < alpha), "test": Z_TEST})
+                         "z": z, "p_value": p, "significant": bool(pd.notna(p) and p < alpha),
+                         "test": FISHER if exact else Z_TEST})
         va, vb = ra.median_seconds, rb["median_seconds"]
         rows.append({"step": ra.step, "metric": "median_seconds", "a": va, "b": vb, "n_a": int(ra.visits),
                      "n_b": int(rb["visits"]), "change": vb - va if pd.notna(va) and pd.notna(vb) else float("nan"),

@@ -110,6 +110,10 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
         base = source.journey(journey).matched.mutate(_group=ibis.null("string"))
     else:  # a breakdown reads the events' properties: the events themselves, matched by the one matcher
         keys = {by.split(":", 1)[1]} if by.startswith("property:") else set()
+        if by == "persona" and ws is not None:  # rules judged per event or session read the events' properties
+            from journeymap.engine.personas import journey_personas, rule_keys
+
+            keys |= rule_keys(journey_personas(ws, journey))
         if sessions is not None and sessions.key:
             keys.add(sessions.key)
         m = with_group(match_steps(journey, source.events_with(keys)), by, ws=ws, journey=journey, source=source)

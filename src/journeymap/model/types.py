@@ -135,11 +135,20 @@ class Condition(Base):
         return value
 
 
+SegmentScope = Literal["customer", "session", "event"]
+
+
 class SegmentRule(Base):
-    """Recognises a persona in data: all of ``all`` and at least one of ``any`` must hold."""
+    """Recognises a persona in data: all of ``all`` and at least one of ``any`` must hold.
+
+    ``per`` says over what the rule is judged: ``customer`` (sticky: once any event of theirs matches, a
+    customer is the persona), ``session`` (each session on its own: a customer who was "new" in March can be
+    "returning" in June) or ``event`` (each event on its own)."""
 
     all: list[Condition] = Field(default_factory=list)
     any: list[Condition] = Field(default_factory=list)
+    per: SegmentScope = Field("customer", description="customer (sticky), session or event: what the rule is "
+                              "judged over, so a customer can be a different persona at different times")
 
 
 def _check_pattern(text: str) -> str:
