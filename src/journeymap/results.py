@@ -26,6 +26,7 @@ class StepMetrics:
     trend: float | None = None          # relative change of reach vs the previous period (+0.12 = +12 %)
     worst_dropoff: bool = False          # among the worst drop-offs of the journey
     sql: str | None = None               # the compiled query behind these figures (--explain)
+    findings: list[str] = field(default_factory=list)  # titles of the findings about this step (a badge)
 
 
 @dataclass

@@ -185,3 +185,22 @@ def test_findings_table_csv_and_dutch(planted_ws: Path, run_cli: Callable[..., A
     titles = [r["title"] for r in json.loads(res.stdout)]
     assert titles and all(t.startswith("Piek in nieuwe klanten") or t.startswith("Piek in actieve klanten")
                           for t in titles), titles
+
+
+def test_the_living_map_carries_the_top_findings_as_badges(planted_ws: Path, tmp_path: Path) -> None:
+    from journeymap.livingmap import MAP_FINDINGS, living_map
+    from journeymap.model.workspace import load_workspace
+    from journeymap.render import render_to_file
+
+    ws = load_workspace(planted_ws)
+    overlay = living_map(ws, "plant")
+    assert 0 < len(overlay.findings) <= MAP_FINDINGS
+    scores = [f.score for f in overlay.findings]
+    assert scores == sorted(scores, reverse=True)
+    for f in overlay.findings:
+        for step in f.steps:
+            assert f.title in overlay.steps[step].findings
+    badged = [s for s, m in overlay.steps.items() if m.findings]
+    assert badged
+    html = render_to_file(ws, "plant", tmp_path / "map.html", overlay=overlay).read_text(encoding="utf-8")
+    assert "Needs attention" in html and "⚑" in html
