@@ -204,55 +204,146 @@ def quarantine(workspace: str | Path = ".", *, reason: str | None = None, limit:
 
 def analyze(journey: str, workspace: str | Path | None = None, *, only: Sequence[str] | None = None,
             since: dt.date | str | None = None, until: dt.date | str | None = None, window: float = 14.0,
+            where: Sequence[str] = (), by: str | None = None,
             on_done: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Every analysis of a journey (or ``only`` those named) as DataFrames by name (``journeymap analyze``)."""
+    """Every analysis of a journey (or ``only`` those named) as DataFrames by name (``journeymap analyze``).
+
+    ``where`` (``["device=mobile", …]``) keeps the customers with those values (:mod:`journeymap.engine.where`);
+    ``by`` adds the step metrics per value of a customer segment (``steps by KEY``)."""
     from journeymap.engine.analyze import ANALYSES
     from journeymap.engine.analyze import analyze as run
 
     ws, jid = workspace_for(journey, _path(workspace))
     start, end, win = as_date(since, "--since"), as_date(until, "--until"), window_days(window)
     with _events(ws) as table:
-        return run(ws, jid, table, since=start, until=end, window=win, only=list(only) if only else list(ANALYSES),
-                   on_done=on_done)
+        source = _segment_source(ws, jid, table, where)
+        frames = run(ws, jid, source, since=start, until=end, window=win,
+                     only=list(only) if only else list(ANALYSES), on_done=on_done)
+        if by:
+            from journeymap.engine.steps import step_metrics
+            from journeymap.engine.where import by_segment
+
+            journey_ = ws.journey(jid)
+            period = source.period(start, end) if start or end else source
+            frames[f"steps by {by}"] = by_segment(period, ws, journey_, _key(by),
+                                                  lambda s: step_metrics(journey_, s, window=win))
+            frames[f"steps by {by}"].attrs["plan"] = list(source.plan)
+        return frames
 
 
 def funnel(journey: str, steps: Sequence[str], workspace: str | Path | None = None, *, mode: str = "sequential",
            attempts: str = "first", exclude: Sequence[str] = (), by: str | None = None, window: float = 14.0,
-           customers_csv: str | Path | None = None) -> dict[str, Any]:
-    """A funnel over any steps (``journeymap funnel``); ``customers_csv`` also writes every attempt."""
+           customers_csv: str | Path | None = None, since: dt.date | str | None = None,
+           until: dt.date | str | None = None, where: Sequence[str] = (), per_session: bool = False) -> dict[str, Any]:
+    """A funnel over any steps (``journeymap funnel``); ``customers_csv`` also writes every attempt; ``by`` breaks
+    it down with the significance of each group against the others; ``per_session`` counts each session as an
+    attempt of its own (:mod:`journeymap.engine.sessions`)."""
     from journeymap.engine.funnel import funnel_report
+    from journeymap.engine.sessions import session_spec
 
     ws, jid = workspace_for(journey, _path(workspace))
     win = window_days(window)
+    start, end = as_date(since, "--since"), as_date(until, "--until")
     with _events(ws) as table:
-        return funnel_report(ws, jid, list(steps), mode=mode, attempts=attempts, exclude=list(exclude), by=by,
-                             window=win, customers_csv=_path(customers_csv), table=table)
+        source = _segment_source(ws, jid, table, where)
+        source = source.period(start, end) if start or end else source
+        frames = funnel_report(ws, jid, list(steps), mode=mode, attempts=attempts, exclude=list(exclude), by=by,
+                               window=win, customers_csv=_path(customers_csv), table=source,
+                               sessions=session_spec(ws) if per_session else None)
+        for df in frames.values():
+            df.attrs["plan"] = list(source.plan)
+        return frames
 
 
 def paths(journey: str, workspace: str | Path | None = None, *, level: str = "step", after: str | None = None,
           before: str | None = None, depth: int = 3, top: int | None = 15, variants: int = 10,
-          keep_repeats: bool = False) -> dict[str, Any]:
-    """Transitions (the ``top`` heaviest edges, every edge with ``top=None``) and the ``variants`` most frequent
-    whole paths, or the paths around a step (``journeymap paths``)."""
-    from journeymap.engine.transitions import paths_report
-
-    ws, jid = workspace_for(journey, _path(workspace))
-    with _events(ws) as table:
-        return paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
-                            top=top, variants=variants, collapse_repeats=not keep_repeats, table=table)
-
-
-def report(journey: str, output: str | Path, workspace: str | Path | None = None, *,
-           since: dt.date | str | None = None, until: dt.date | str | None = None) -> Path:
-    """Write the journey report (``journeymap report``) as ``.html`` (self-contained, every table downloadable as
-    CSV) or ``.pdf`` (A4 pages); one source of events for the map and every table. Returns its path."""
-    from journeymap.engine.report import write_report
-    from journeymap.engine.source import open_source
+          keep_repeats: bool = False, since: dt.date | str | None = None, until: dt.date | str | None = None,
+          where: Sequence[str] = (), by: str | None = None, per_session: bool = False) -> dict[str, Any]:
+    """Transitions and top path variants, or the paths around a step (``journeymap paths``); ``by`` adds the
+    transitions per value of a customer segment; ``per_session`` takes the variants of single sessions."""
+    from journeymap.engine.sessions import session_spec
+    from journeymap.engine.transitions import paths_report, transitions
 
     ws, jid = workspace_for(journey, _path(workspace))
     start, end = as_date(since, "--since"), as_date(until, "--until")
-    with open_source(ws) as source:
-        return write_report(ws, jid, Path(output), source, since=start, until=end)
+    with _events(ws) as table:
+        source = _segment_source(ws, jid, table, where)
+        source = source.period(start, end) if start or end else source
+        frames = paths_report(ws, jid, level=level, after=after, before=before, depth=depth,  # type: ignore[arg-type]
+                              top=top, variants=variants, collapse_repeats=not keep_repeats, table=source,
+                              sessions=session_spec(ws) if per_session else None)
+        if by:
+            from journeymap.engine.where import by_segment
+
+            journey_ = ws.journey(jid)
+            frames[f"transitions by {by}"] = by_segment(
+                source, ws, journey_, _key(by),
+                lambda s: transitions(journey_, s, level=level, collapse_repeats=not keep_repeats,  # type: ignore[arg-type]
+                                      top=top))
+        for df in frames.values():
+            df.attrs["plan"] = list(source.plan)
+        return frames
+
+
+def compare(journey: str, workspace: str | Path | None = None, *, a: str, b: str | None = None,
+            by: str | None = None, window: float = 14.0, where: Sequence[str] = ()) -> dict[str, Any]:
+    """Two segments (``by`` with values ``a`` and ``b``, or ``a`` against every other value) or two periods
+    (``a`` and ``b`` as ``START:END``) step by step, with significance (``journeymap compare``)."""
+    from journeymap.engine.compare import compare_report
+    from journeymap.engine.where import parse_where
+
+    ws, jid = workspace_for(journey, _path(workspace))
+    win = window_days(window)
+    with _events(ws) as table:
+        return compare_report(ws, jid, a=a, b=b, by=by, window=win, where=parse_where(where), table=table)
+
+
+def report(journey: str, output: str | Path, workspace: str | Path | None = None, *,
+           since: dt.date | str | None = None, until: dt.date | str | None = None,
+           where: Sequence[str] = ()) -> Path:
+    """Write the journey report (``journeymap report``) as ``.html`` (self-contained, every table downloadable as
+    CSV) or ``.pdf`` (A4 pages); one source of events for the map and every table. ``where`` keeps the customers
+    with those segment values. Returns its path."""
+    from journeymap.engine.report import write_report
+
+    ws, jid = workspace_for(journey, _path(workspace))
+    start, end = as_date(since, "--since"), as_date(until, "--until")
+    with _events(ws) as table:
+        return write_report(ws, jid, Path(output), _segment_source(ws, jid, table, where), since=start, until=end)
+
+
+def _segment_source(ws: Workspace, journey_id: str, table: Any, where: Sequence[str]) -> Any:
+    """The events as a source, restricted to the customers ``where`` says (``KEY=VALUE`` each)."""
+    from journeymap.engine.source import EventSource
+    from journeymap.engine.where import parse_where, restrict
+
+    source = EventSource.of(table)
+    return restrict(source, ws, ws.journey(journey_id), parse_where(where)) if where else source
+
+
+def _key(by: str) -> str:
+    return by.split(":", 1)[1] if by.startswith("property:") else by
+
+
+def findings(journey: str, workspace: str | Path | None = None, *, since: dt.date | str | None = None,
+             until: dt.date | str | None = None, window: float = 14.0, kinds: Sequence[str] | None = None,
+             top: int | None = None, where: Sequence[str] = ()) -> Any:
+    """Every statistically supported finding of a journey, ranked by impact (``journeymap findings``): a
+    :class:`journeymap.engine.findings.FindingsResult` whose ``findings`` are
+    :class:`journeymap.results.Finding` objects (``top``: only the first ones; ``where``: among the customers
+    with those segment values)."""
+    from journeymap.engine.findings import findings_report
+
+    if top is not None and top < 1:
+        raise JourneymapError(f"--top must be at least 1 (got {top}); --all shows every finding")
+    ws, jid = workspace_for(journey, _path(workspace))
+    start, end, win = as_date(since, "--since"), as_date(until, "--until"), window_days(window)
+    with _events(ws) as table:
+        result = findings_report(ws, jid, table=_segment_source(ws, jid, table, where), since=start, until=end,
+                                 window=win, kinds=list(kinds) if kinds else None)
+    if top is not None:
+        result.findings = result.findings[:top]
+    return result
 
 
 def feedback(workspace: str | Path = ".", *, by: str | None = None, period: str | None = None,

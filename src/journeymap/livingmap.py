@@ -1,6 +1,7 @@
 """The living map: one builder of everything measured that a journey map shows.
 
-Events (reach, conversion, drop-off, timing, flows, funnel, conformance: :mod:`journeymap.engine.overlay`)
+Events (reach, conversion, drop-off, timing, flows, funnel, conformance: :mod:`journeymap.engine.overlay`),
+what needs attention (the top findings, :mod:`journeymap.engine.findings`, as badges on their steps)
 and the voice of the customer (the measured emotion curve, peak-end, "expected vs received" notes:
 :mod:`journeymap.voc.emotion`) are put together here and nowhere else. ``render --with-data``, the
 report, the demo and the Python API all call :func:`living_map`, so the map looks the same wherever
@@ -39,4 +40,37 @@ def living_map(ws: Workspace, journey_id: str, events: ir.Table | EventSource | 
     source = EventSource.of(events)
     overlay = build_overlay(ws, journey_id, source, since=since, until=until, window=window)
     backend: Any = source.all_events.get_backend() if source.backend == "duckdb" else None
-    return add_to_overlay(overlay, ws, journey_id, backend)
+    overlay = add_to_overlay(overlay, ws, journey_id, backend)
+    add_findings(overlay, ws, journey_id, source, since=since, until=until, window=window)
+    return overlay
+
+
+#: Findings shown as badges on the living map (the highest scores; ``journeymap findings`` lists them all).
+MAP_FINDINGS = 10
+
+
+def add_findings(overlay: MapOverlay, ws: Workspace, journey_id: str, source: EventSource, *,
+                 since: dt.date | dt.datetime | None = None, until: dt.date | dt.datetime | None = None,
+                 window: dt.timedelta | None = None) -> None:
+    """What needs attention: every finding (:mod:`journeymap.engine.findings`, ranked by impact) in
+    ``overlay.findings``, and the titles of the top :data:`MAP_FINDINGS` on the steps they are about (a badge each
+    on the map)."""
+    from journeymap.engine.findings import FindingsOptions, journey_findings
+    from journeymap.errors import JourneymapError
+
+    if overlay.events == 0:
+        return
+    period = source.period(since, until) if since is not None or until is not None else source
+    journey = ws.journey(journey_id)
+    options = FindingsOptions.of(ws, window.total_seconds() if window is not None else None)
+    try:
+        found = journey_findings(ws, journey, period, options,
+                                 main_path=[f.step for f in overlay.funnel] or None).findings
+    except JourneymapError as exc:  # the map stays useful without them; say why they are missing
+        overlay.notes.append(str(exc))
+        return
+    overlay.findings = found
+    for f in found[:MAP_FINDINGS]:
+        for step in dict.fromkeys(f.steps):
+            if step in overlay.steps:
+                overlay.steps[step].findings.append(f.title)

@@ -8,6 +8,7 @@ present and nothing that is absent. Every field is optional so a map renders wit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -25,6 +26,7 @@ class StepMetrics:
     trend: float | None = None          # relative change of reach vs the previous period (+0.12 = +12 %)
     worst_dropoff: bool = False          # among the worst drop-offs of the journey
     sql: str | None = None               # the compiled query behind these figures (--explain)
+    findings: list[str] = field(default_factory=list)  # titles of the findings about this step (a badge)
 
 
 @dataclass
@@ -67,6 +69,53 @@ class Conformance:
     skipped_steps: list[tuple[str, int]] = field(default_factory=list)
 
 
+#: The kinds of finding, in the order the docs describe them.
+FINDING_KINDS: tuple[str, ...] = ("change", "appear", "vanish", "segment", "interaction", "loop", "spike", "cohort")
+
+
+@dataclass
+class Finding:
+    """One statistically supported finding about a journey (see docs/findings.md).
+
+    ``baseline`` and ``observed`` are in ``unit`` (``share`` 0..1, ``seconds``, ``count`` or ``mean``);
+    ``effect`` is observed − baseline with its ``interval``; ``p_value`` is the test's, ``q_value`` the
+    Benjamini–Hochberg value over everything scanned; ``score`` (customers × size of the effect) ranks them.
+    """
+
+    kind: str
+    title: str
+    metric: str
+    steps: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    segment: dict[str, str] | None = None
+    period: dict[str, str] | None = None          # {"start": ISO date, "end": ISO date (excluded)}
+    baseline: float | None = None
+    observed: float | None = None
+    customers: int = 0
+    p_value: float | None = None
+    q_value: float | None = None
+    score: float = 0.0
+    unit: str = "share"
+    n: int = 0                                    # the units behind ``observed`` (visits, customers, days)
+    effect: float | None = None
+    interval: tuple[float, float] | None = None
+    test: str = ""
+    command: str = ""                             # the command that shows the figure
+    sql: str | None = None                        # the compiled query behind the series (--explain)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self, *, explain: bool = False) -> dict[str, Any]:
+        """The JSON object of ``findings --format json`` (``sql`` only with ``explain``)."""
+        out = {k: getattr(self, k) for k in ("kind", "title", "metric", "steps", "events", "segment", "period",
+                                             "baseline", "observed", "customers", "p_value", "q_value", "score",
+                                             "unit", "n", "effect")}
+        out["interval"] = list(self.interval) if self.interval is not None else None
+        out.update(test=self.test, command=self.command, details=self.details)
+        if explain:
+            out["sql"] = self.sql
+        return out
+
+
 @dataclass
 class MapOverlay:
     """Everything measured that the renderer can draw on a journey map."""
@@ -82,20 +131,24 @@ class MapOverlay:
     unmatched_events: list[tuple[str, int]] = field(default_factory=list)  # real but not on the map
     notes: list[str] = field(default_factory=list)   # e.g. "expected vs received" call-outs
     plan: list[str] = field(default_factory=list)    # where the figures were read and how (--explain)
+    findings: list[Finding] = field(default_factory=list)  # what needs attention, ranked (badges on the map)
+    trend_periods: tuple[tuple[str, str], tuple[str, str]] | None = None  # (current, previous) ISO dates, end excluded
 
 
 @dataclass
-class Finding:
-    """Something in the data that needs attention, already written for people in the report's language.
+class Notice:
+    """Something that needs attention, already written for people in the report's language.
 
-    The report shows findings first, most severe first. Today they come from
-    :func:`journeymap.engine.attention.needs_attention`, a small set of rules on the analyses that exist;
-    the findings engine (what changed, where it breaks, for whom) will produce the same objects.
+    The report's "What needs attention" lists these: first the statistically supported findings
+    (:class:`Finding`, ranked by impact), then what rules on the figures notice
+    (:func:`journeymap.engine.attention.needs_attention`: the worst drop-offs, undesigned paths, NPS,
+    steps never seen, persona rules that recognise nobody ...), most severe first.
     """
 
-    kind: str                 # dropoff, undesigned, nps, nps-step, never-seen, persona, unmatched, gap
+    kind: str                 # finding, dropoff, undesigned, nps, nps-step, never-seen, persona, unmatched, gap
     severity: str             # high, medium, low
     title: str
     detail: str = ""
     section: str | None = None  # the id of the report section with the figures behind it
-    weight: float = 0.0       # orders findings of one severity: larger first (customers affected, mostly)
+    weight: float = 0.0       # orders notices of one severity: larger first (customers affected, mostly)
+    finding: str | None = None  # the kind of finding (change, segment …) when the notice is one

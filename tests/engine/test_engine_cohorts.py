@@ -7,6 +7,7 @@ import math
 from types import SimpleNamespace
 
 import pytest
+from scipy.stats import fisher_exact
 
 from journeymap.engine.attribution import attribution, conversion_probability, paths
 from journeymap.engine.compare import compare_periods, compare_segments, two_proportion_z
@@ -48,7 +49,9 @@ def test_compare_periods(shop, shop_log) -> None:  # noqa: ANN001
     assert (conv.a, conv.b, conv.n_a, conv.n_b) == (0.5, 1.0, 2, 1)
     # pooled 2/3; se = sqrt(2/3 * 1/3 * (1/2 + 1)); z = 0.5 / se
     assert conv.z == pytest.approx(0.5 / math.sqrt(2 / 9 * 1.5))
-    assert not conv.significant and "z-test" in conv.test
+    # three customers are far too few for the normal tail: the p-value is Fisher's exact test (1/2 vs 1/1)
+    assert conv.p_value == pytest.approx(fisher_exact([[1, 1], [1, 0]]).pvalue)
+    assert not conv.significant and "Fisher" in conv.test and conv.q_value >= conv.p_value
 
 
 def test_compare_empty_period_is_refused(shop, shop_log) -> None:  # noqa: ANN001

@@ -67,8 +67,29 @@ def test_incident_hurts_payment(log: pd.DataFrame) -> None:
     during = checkout["ts"].between(demo.INCIDENT_START, demo.INCIDENT_END, inclusive="left")
     paid = checkout["next"] == "payment_completed"
     assert during.sum() > 200
-    assert abs(paid[during].mean() - demo.INCIDENT_CHECKOUT["payment"]) < 0.08
-    assert abs(paid[~during].mean() - demo.TRANSITIONS["checkout"]["payment"]) < 0.02
+    # of those who would pay, CHECKOUT_BACK_TO_CART first go back to their cart (a planted loop)
+    stay = 1 - demo.CHECKOUT_BACK_TO_CART
+    assert abs(paid[during].mean() - demo.INCIDENT_CHECKOUT["payment"] * stay) < 0.08
+    assert abs(paid[~during].mean() - demo.TRANSITIONS["checkout"]["payment"] * stay) < 0.02
+
+
+def test_planted_problems(log: pd.DataFrame) -> None:
+    """The problems the findings should find are in the log: the loop back to the cart, the TikTok visitors
+    bouncing from the product page, their one-day spike and the address check from August on."""
+    steps = _next_step(log)
+    checkout = steps[steps["event"] == "checkout_started"]
+    assert abs((checkout["next"] == "add_to_cart").mean() - demo.CHECKOUT_BACK_TO_CART * 0.85) < 0.02
+    ads = log[log["event"] == "ad_click"]
+    tiktok = set(ads.loc[ads["utm_source"].astype(str) == "tiktok", "person"])
+    entered = log[log["event"] == "product_view"].groupby("person").size()
+    carted = set(log.loc[log["event"] == "add_to_cart", "person"])
+    rate = {who: np.mean([p in carted for p in entered.index if (p in tiktok) == who]) for who in (True, False)}
+    assert rate[True] < 0.6 * rate[False]
+    first = log[log["event"].isin(ON_MAP)].groupby("person")["ts"].min()
+    per_day = first.dt.floor("D").value_counts()
+    assert per_day.idxmax() == pd.Timestamp(demo.SPIKE_DAY)
+    checks = log.loc[log["event"] == "address_check_failed", "ts"]
+    assert len(checks) > 100 and checks.min() >= demo.ADDRESS_CHECK_START
 
 
 def test_seasonal_peak(log: pd.DataFrame) -> None:

@@ -1,10 +1,12 @@
-"""What needs attention: the report's first section, from the analyses that exist today.
+"""What needs attention: the report's first section.
 
-A small set of rules, each turning a figure the engine already computed into a :class:`~journeymap.results.Finding`
-a manager can act on: the worst drop-offs, the most travelled undesigned paths, the NPS and the step that scores
-lowest, steps the data never shows, persona rules that recognise nobody or everybody, events on no step, and the
-"expected vs received" gaps of the emotion curve. :func:`needs_attention` is the one entry point; the findings
-engine (issue 15) replaces it and keeps the :class:`Finding` contract, so the report does not change.
+First the statistically supported findings of :mod:`journeymap.engine.findings` (what changed, what appears or
+vanishes, which segment differs, loops, spikes, cohort drift), ranked by impact, each a
+:class:`~journeymap.results.Notice` with the numbers behind it and the command that shows them. Then a small set
+of rules, each turning a figure the engine already computed into a notice a manager can act on: the worst
+drop-offs, the most travelled undesigned paths, the NPS and the step that scores lowest, steps the data never
+shows, persona rules that recognise nobody or everybody, events on no step, and the "expected vs received" gaps
+of the emotion curve. :func:`needs_attention` is the one entry point.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 import pandas as pd
 
 from journeymap.i18n import format_number, format_percent, t
-from journeymap.results import Finding, MapOverlay
+from journeymap.results import Finding, MapOverlay, Notice
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+#: Findings of the findings engine shown at the top of the report (``journeymap findings`` lists them all).
+FINDINGS_SHOWN = 10
 #: Findings shown at most per kind, so one kind cannot crowd out the rest.
 PER_KIND = {"dropoff": 3, "undesigned": 2, "gap": 2}
 #: An undesigned transition is worth a finding from this share of the customers on.
@@ -42,10 +46,11 @@ class FeedbackFigures:
 
 
 def needs_attention(journey: Any, overlay: MapOverlay, frames: dict[str, pd.DataFrame],
-                    feedback: FeedbackFigures | None, lang: str) -> list[Finding]:
-    """Every finding, most severe first (then the most customers affected)."""
+                    feedback: FeedbackFigures | None, lang: str) -> list[Notice]:
+    """The findings in the data (``overlay.findings``, ranked by impact; at most :data:`FINDINGS_SHOWN`), then
+    what the rules notice, most severe first (then the most customers affected)."""
     names = {s.id: s.name for s in journey.steps}
-    found: list[Finding] = []
+    found: list[Notice] = []
     found += _dropoffs(overlay, names, lang)
     found += _undesigned(frames, overlay, names, lang)
     if feedback is not None:
@@ -54,16 +59,28 @@ def needs_attention(journey: Any, overlay: MapOverlay, frames: dict[str, pd.Data
     found += _personas(frames, overlay, lang)
     found += _unmatched(overlay, lang)
     found += _gaps(overlay, lang)
-    return sorted(found, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), -f.weight))
+    ranked = sorted(found, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), -f.weight))
+    return [finding_notice(f, lang) for f in overlay.findings[:FINDINGS_SHOWN]] + ranked
 
 
-def _gaps(overlay: MapOverlay, lang: str) -> list[Finding]:
+def finding_notice(f: Finding, lang: str) -> Notice:
+    """A finding of the findings engine as the report shows it: its title (which has the numbers before and
+    after), the customers affected, its q-value and the command that shows the figure. High when the observed
+    value is a quarter or more away from the baseline."""
+    detail = t("attention.finding_detail", lang, customers=_num(f.customers, lang),
+               q=f"{f.q_value:.2g}" if f.q_value is not None else "–", command=f.command)
+    relative = (abs(f.observed - f.baseline) / abs(f.baseline) if f.baseline and f.observed is not None else 1.0)
+    return Notice("finding", "high" if relative >= 0.25 else "medium", f.title, detail, "findings", f.score,
+                  finding=f.kind)
+
+
+def _gaps(overlay: MapOverlay, lang: str) -> list[Notice]:
     """The emotion curve's "expected vs received" notes (the largest gaps come first), title and detail split."""
     prefix = t("voc.gap_worse", lang).split("{")[0]
     out = []
     for note in [n for n in overlay.notes if n.startswith(prefix)][:PER_KIND["gap"]]:
         title, _, detail = note.partition(": ")
-        out.append(Finding("gap", "medium", title, detail, "map", 0.0))
+        out.append(Notice("gap", "medium", title, detail, "map", 0.0))
     return out
 
 
@@ -75,14 +92,14 @@ def _signed(value: float, lang: str) -> str:
     return ("+" if value > 0 else "") + format_number(value, lang)
 
 
-def _dropoffs(overlay: MapOverlay, names: dict[str, str], lang: str) -> list[Finding]:
+def _dropoffs(overlay: MapOverlay, names: dict[str, str], lang: str) -> list[Notice]:
     worst = sorted(((sid, m) for sid, m in overlay.steps.items() if m.worst_dropoff and m.dropoff),
                    key=lambda x: -(x[1].dropoff or 0) * x[1].reach)
     out = []
     for sid, m in worst[:PER_KIND["dropoff"]]:
         share = m.dropoff or 0.0
         dropped = round(share * m.reach)
-        out.append(Finding(
+        out.append(Notice(
             "dropoff", "high" if share >= 0.4 else "medium",
             t("attention.dropoff", lang, share=format_percent(share, lang), step=names.get(sid, sid)),
             t("attention.dropoff_detail", lang, dropped=_num(dropped, lang), reach=_num(m.reach, lang),
@@ -92,7 +109,7 @@ def _dropoffs(overlay: MapOverlay, names: dict[str, str], lang: str) -> list[Fin
 
 
 def _undesigned(frames: dict[str, pd.DataFrame], overlay: MapOverlay, names: dict[str, str],
-                lang: str) -> list[Finding]:
+                lang: str) -> list[Notice]:
     und = frames.get("undesigned")
     if und is None or und.empty or not overlay.customers:
         return []
@@ -102,7 +119,7 @@ def _undesigned(frames: dict[str, pd.DataFrame], overlay: MapOverlay, names: dic
         share = int(row.customers) / overlay.customers
         if share < UNDESIGNED_MIN_SHARE:
             continue
-        out.append(Finding(
+        out.append(Notice(
             "undesigned", "high" if share >= 0.10 else "medium" if share >= 0.03 else "low",
             t("attention.undesigned", lang, customers=_num(int(row.customers), lang),
               source=names.get(str(row.source), str(row.source)), target=names.get(str(row.target), str(row.target))),
@@ -112,14 +129,14 @@ def _undesigned(frames: dict[str, pd.DataFrame], overlay: MapOverlay, names: dic
     return out
 
 
-def _nps(feedback: FeedbackFigures, names: dict[str, str], lang: str) -> list[Finding]:
+def _nps(feedback: FeedbackFigures, names: dict[str, str], lang: str) -> list[Notice]:
     out = []
     overall = next((r for r in feedback.overall if r.metric == "nps" and r.n), None)
     if overall is not None and overall.value is not None:
         severity = "high" if overall.value < 0 else "medium" if overall.value < 30 else "low"
         promoters = round((overall.top2_share or 0) * overall.n)
         detractor_n = _detractors(overall)
-        out.append(Finding(
+        out.append(Notice(
             "nps", severity,
             t("attention.nps", lang, nps=_signed(overall.value, lang), low=_signed(overall.low, lang),
               high=_signed(overall.high, lang), n=_num(overall.n, lang)),
@@ -128,7 +145,7 @@ def _nps(feedback: FeedbackFigures, names: dict[str, str], lang: str) -> list[Fi
     steps = [r for r in feedback.by_step if r.metric == "nps" and r.n >= MIN_STEP_ANSWERS and r.value is not None]
     if len(steps) >= 2:
         low = min(steps, key=lambda r: r.value)
-        out.append(Finding(
+        out.append(Notice(
             "nps-step", "high" if low.value < 0 else "medium",
             t("attention.nps_step", lang, step=names.get(low.group or "", low.group or "–"),
               nps=_signed(low.value, lang), n=_num(low.n, lang)),
@@ -143,16 +160,16 @@ def _detractors(row: Any) -> int:
     return max(round(promoters - (row.value or 0) * row.n / 100), 0)
 
 
-def _never_seen(overlay: MapOverlay, names: dict[str, str], lang: str) -> list[Finding]:
+def _never_seen(overlay: MapOverlay, names: dict[str, str], lang: str) -> list[Notice]:
     steps: Sequence[str] = overlay.conformance.never_seen_steps if overlay.conformance else []
     if not steps or not overlay.events:
         return []
     listed = ", ".join(f"'{names.get(s, s)}'" for s in steps)
-    return [Finding("never-seen", "high", t("attention.never_seen", lang, n=len(steps), steps=listed),
+    return [Notice("never-seen", "high", t("attention.never_seen", lang, n=len(steps), steps=listed),
                     t("attention.never_seen_detail", lang), "conformance", float(len(steps)))]
 
 
-def _personas(frames: dict[str, pd.DataFrame], overlay: MapOverlay, lang: str) -> list[Finding]:
+def _personas(frames: dict[str, pd.DataFrame], overlay: MapOverlay, lang: str) -> list[Notice]:
     df = frames.get("personas")
     if df is None or df.empty or not overlay.customers:
         return []
@@ -160,21 +177,21 @@ def _personas(frames: dict[str, pd.DataFrame], overlay: MapOverlay, lang: str) -
     for row in df.itertuples():
         share = int(row.customers) / overlay.customers
         if int(row.customers) == 0:
-            out.append(Finding("persona", "medium", t("attention.persona_none", lang, persona=row.persona),
+            out.append(Notice("persona", "medium", t("attention.persona_none", lang, persona=row.persona),
                                t("attention.persona_none_detail", lang), "personas", 1.0))
         elif share >= PERSONA_ALL_SHARE:
-            out.append(Finding("persona", "low", t("attention.persona_all", lang, persona=row.persona,
+            out.append(Notice("persona", "low", t("attention.persona_all", lang, persona=row.persona,
                                                    share=format_percent(share, lang)),
                                t("attention.persona_all_detail", lang), "personas", share))
     return out
 
 
-def _unmatched(overlay: MapOverlay, lang: str) -> list[Finding]:
+def _unmatched(overlay: MapOverlay, lang: str) -> list[Notice]:
     if not overlay.unmatched_events or not overlay.events:
         return []
     total = overlay.events - sum(m.events for m in overlay.steps.values())  # each event is on one step or none
     if total / overlay.events < UNMATCHED_MIN_SHARE:
         return []
     event = overlay.unmatched_events[0][0]
-    return [Finding("unmatched", "low", t("attention.unmatched", lang, n=_num(total, lang), event=event),
+    return [Notice("unmatched", "low", t("attention.unmatched", lang, n=_num(total, lang), event=event),
                     t("attention.unmatched_detail", lang), "unmatched", float(total))]

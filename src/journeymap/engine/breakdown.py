@@ -2,7 +2,9 @@
 
 A breakdown is written as ``persona``, ``channel``, ``source``, ``event``, ``property:KEY`` or
 ``period:day|week|month``. It adds a string column ``_group`` to an event table; analyses
-take the value at the event that matters (a funnel's entry, a visit's start).
+take the value at the event that matters (a funnel's entry, a visit's start). A persona whose segment
+rule is judged per event or per session (``per``) is the persona of that event or its session, so a
+customer who was "new" in March and "returning" in June counts as each in turn.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from journeymap.engine.personas import UNASSIGNED, personas_of
+from journeymap.engine.personas import UNASSIGNED, journey_personas, persona_at_event, personas_of
 from journeymap.errors import JourneymapError, suggest
 from journeymap.model.types import Journey
 
@@ -40,5 +42,11 @@ def with_group(t: ir.Table, by: str | None, *, ws: Any = None, journey: Journey 
             raise JourneymapError("a breakdown by persona needs the workspace and the journey")
         personas = personas_of(ws, journey, source if source is not None else t).rename(_group="persona")
         j = t.join(personas, "customer_id", how="left")
+        rules = journey_personas(ws, journey)
+        if any(p.segment is not None and p.segment.per != "customer" for p in rules):
+            # rules judged per event or per session: the persona of each event (a customer can change)
+            gap = float(ws.settings.events.session_gap_minutes) * 60
+            j2, group = persona_at_event(rules, j._group, j, gap)
+            return j2.mutate(_group=group).drop("_new", "_sess")
         return j.mutate(_group=j._group.fill_null(UNASSIGNED))
     raise JourneymapError(f"unknown breakdown {by!r}; {suggest(by, CHOICES)}")

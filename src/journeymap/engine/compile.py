@@ -60,6 +60,23 @@ def execute(expr: ir.Table) -> pd.DataFrame:
     return df
 
 
+def execute_flat(expr: ir.Table) -> pd.DataFrame:
+    """:func:`execute` for a large result of flat columns (numbers, text, times; no arrays or maps): the Arrow
+    result converted column by column, missing values as NaN/NaT/None (on DuckDB), without building Python
+    objects per row. The result carries its SQL like :func:`execute`'s."""
+    prepare_backend(expr)
+    sql = to_sql(expr)
+    if backend_name(expr) == "duckdb":
+        con: Any = expr.get_backend()
+        con._run_pre_execute_hooks(expr)
+        df = con.con.sql(sql).to_arrow_table().to_pandas()
+    else:
+        df = expr.execute()
+    df = df.reset_index(drop=True)
+    df.attrs[SQL_ATTR] = sql
+    return df
+
+
 def _run_duckdb(expr: ir.Table, sql: str) -> pd.DataFrame | None:
     """``expr.execute()`` on DuckDB with its SQL already compiled: the same steps as Ibis's own
     ``execute`` (Arrow result, nested columns as Python lists, Ibis's type conversion)."""

@@ -73,3 +73,36 @@ def to_csv(frames: dict[str, pd.DataFrame]) -> str:
     stacked = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     safe_frame(stacked.reindex(columns=columns)).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
+
+
+def findings_json(findings: list[Any], *, explain: bool = False) -> str:
+    """``findings --format json``: a list of objects (:meth:`journeymap.results.Finding.as_dict`)."""
+    return json.dumps([_plain_deep(f.as_dict(explain=explain)) for f in findings], indent=2, ensure_ascii=False,
+                      default=str)
+
+
+def _plain_deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_deep(v) for v in value]
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return _plain(value)
+
+
+def findings_frame(findings: list[Any]) -> pd.DataFrame:
+    """Findings as a table: one row each, in rank order (``findings --format csv``)."""
+    rows = []
+    for rank, f in enumerate(findings, start=1):
+        (key, value), = f.segment.items() if f.segment else ((None, None),)
+        rows.append({
+            "rank": rank, "kind": f.kind, "title": f.title, "metric": f.metric, "steps": " \u2192 ".join(f.steps),
+            "events": ", ".join(f.events), "segment": f"{key}={value}" if key is not None else None,
+            "period_start": f.period["start"] if f.period else None, "period_end": f.period["end"] if f.period else None,
+            "baseline": f.baseline, "observed": f.observed, "unit": f.unit, "customers": f.customers, "n": f.n,
+            "effect": f.effect, "p_value": f.p_value, "q_value": f.q_value, "score": f.score, "command": f.command,
+        })
+    return pd.DataFrame(rows, columns=["rank", "kind", "title", "metric", "steps", "events", "segment", "period_start",
+                                       "period_end", "baseline", "observed", "unit", "customers", "n", "effect",
+                                       "p_value", "q_value", "score", "command"])

@@ -35,6 +35,7 @@ from journeymap.engine import relations as R
 from journeymap.engine.binding import match_steps
 from journeymap.engine.breakdown import with_group
 from journeymap.engine.relations import STEP_CHARS
+from journeymap.engine.sessions import SessionSpec, session_key, session_relations
 from journeymap.engine.source import EventSource
 from journeymap.engine.steps import window_seconds
 from journeymap.errors import JourneymapError, suggest
@@ -86,15 +87,18 @@ def prefix_pattern(codes: list[str], *, strict: bool, blocked: str = EXCLUDED) -
 
 def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *, mode: Mode = "sequential",
            window: dt.timedelta | float | None = None, exclude: list[str] | None = None,
-           attempts: Attempts = "first", by: str | None = None, ws: Any = None) -> ir.Table:
+           attempts: Attempts = "first", by: str | None = None, ws: Any = None,
+           sessions: SessionSpec | None = None) -> ir.Table:
     """One row per attempt: ``customer_id, attempt, level`` (funnel steps reached, 1..k),
-    ``entered_at``, ``reached_at`` (time of the furthest step), ``seconds``, ``_group``."""
+    ``entered_at``, ``reached_at`` (time of the furthest step), ``seconds``, ``_group``. With ``sessions``
+    each session is a customer of its own (:mod:`.sessions`): attempts start over in every session."""
     exclude = list(exclude or [])
     _check(journey, steps, exclude, mode, attempts)
     seconds = window_seconds(window)
     source = EventSource.of(events)
     position = {s.id: i for i, s in enumerate(journey.steps)}
-    if by is None and attempts == "first" and mode == "sequential" and len(journey.steps) <= len(STEP_CHARS):
+    if (by is None and sessions is None and attempts == "first" and mode == "sequential"
+            and len(journey.steps) <= len(STEP_CHARS)):
         seqs = source.journey(journey).sequences()
         return _first_attempt(seqs.mutate(_group=ibis.null("string")), [STEP_CHARS[position[s]] for s in steps],
                               "".join(STEP_CHARS[position[s]] for s in exclude), seconds, strict=False)
@@ -102,13 +106,29 @@ def levels(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
     code_of = {s: LETTERS[i] for i, s in enumerate(distinct)}
     codes = [code_of[s] for s in steps]
     mapping = {**{position[s]: EXCLUDED for s in exclude}, **{position[s]: c for s, c in code_of.items()}}
-    if by is None:
+    if by is None and sessions is not None:
+        base = session_relations(source, journey, sessions).matched.mutate(_group=ibis.null("string"))
+    elif by is None:
         base = source.journey(journey).matched.mutate(_group=ibis.null("string"))
     else:  # a breakdown reads the events' properties: the events themselves, matched by the one matcher
         keys = {by.split(":", 1)[1]} if by.startswith("property:") else set()
+        if by == "persona" and ws is not None:  # rules judged per event or session read the events' properties
+            from journeymap.engine.personas import journey_personas, rule_keys
+
+            keys |= rule_keys(journey_personas(ws, journey))
+        if sessions is not None and sessions.key:
+            keys.add(sessions.key)
         m = with_group(match_steps(journey, source.events_with(keys)), by, ws=ws, journey=journey, source=source)
         base = m.select(cust=m.customer_id, customer_id=m.customer_id, ts=m.ts, seq=m.seq,
                         si=m.step_idx.cast("int16"), _group=m._group)
+        if sessions is not None:
+            sid = None
+            if sessions.key:
+                col = f"property:{sessions.key}"
+                base = base.mutate(_sid=m[col] if col in m.columns else m.properties.get(sessions.key))
+                sid = "_sid"
+            cut = R.sessions(base, sessions.gap_seconds, sid)
+            base = cut.mutate(cust=session_key(cut)).drop("sess")
     entry = position[steps[0]]
     if mode == "strict":  # each step the very next visit: runs of one step are one visit
         base = R.visits(R.neighbours(base.select("cust", "customer_id", "ts", "seq", "si", "_group"), "si"))
@@ -226,26 +246,31 @@ def _any_levels(ev: ir.Table, code_of: dict[str, str], exclude: list[str]) -> ir
 
 def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *, mode: Mode = "sequential",
            window: dt.timedelta | float | None = None, exclude: list[str] | None = None,
-           attempts: Attempts = "first", by: str | None = None, ws: Any = None) -> pd.DataFrame:
+           attempts: Attempts = "first", by: str | None = None, ws: Any = None,
+           sessions: SessionSpec | None = None) -> pd.DataFrame:
     """Per funnel step (and breakdown group): customers, attempts, conversion from start and
     from the previous step, and drop-off; the last row also has the time to convert
-    (median, p90 seconds from entry to the last step)."""
+    (median, p90 seconds from entry to the last step). With ``sessions`` the attempts are per session
+    (each session starts over) and ``customers`` counts the people behind them."""
     source = EventSource.of(events)
     k = len(steps)
+    distinct_customers = attempts == "every" or sessions is not None
 
     def build() -> ir.Table:
         lv = levels(journey, source, steps, mode=mode, window=window, exclude=exclude, attempts=attempts, by=by,
-                    ws=ws)
+                    ws=ws, sessions=sessions)
         aggs: dict[str, ir.Scalar] = {}
         for j in range(1, k + 1):
-            aggs[f"a{j}"] = (lv.level >= j).cast("int32").sum()
-            if attempts == "every":  # else one attempt per customer: customers are the attempts
+            aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
+            if distinct_customers:  # else one attempt per customer: customers are the attempts
                 aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
         aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)
         wide_expr = lv.group_by("_group").aggregate(**aggs)
         return wide_expr.mutate(median_s=wide_expr._q[0], p90_s=wide_expr._q[1]).drop("_q")
 
     spec = repr((steps, mode, window_seconds(window), sorted(exclude or []), attempts, by))
+    if sessions is not None:
+        spec += "sessions-" + sessions.tag
     if by == "persona" and ws is not None:
         from journeymap.engine.personas import journey_personas
         spec += repr([(p.id, p.segment.model_dump() if p.segment else None) for p in journey_personas(ws, journey)])
@@ -260,7 +285,7 @@ def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
             nxt = int(getattr(r, f"a{j + 1}") or 0) if j < k else None
             rows.append({
                 "group": r.grp, "position": j, "step": sid, "name": names[sid],
-                "customers": int(getattr(r, f"c{j}") or 0) if attempts == "every" else a, "attempts": a,
+                "customers": int(getattr(r, f"c{j}") or 0) if distinct_customers else a, "attempts": a,
                 "conversion_from_start": a / first if first else float("nan"),
                 "conversion_from_previous": a / prev if prev else float("nan"),
                 "dropped": a - nxt if nxt is not None else 0,
@@ -272,7 +297,31 @@ def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
                                       "median_seconds_to_convert", "p90_seconds_to_convert"])
     if by is None:
         out = out.drop(columns="group")
+    else:
+        out = breakdown_significance(out)
     out.attrs[C.SQL_ATTR] = wide.attrs.get(C.SQL_ATTR)
+    return out
+
+
+def breakdown_significance(out: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Each group's conversion from the start at each funnel step against all other groups together
+    (two-proportion z-test, or Fisher's exact test for small counts): ``p_value``, ``q_value`` (Benjamini–
+    Hochberg over the table) and ``significant`` (q < ``alpha``); empty on the first step."""
+    from journeymap.engine import stats
+
+    attempts = out.pivot_table(index="group", columns="position", values="attempts", aggfunc="sum").fillna(0)
+    first = attempts[1] if 1 in attempts.columns else pd.Series(0, index=attempts.index)
+    p_values = []
+    for r in out.itertuples():
+        if r.position == 1:
+            p_values.append(float("nan"))
+            continue
+        x2, n2 = int(attempts.loc[r.group, r.position]), int(first.loc[r.group])
+        x1, n1 = int(attempts[r.position].sum()) - x2, int(first.sum()) - n2
+        p_values.append(stats.compare_proportions(x1, n1, x2, n2)[1])
+    out = out.assign(p_value=p_values)
+    out["q_value"] = stats.bh(p_values, alpha)
+    out["significant"] = out["q_value"].lt(alpha)
     return out
 
 

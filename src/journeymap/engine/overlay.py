@@ -1,13 +1,15 @@
 """The living map: the analyses condensed into a :class:`MapOverlay` the renderer draws.
 
 What goes on the map: per step reach, conversion, drop-off, median and p90 time, revisits
-and a trend (reach vs the previous equal-length period, see :func:`trend_periods`); the
+and a trend (reach in the last complete weeks against as many weeks before, like with like, shown where
+both periods have enough customers, see :func:`trend_periods`); the
 worst drop-offs (the three highest drop-off rates among steps with a designed next step); stage flows for the Sankey; a funnel along the designed main
 path; conformance; and the most frequent events on no step.
 
 The **designed main path** starts at the entry step most customers enter by and follows,
 at each step, the designed ``next`` edge customers take most (ties: map order), until the
-journey ends or loops back.
+journey ends or loops back. When the journey has goal steps it runs from the entry to a goal
+(:func:`~.goals.path_to_goal`: at each step the most taken move that brings customers closer to it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from journeymap.engine import compile as C
 from journeymap.engine.binding import match_steps
 from journeymap.engine.conformance import conformance, entry_steps
 from journeymap.engine.funnel import funnel
+from journeymap.engine.goals import conversion_steps, distance_to_goal, path_to_goal
 from journeymap.engine.personas import check_persona_rules, journey_personas
 from journeymap.engine.source import EventSource, open_source
 from journeymap.engine.steps import step_metrics
@@ -45,8 +48,13 @@ def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
     if not starts:
         return []
     order = {s.id: i for i, s in enumerate(journey.steps)}
-    start = max(starts, key=lambda s: (entries.get(s, 0), -order[s]))
     counts = {(str(r.source), str(r.target)): int(r.count) for r in step_tr.itertuples()}
+    if journey.goal_steps():  # from the entry most customers take that can reach a goal, to the goal
+        reach = distance_to_goal(journey)
+        to_goal = [s for s in starts if s in reach] or starts
+        start = max(to_goal, key=lambda s: (entries.get(s, 0), -order[s]))
+        return path_to_goal(journey, start, counts)
+    start = max(starts, key=lambda s: (entries.get(s, 0), -order[s]))
     nexts: dict[str, list[str]] = {}
     for a, b in journey.designed_edges():
         nexts.setdefault(a, []).append(b)
@@ -59,8 +67,9 @@ def main_path(journey: Any, step_tr: Any, entries: dict[str, int]) -> list[str]:
 
 
 def _trend(journey: Any, source: EventSource, cur: tuple[dt.datetime, dt.datetime],
-           prev: tuple[dt.datetime, dt.datetime]) -> dict[str, float | None]:
-    """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges)."""
+           prev: tuple[dt.datetime, dt.datetime], min_customers: int = 1) -> dict[str, float | None]:
+    """Relative change of reach per step: period ``cur`` vs period ``prev`` (half-open ranges), only where both
+    periods have at least ``min_customers`` customers at the step."""
     def build() -> ir.Table:
         m = source.journey(journey).matched
         m = m.filter((m.ts >= prev[0]) & (m.ts < cur[1]))
@@ -74,23 +83,41 @@ def _trend(journey: Any, source: EventSource, cur: tuple[dt.datetime, dt.datetim
     ids = [s.id for s in journey.steps]
     out: dict[str, float | None] = {}
     for r in df.itertuples():
-        out[ids[int(r.si)]] = (int(r.cur) - int(r.prev)) / int(r.prev) if int(r.prev) else None
+        c, p = int(r.cur), int(r.prev)
+        out[ids[int(r.si)]] = (c - p) / p if p and min(c, p) >= min_customers else None
     return out
 
 
-def trend_periods(first: dt.datetime, last: dt.datetime, since: dt.datetime | None,
-                  until: dt.datetime | None) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]]:
-    """(current, previous) periods for the trend arrows.
+def trend_periods(first: dt.datetime, last: dt.datetime, since: dt.datetime | None, until: dt.datetime | None, *,
+                  weeks: int = 4) -> tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]] | None:
+    """(current, previous) periods for the trend arrows: like with like.
 
-    With ``since`` the current period is ``[since, until)`` (``until`` defaults to just after
-    the last event) and the previous one the equal-length period before it. Without a period
-    the data's span is halved: second half vs first half.
+    With ``since`` the current period is ``[since, until)`` (``until`` defaults to just after the last event)
+    and the previous one the equal-length period before it. Without a period: the last ``weeks`` complete
+    weeks (Monday to Sunday, the last one ending on or before the last event's day) against the ``weeks``
+    weeks before them; None when the data does not cover both.
     """
     end = until or (last + dt.timedelta(microseconds=1))
     if since is not None:
         return (since, end), (since - (end - since), since)
-    mid = first + (end - first) / 2
-    return (mid, end), (first, mid)
+    day_after = (last + dt.timedelta(days=1)).date()
+    monday = day_after - dt.timedelta(days=day_after.weekday())
+    stop = dt.datetime(monday.year, monday.month, monday.day)
+    span = dt.timedelta(weeks=weeks)
+    if stop - 2 * span < dt.datetime(first.year, first.month, first.day):
+        return None
+    return (stop - span, stop), (stop - 2 * span, stop - span)
+
+
+def trend_note(periods: tuple[tuple[dt.datetime, dt.datetime], tuple[dt.datetime, dt.datetime]], lang: str) -> str:
+    """"Trend: reach 1 December 2025 – 28 December 2025 against 3 November 2025 – 30 November 2025"."""
+    from journeymap.i18n import format_date, t
+
+    def text(p: tuple[dt.datetime, dt.datetime]) -> str:
+        last = (p[1] - dt.timedelta(microseconds=1)).date()
+        return f"{format_date(p[0].date(), lang)} – {format_date(last, lang)}"
+
+    return t("findings.trend_note", lang, current=text(periods[0]), previous=text(periods[1]))
 
 
 def build_overlay(ws: Any, journey_id: str, events: ir.Table | EventSource | None = None, *,
@@ -115,10 +142,18 @@ def build_overlay(ws: Any, journey_id: str, events: ir.Table | EventSource | Non
                                      lambda: check_persona_rules(journey_personas(ws, journey), source.events)))
 
     metrics = step_metrics(journey, source, window=window)
-    cur, prev = trend_periods(first, last, source.since, source.until)
-    trend = _trend(journey, whole, cur, prev)
+    analysis = ws.settings.analysis
+    periods = trend_periods(first, last, source.since, source.until, weeks=analysis.trend_weeks)
+    trend: dict[str, float | None] = {}
+    if periods is not None:
+        cur, prev = periods
+        trend = _trend(journey, whole, cur, prev, analysis.min_customers)
+        overlay.trend_periods = ((cur[0].date().isoformat(), cur[1].date().isoformat()),
+                                 (prev[0].date().isoformat(), prev[1].date().isoformat()))
+        if any(v is not None for v in trend.values()):
+            overlay.notes.append(trend_note(periods, ws.settings.language))
     sql = metrics.attrs.get(C.SQL_ATTR)
-    has_next = {a for a, _b in journey.designed_edges()}
+    has_next = conversion_steps(journey)
     for r in metrics.itertuples():
         overlay.steps[str(r.step)] = StepMetrics(
             reach=int(r.reach), events=int(r.events), share=_none_if_nan(r.share),

@@ -20,6 +20,9 @@ from journeymap.engine.binding import COLUMNS, condition_predicate
 from journeymap.model.types import Journey, Persona, SegmentRule
 
 UNASSIGNED = "unassigned"
+#: Seconds without an event that end a session, where a rule judged per session needs one (the workspace's
+#: ``events.session_gap_minutes`` where the workspace is known).
+SESSION_GAP = 30 * 60.0
 
 
 def rule_predicate(rule: SegmentRule, t: ir.Table) -> ir.BooleanValue | None:
@@ -44,13 +47,25 @@ def journey_personas(ws: Any, journey: Journey) -> list[Persona]:
     return [ws.personas[p] for p in ids if p in ws.personas and ws.personas[p].segment is not None]
 
 
-def persona_table(personas: list[Persona], t: ir.Table) -> ir.Table:
-    """``customer_id, persona`` for every customer (``unassigned`` when no rule matches)."""
+def persona_table(personas: list[Persona], t: ir.Table, gap_seconds: float = SESSION_GAP) -> ir.Table:
+    """``customer_id, persona`` for every customer (``unassigned`` when no rule matches). A rule judged per
+    customer holds when any event of theirs matches; one judged per event or per session gives the persona
+    they came in as: their first event, or any event of their first session (events less than
+    ``gap_seconds`` apart from their first), matches it."""
     rules: list[tuple[str, ir.BooleanValue]] = []
+    scoped = any(p.segment is not None and p.segment.per != "customer" for p in personas)
+    if scoped:
+        w = ibis.window(group_by="customer_id")
+        t = t.mutate(_first=t.ts.min().over(w))
     for p in personas:
         pred = rule_predicate(p.segment, t) if p.segment is not None else None
-        if pred is not None:
-            rules.append((p.id, pred))
+        if pred is None or p.segment is None:
+            continue
+        if p.segment.per == "event":
+            pred = pred & (t.ts == t._first)
+        elif p.segment.per == "session":
+            pred = pred & (C.seconds_between(t._first, t.ts) <= gap_seconds)
+        rules.append((p.id, pred))
     if not rules:
         return t.select("customer_id").distinct().mutate(persona=ibis.literal(UNASSIGNED))
     flags = t.group_by("customer_id").aggregate(
@@ -72,9 +87,45 @@ def personas_of(ws: Any, journey: Journey, t: ir.Table | Any) -> ir.Table:
     rules = hashlib.sha1(repr([(p.id, p.segment.model_dump() if p.segment else None)
                                for p in personas]).encode()).hexdigest()[:12]
     source = t
-    keys = {c.property for p in personas if p.segment is not None for c in [*p.segment.all, *p.segment.any]
+    keys = rule_keys(personas)
+    gap = float(ws.settings.events.session_gap_minutes) * 60 if ws is not None else SESSION_GAP
+    return source.kept(f"personas-{rules}-g{gap:g}" if any(p.segment is not None and p.segment.per != "customer"
+                                                          for p in personas) else f"personas-{rules}",
+                       lambda: persona_table(personas, source.events_with(keys), gap))
+
+
+def rule_keys(personas: list[Persona]) -> set[str]:
+    """The event properties the personas' segment rules read."""
+    return {c.property for p in personas if p.segment is not None for c in [*p.segment.all, *p.segment.any]
             if c.property not in COLUMNS}
-    return source.kept(f"personas-{rules}", lambda: persona_table(personas, source.events_with(keys)))
+
+
+def persona_at_event(personas: list[Persona], sticky: ir.Value, t: ir.Table,
+                     gap_seconds: float = SESSION_GAP) -> tuple[ir.Table, ir.StringValue]:
+    """Each event's persona where rules are judged per event or per session: in the personas' order, the first
+    whose rule holds at the event (per event), in the event's session (per session: any event of the
+    customer's run without a ``gap_seconds`` pause around it), or for the customer (``sticky``: the persona the
+    customer-level rules give). Returns ``t`` with the session columns the expression reads, and the expression."""
+    w = ibis.window(group_by="customer_id", order_by=[t.ts, t.seq])
+    prev = t.ts.lag().over(w)
+    t2 = t.mutate(_new=(prev.isnull() | (C.seconds_between(prev, t.ts) > gap_seconds)).cast("int64"))
+    cumulative = ibis.window(group_by="customer_id", order_by=[t2.ts, t2.seq], preceding=None, following=0)
+    t2 = t2.mutate(_sess=t2._new.sum().over(cumulative))
+    branches = []
+    for p in personas:
+        if p.segment is None:
+            continue
+        pred = rule_predicate(p.segment, t2)
+        if pred is None:
+            continue
+        if p.segment.per == "event":
+            branches.append((pred, p.id))
+        elif p.segment.per == "session":
+            flag = pred.cast("int64").max().over(ibis.window(group_by=["customer_id", "_sess"]))
+            branches.append((flag == 1, p.id))
+        else:
+            branches.append((sticky == p.id, p.id))
+    return t2, ibis.cases(*[(cond, ibis.literal(pid)) for cond, pid in branches], else_=ibis.literal(UNASSIGNED))
 
 
 def persona_counts(ws: Any, journey: Journey, t: ir.Table | Any) -> pd.DataFrame:

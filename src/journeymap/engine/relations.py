@@ -24,6 +24,7 @@ events or the index directly.
   followed by a unit the design does not lead to).
 * **sequences**: per customer, ``cust, customer_id, sis`` (step indices), ``tss`` (times) and ``s``
   (the steps as :data:`STEP_CHARS`, one character per event), in journey order.
+* **sessions**: the matched events with ``sess``, the customer's session number (:mod:`.sessions`).
 * **event units**: every event as ``cust, ts, seq, u`` with ``u`` the event name (or its integer code
   in the index, decoded after aggregation); **event counts**: ``event, channel, n``.
 """
@@ -163,3 +164,22 @@ def totals(events: ir.Table) -> ir.Table:
     cust = events.cust if "cust" in events.columns else events.customer_id
     return events.aggregate(events=events.count(), customers=cust.nunique(), first=events.ts.min(),
                             last=events.ts.max())
+
+
+def sessions(matched_: ir.Table, gap_seconds: float, key: str | None = None) -> ir.Table:
+    """The columns of ``matched_`` plus ``sess``: the customer's session number (0, 1, … in journey order).
+
+    A session starts at a customer's first event, after more than ``gap_seconds`` without an event, and
+    (with ``key``, a column holding a session id) where the id differs from the previous event's; an event
+    without an id, or after one without, starts a session only by the gap."""
+    m = matched_
+    w = ibis.window(group_by="cust", order_by=[m.ts, m.seq])
+    prev_ts = m.ts.lag().over(w)
+    start = prev_ts.isnull() | (C.seconds_between(prev_ts, m.ts) > gap_seconds)
+    if key is not None:
+        prev_key = m[key].lag().over(w)
+        start = start | (prev_key.notnull() & m[key].notnull() & (prev_key != m[key]))
+    s = m.mutate(_start=start.cast("int64"))
+    cumulative = ibis.window(group_by="cust", order_by=[s.ts, s.seq], preceding=None, following=0)
+    out = s.mutate(sess=(s._start.sum().over(cumulative) - 1).cast("int64"))
+    return out.drop("_start", *([key] if key is not None else []))

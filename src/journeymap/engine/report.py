@@ -26,7 +26,7 @@ from journeymap.engine.steps import DEFAULT_WINDOW
 
 if TYPE_CHECKING:
     from journeymap.model.types import Journey
-    from journeymap.results import Finding, MapOverlay
+    from journeymap.results import MapOverlay, Notice
 
 Unit = Literal["week", "month"]
 #: Data spanning more weeks than this is shown per month over time, shorter data per week.
@@ -60,7 +60,7 @@ class ReportData:
     conversion_step: str | None = None
     conversion: list[ConversionPoint] = field(default_factory=list)
     feedback: FeedbackFigures | None = None
-    findings: list[Finding] = field(default_factory=list)
+    attention: list[Notice] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
     generated: dt.date = field(default_factory=dt.date.today)
 
@@ -94,8 +94,12 @@ def measure_report(ws: Any, journey_id: str, source: EventSource, *, since: dt.d
                 by_period = funnel(journey, period_source, path, window=win, by=f"period:{data.unit}", ws=ws)
                 data.conversion = conversion_points(by_period, len(path), last.to_pydatetime(), data.unit, win)
         data.plan = list(source.plan)
+    if overlay.events:
+        from journeymap.engine.formatting import findings_frame
+
+        data.frames["findings"] = findings_frame(overlay.findings)
     data.feedback = feedback_figures(ws, journey, source, data.unit)
-    data.findings = needs_attention(journey, overlay, data.frames, data.feedback, data.lang)
+    data.attention = needs_attention(journey, overlay, data.frames, data.feedback, data.lang)
     return data
 
 

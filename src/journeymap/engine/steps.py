@@ -8,7 +8,10 @@ Definitions (the tests compute them by hand from the same words):
 * **reach**: customers with at least one event at the step; **events**: matched events;
   **share**: reach / all customers in the data.
 * **conversion**: share of reached customers with at least one visit whose next visit is a
-  designed next step (the step's ``next`` edges) starting within the window (default 14 days).
+  *progress* move (:mod:`.goals`: a designed ``next`` step that is not a failure and from which a
+  goal step can still be reached) starting within the window (default 14 days). Empty on goal
+  steps and on steps with no progress move. A journey without goal steps or failure marks counts
+  every designed next step, as before goals existed. At stage level: the designed stage moves.
 * **drop-off**: share of reached customers with at least one visit that has no next visit
   within the window (the journey ends or stalls there).
 * **median / p90 seconds**: from leaving a visit (its last event) to the start of the next
@@ -21,11 +24,14 @@ Definitions (the tests compute them by hand from the same words):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import ibis.expr.types as ir
 import pandas as pd
 
 from journeymap.engine import compile as C
+from journeymap.engine import relations as R
+from journeymap.engine.goals import conversion_steps, progress_edges
 from journeymap.engine.index import journey_key, step_positions
 from journeymap.engine.source import EventSource, JourneyRelations, Level, as_datetime
 from journeymap.errors import JourneymapError
@@ -55,10 +61,12 @@ def designed_stage_edges(journey: Journey) -> list[tuple[str, str]]:
     return [(ids[a], ids[b]) for a, b in edges]
 
 
-def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float) -> ir.Table:
+def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float,
+                      summary: ir.Table | None = None) -> ir.Table:
     """Per unit index ``u`` (step or stage) every metric of the module docstring but the shares: one query on
-    the summary, visits and firsts relations."""
-    st = rel.summary(level)
+    the summary, visits and firsts relations (``summary``: a summary whose designed moves are the progress
+    moves, see :func:`progress_summary`)."""
+    st = rel.summary(level) if summary is None else summary
     per_unit = st.group_by("u").aggregate(
         events=st.n_events.sum().cast("int64"),
         reach=st.count(),
@@ -81,10 +89,31 @@ def unit_metrics_expr(rel: JourneyRelations, level: Level, window_s: float) -> i
                     median_seconds=j.median_seconds, p90_seconds=j.p90_seconds)
 
 
+def progress_positions(journey: Journey) -> list[tuple[int, int]] | None:
+    """The progress moves (:mod:`.goals`) as step indices, or None when they are the designed moves."""
+    pos = {s.id: i for i, s in enumerate(journey.steps)}
+    progress = [(pos[a], pos[b]) for a, b in progress_edges(journey) if a in pos and b in pos]
+    return None if sorted(progress) == sorted(step_positions(journey)[0]) else progress
+
+
+def progress_summary(source: EventSource, journey: Journey) -> tuple[ir.Table | None, str]:
+    """The step summary with the progress moves as its designed moves (None when they are the designed
+    ones), and a tag for the names of results kept from it."""
+    progress = progress_positions(journey)
+    if progress is None:
+        return None, ""
+    tag = "-p" + hashlib.sha1(repr(sorted(progress)).encode()).hexdigest()[:10]
+    rel = source.journey(journey)
+    kept = source.kept(f"summary-step{tag}", lambda: R.summary(rel.neighbours("step"), progress), journey=journey)
+    return kept, tag
+
+
 def _unit_metrics(source: EventSource, journey: Journey, level: Level, window_s: float) -> pd.DataFrame:
     ids = [s.id for s in journey.steps] if level == "step" else [st.id for st in journey.stages]
-    kept = source.kept(f"metrics-{level}-w{window_s:.3f}".rstrip("0").rstrip("."),
-                       lambda: unit_metrics_expr(source.journey(journey), level, window_s), journey=journey)
+    summary, tag = progress_summary(source, journey) if level == "step" else (None, "")
+    kept = source.kept(f"metrics-{level}-w{window_s:.3f}".rstrip("0").rstrip(".") + tag,
+                       lambda: unit_metrics_expr(source.journey(journey), level, window_s, summary),
+                       journey=journey)
     df = C.execute(kept)
     sql = df.attrs.get(C.SQL_ATTR)
     df = df[df["u"].notna()]
@@ -124,14 +153,14 @@ def step_metrics(journey: Journey, events: ir.Table | EventSource, *,
     """Per step of the map (map order): reach, events, share, conversion, drop-off, timing, revisits.
 
     Steps never seen in the data have reach 0 and empty rates (assumed, not observed).
-    Conversion is empty for steps with no designed next step (the end of the journey).
+    Conversion is empty on goal steps and on steps with no progress move (the end of the journey).
     """
     seconds = window_seconds(window)
     source = EventSource.of(events)
 
     def compute() -> pd.DataFrame:
         df = _unit_metrics(source, journey, "step", seconds)
-        has_next = {a for a, _b in journey.designed_edges()}
+        has_next = conversion_steps(journey)
         return _finish(df, "step", [s.id for s in journey.steps], {s.id: s.name for s in journey.steps},
                        source.customers(), has_next)
 

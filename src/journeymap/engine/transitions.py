@@ -17,6 +17,7 @@ import pandas as pd
 
 from journeymap.engine import compile as C
 from journeymap.engine import relations as R
+from journeymap.engine.sessions import SessionSpec, session_relations
 from journeymap.engine.source import EventSource
 from journeymap.engine.steps import designed_stage_edges
 from journeymap.errors import JourneymapError, suggest
@@ -158,9 +159,13 @@ def transitions(journey: Journey, events: ir.Table | EventSource, *, level: Leve
 
 
 def path_variants(journey: Journey, events: ir.Table | EventSource, *, level: Level = "step",
-                  collapse_repeats: bool = True, top: int = 10) -> pd.DataFrame:
-    """The most frequent whole paths (variants): ``path, customers, share``."""
+                  collapse_repeats: bool = True, top: int = 10, sessions: SessionSpec | None = None) -> pd.DataFrame:
+    """The most frequent whole paths (variants): ``path, customers, share``; with ``sessions`` the paths of
+    single sessions (:mod:`.sessions`), and ``customers`` counts sessions."""
     _check_level(level)
+    if sessions is not None and level == "event":
+        raise JourneymapError("variants per session are measured on the journey's steps or stages, not on "
+                              "event level; use --level step or stage")
     source = EventSource.of(events)
 
     def build() -> ir.Table:
@@ -173,13 +178,15 @@ def path_variants(journey: Journey, events: ir.Table | EventSource, *, level: Le
             t = R.visits(R.neighbours(units, ordered=ordered)) if collapse_repeats else units
             label = t.u
         else:
-            rel = source.journey(journey)
+            rel = source.journey(journey) if sessions is None else session_relations(source, journey, sessions)
             t = rel.visits(level) if collapse_repeats else rel.units(level)  # type: ignore[arg-type]
             label = t.u.substitute(_ids(journey, level), else_=ibis.null("string"))
         seqs = t.group_by("cust").aggregate(path=C.ordered_collect(label, [t.ts, t.seq]).join(ARROW))
         return seqs.group_by("path").aggregate(customers=seqs.count())
 
     name = f"variants-{level}-{'visits' if collapse_repeats else 'events'}"
+    if sessions is not None:
+        name += f"-sessions-{sessions.tag}"
     counts = source.kept(name, build, journey=None if level == "event" else journey)
     total = int(C.scalar(counts.customers.sum()) or 0)
     df = C.execute(counts.order_by([ibis.desc("customers"), "path"]).limit(top))
@@ -227,7 +234,8 @@ def paths_around(journey: Journey, events: ir.Table | EventSource, step: str, *,
 
 def paths_report(ws: Any, journey_id: str, *, level: Level = "step", after: str | None = None,
                  before: str | None = None, depth: int = 3, top: int | None = 15, variants: int = 10,
-                 collapse_repeats: bool = True, table: ir.Table | EventSource | None = None) -> dict[str, pd.DataFrame]:
+                 collapse_repeats: bool = True, table: ir.Table | EventSource | None = None,
+                 sessions: SessionSpec | None = None) -> dict[str, pd.DataFrame]:
     """The ``paths`` command's work: transitions (the ``top`` heaviest edges, every edge with ``top=None``) and
     the ``variants`` most frequent whole paths (none with 0), or the paths around one step."""
     from journeymap.engine.source import open_source
@@ -250,7 +258,7 @@ def paths_report(ws: Any, journey_id: str, *, level: Level = "step", after: str 
         out = {"transitions": transitions(journey, source, level=level, collapse_repeats=collapse_repeats, top=top)}
         if variants:
             out["variants"] = path_variants(journey, source, level=level, collapse_repeats=collapse_repeats,
-                                            top=variants)
+                                            top=variants, sessions=sessions)
         for df in out.values():
             df.attrs["plan"] = list(source.plan)
         return out

@@ -10,6 +10,12 @@ peak in November and December, and an incident (:data:`INCIDENT_START` to
 :data:`INCIDENT_END`) when payments fail far more often. People start during one year and
 the log ends with it (:data:`EXPORT_END`), like an export taken on New Year's Day.
 
+Besides the incident, a few realistic problems are planted for the findings to find (``journeymap
+findings``, the report's "What needs attention"): people going back from checkout to their cart
+(:data:`CHECKOUT_BACK_TO_CART`), a TikTok campaign whose visitors bounce from the product page
+(:data:`TIKTOK_PRODUCT_PAGE`), an influencer's one-day spike of such visitors (:data:`SPIKE_DAY`), and a
+new address check that starts rejecting addresses at checkout (:data:`ADDRESS_CHECK_START`).
+
 Identities are realistic too: web events before login carry only a cookie
 (anonymous id); logging in or checking out links the cookie to the customer id; people
 who start on a second device get a cookie there that an app hand-off (``cart_synced``)
@@ -93,6 +99,24 @@ INCIDENT_CHECKOUT: dict[str, float] = {"payment": 0.55, END: 0.45}
 #: Share of checkout drop-outs that leave a ``payment_failed`` event (normal, incident).
 PAYMENT_FAILED_SHARE = (0.5, 0.9)
 
+#: Planted problem: at checkout some people go back to their cart to change it (shipping costs show only now):
+#: a loop the design does not have, within minutes.
+CHECKOUT_BACK_TO_CART = 0.08
+#: Planted problem: people who come by a TikTok ad leave the product page far more often (the campaign
+#: reaches the wrong audience). Their product-page row replaces the persona's.
+TIKTOK_PRODUCT_PAGE: dict[str, float] = {"reviews": 0.15, "add-to-cart": 0.12, "chat-question": 0.03, END: 0.70}
+#: The ad platforms (``utm_source`` of an ad click) and search engines (of a landing), with their shares.
+AD_SOURCES: dict[str, float] = {"facebook": 0.4, "instagram": 0.35, "tiktok": 0.25}
+SEARCH_SOURCES: dict[str, float] = {"google": 0.8, "bing": 0.2}
+#: Planted problem: an influencer's post brings a one-day spike of TikTok visitors (this share of all people,
+#: on this day), who bounce like the other TikTok visitors.
+SPIKE_DAY = dt.datetime(2025, 3, 14)
+SPIKE_SHARE = 0.012
+#: Planted problem: a new address check at checkout from this day on rejects some addresses
+#: (``address_check_failed``, an event on no step), for this share of checkouts.
+ADDRESS_CHECK_START = dt.datetime(2025, 8, 1)
+ADDRESS_CHECK_SHARE = 0.15
+
 #: Where journeys start: share entering by a social ad (the rest by a search) per persona.
 SOCIAL_ENTRY: dict[str, float] = {"bargain-hunter": 0.55, "busy-parent": 0.45, "loyal-fan": 0.35}
 #: Share of people who log in early (linking their cookie to their customer id).
@@ -109,7 +133,8 @@ RETURN_GAP_MINUTES = 60 * 24 * 4
 OFF_MAP_EVENTS: dict[str, float] = {"newsletter_opened": 9.6, "wishlist_added": 1.2, "account_login": 2.0,
                                     "store_visit": 0.6}
 OFF_MAP_CHANNELS = {"newsletter_opened": "email", "wishlist_added": "web", "account_login": "web",
-                    "store_visit": "store", "payment_failed": "web", "cart_synced": "app"}
+                    "store_visit": "store", "payment_failed": "web", "cart_synced": "app",
+                    "address_check_failed": "web"}
 
 #: Mean minutes before entering each step (exponential gaps).
 GAP_MINUTES: dict[str, float] = {
@@ -160,15 +185,25 @@ def _start_minutes(rng: np.random.Generator, n: int) -> np.ndarray:
     return (day * 24 + hour) * 60 + rng.uniform(0, 60, n)
 
 
-def _walk(rng: np.random.Generator, persona: np.ndarray, t0: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The Markov walk for all people at once: (person, state, minute, payment_failed flag) per visit."""
+def _walk(rng: np.random.Generator, persona: np.ndarray, t0: np.ndarray, social: np.ndarray | None = None,
+          bounce: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """The Markov walk for all people at once: (person, state, minute, payment_failed flag) per visit.
+
+    ``social``: who enters by a social ad (else drawn from :data:`SOCIAL_ENTRY`); ``bounce``: who leaves the
+    product page as :data:`TIKTOK_PRODUCT_PAGE` says."""
     cum = transition_matrix()
     inc = np.cumsum([INCIDENT_CHECKOUT.get("payment", 0.0), INCIDENT_CHECKOUT.get(END, 0.0)])
     inc_lo = (INCIDENT_START - dt.datetime(YEAR, 1, 1)).total_seconds() / 60
     inc_hi = (INCIDENT_END - dt.datetime(YEAR, 1, 1)).total_seconds() / 60
     gaps = np.array([GAP_MINUTES[s] for s in STEP_IDS])
     n = len(persona)
-    social = rng.random(n) < np.array([SOCIAL_ENTRY[p] for p in PERSONAS])[persona]
+    if social is None:
+        social = rng.random(n) < np.array([SOCIAL_ENTRY[p] for p in PERSONAS])[persona]
+    bounce = np.zeros(n, dtype=bool) if bounce is None else bounce
+    tiktok_row = np.zeros(_N + 1)
+    for nxt_id, prob in TIKTOK_PRODUCT_PAGE.items():
+        tiktok_row[_N if nxt_id == END else _STATE[nxt_id]] = prob
+    tiktok_cum = np.cumsum(tiktok_row)
     who = np.arange(n)
     cur = np.where(social, _STATE["social-ad"], _STATE["search-landing"])
     t = t0.copy()
@@ -181,7 +216,10 @@ def _walk(rng: np.random.Generator, persona: np.ndarray, t0: np.ndarray) -> tupl
         out_s.append(cur)
         out_t.append(t)
         u = rng.random(len(who))
-        nxt = (u[:, None] > cum[persona[who], cur]).sum(axis=1)
+        rows = cum[persona[who], cur]
+        bouncing = bounce[who] & (cur == _STATE["product-page"])
+        rows[bouncing] = tiktok_cum
+        nxt = (u[:, None] > rows).sum(axis=1)
         nxt = np.minimum(nxt, _N)
         at_checkout = cur == checkout
         in_incident = at_checkout & (t >= inc_lo) & (t < inc_hi)
@@ -192,9 +230,11 @@ def _walk(rng: np.random.Generator, persona: np.ndarray, t0: np.ndarray) -> tupl
         failed = at_checkout & (nxt == _N)
         share = np.where(in_incident, PAYMENT_FAILED_SHARE[1], PAYMENT_FAILED_SHARE[0])
         out_f.append(failed & (rng.random(len(who)) < share))
+        back = at_checkout & ~failed & (rng.random(len(who)) < CHECKOUT_BACK_TO_CART)
+        nxt[back] = _STATE["add-to-cart"]
         keep = nxt < _N
         who, cur, t = who[keep], nxt[keep], t[keep]
-        gap = np.where(comeback[keep], RETURN_GAP_MINUTES, gaps[cur])
+        gap = np.where(comeback[keep], RETURN_GAP_MINUTES, np.where(back[keep], 2.0, gaps[cur]))
         t = t + rng.exponential(np.maximum(gap, 0.05)) + 0.05
     return np.concatenate(out_p), np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_f)
 
@@ -209,15 +249,30 @@ def generate_chunk(rng: np.random.Generator, first: int, n: int, event_offset: i
     t0 = _start_minutes(rng, n)
     early_login = rng.random(n) < EARLY_LOGIN
     second = rng.random(n) < SECOND_DEVICE
-    person, state, minute, failed = _walk(rng, persona, t0)
+    social = rng.random(n) < np.array([SOCIAL_ENTRY[p] for p in PERSONAS])[persona]
+    ad_utm = rng.choice(len(AD_SOURCES), size=n, p=np.array(list(AD_SOURCES.values())))
+    search_utm = rng.choice(len(SEARCH_SOURCES), size=n, p=np.array(list(SEARCH_SOURCES.values())))
+    # the influencer's spike: a share of people start that day, by a TikTok ad
+    spike = rng.random(n) < SPIKE_SHARE
+    spike_day = (SPIKE_DAY - dt.datetime(YEAR, 1, 1)).total_seconds() / 60
+    t0[spike] = spike_day + rng.uniform(8 * 60, 23 * 60, int(spike.sum()))
+    social[spike] = True
+    tiktok = list(AD_SOURCES).index("tiktok")
+    ad_utm[spike] = tiktok
+    person, state, minute, failed = _walk(rng, persona, t0, social, social & (ad_utm == tiktok))
 
-    # Browsing several products: repeat product-page visits.
+    # Browsing several products: repeat product-page views, before the person's next step.
     extra = np.where(state == _STATE["product-page"], rng.poisson(EXTRA_PRODUCT_VIEWS, len(state)), 0)
+    order = np.lexsort((minute, person))
+    following = np.full(len(state), np.inf)
+    same = person[order][1:] == person[order][:-1]
+    following[order[:-1][same]] = (minute[order][1:] - minute[order][:-1])[same]
     reps = extra + 1
     idx = np.repeat(np.arange(len(state)), reps)
     within = np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps)
+    span = np.minimum(following, 1.5 * reps)[idx]  # the views fit before the next step
     person, state, failed = person[idx], state[idx], failed[idx] & (within == 0)
-    minute = minute[idx] + within * rng.exponential(1.5, len(idx))
+    minute = minute[idx] + span * within / reps[idx]
     names = state.astype(np.int16)
 
     # Events on no step.
@@ -234,6 +289,13 @@ def generate_chunk(rng: np.random.Generator, first: int, n: int, event_offset: i
     extra_p.append(logged)
     extra_n.append(np.full(len(logged), _EVENT_NAMES.index("account_login")))
     extra_t.append(t0[logged] + 0.5)
+    # The address check at checkout, from its start on: rejected addresses leave an event on no step.
+    check_lo = (ADDRESS_CHECK_START - dt.datetime(YEAR, 1, 1)).total_seconds() / 60
+    checked = np.flatnonzero((state == _STATE["checkout"]) & (minute >= check_lo))
+    checked = checked[rng.random(len(checked)) < ADDRESS_CHECK_SHARE]
+    extra_p.append(person[checked])
+    extra_n.append(np.full(len(checked), _EVENT_NAMES.index("address_check_failed")))
+    extra_t.append(minute[checked] + 0.3)
     # Second-device people: an app hand-off links cookie B to cookie A once they reach the cart.
     at_cart = np.flatnonzero((state == _STATE["add-to-cart"]) & second[person])
     at_cart = at_cart[np.unique(person[at_cart], return_index=True)[1]]
@@ -272,8 +334,8 @@ def generate_chunk(rng: np.random.Generator, first: int, n: int, event_offset: i
     anon = cookies.take(pa.array(2 * person + (on_b | synced), mask=~has_cookie))
 
     device = np.where(chan == web, np.where(on_b, 1, 0), np.where(chan == app, 2, -1))
-    utm = np.where(names == ev["ad_click"], rng.integers(0, 3, rows),
-                   np.where(names == ev["landing_page_view"], rng.integers(3, 5, rows), -1))
+    utm = np.where(names == ev["ad_click"], ad_utm[person],
+                   np.where(names == ev["landing_page_view"], len(AD_SOURCES) + search_utm[person], -1))
     paid = (names == _STATE["payment"]) | (names == _STATE["repeat-purchase"])
     value = np.full(rows, np.nan)
     value[paid] = np.round(rng.gamma(2.0, 30.0, paid.sum()) * np.array([0.7, 1.0, 1.4])[persona[person[paid]]], 2)
@@ -291,7 +353,7 @@ def generate_chunk(rng: np.random.Generator, first: int, n: int, event_offset: i
         "source": _dict(chan, [SOURCES[c] for c in chan_list]),
         "segment": _dict(persona[person], list(PERSONAS)),
         "device": _dict(device, ["desktop", "mobile", "ios"]),
-        "utm_source": _dict(utm, ["facebook", "instagram", "tiktok", "google", "bing"]),
+        "utm_source": _dict(utm, [*AD_SOURCES, *SEARCH_SOURCES]),
         "order_value": pc.cast(pa.array(value, mask=~paid), pa.string()),
     })
 

@@ -29,6 +29,9 @@ Scope = Literal["buyer", "customer"]
 MapState = Literal["current", "future"]
 Language = Literal["nl", "en"]
 
+Outcome = Literal["failure", "recovery"]
+OUTCOMES: tuple[str, ...] = ("failure", "recovery")
+
 ConditionOp = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "regex", "exists"]
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
@@ -132,11 +135,20 @@ class Condition(Base):
         return value
 
 
+SegmentScope = Literal["customer", "session", "event"]
+
+
 class SegmentRule(Base):
-    """Recognises a persona in data: all of ``all`` and at least one of ``any`` must hold."""
+    """Recognises a persona in data: all of ``all`` and at least one of ``any`` must hold.
+
+    ``per`` says over what the rule is judged: ``customer`` (sticky: once any event of theirs matches, a
+    customer is the persona), ``session`` (each session on its own: a customer who was "new" in March can be
+    "returning" in June) or ``event`` (each event on its own)."""
 
     all: list[Condition] = Field(default_factory=list)
     any: list[Condition] = Field(default_factory=list)
+    per: SegmentScope = Field("customer", description="customer (sticky), session or event: what the rule is "
+                              "judged over, so a customer can be a different persona at different times")
 
 
 def _check_pattern(text: str) -> str:
@@ -222,6 +234,13 @@ class Step(Base):
     binding: DataBinding | None = None
     next: list[str] | None = Field(None, description="designed next steps; default: the following step")
     entry: bool = Field(False, description="journeys may start here")
+    goal: bool = Field(False, description="reaching this step is what the journey is for (an order, a signed "
+                       "contract); conversion means progress toward a goal step")
+    outcome: Outcome | None = Field(None, description="failure (an error, a dead end) or recovery (help after a "
+                                    "failure); a failure is never progress")
+    edge_outcomes: dict[str, Outcome] = Field(
+        default_factory=dict, description="moves from this step to another step (by its id) marked failure or "
+        "recovery, e.g. {customer-service: recovery}; they need not be designed")
 
 
 class Opportunity(Base):
@@ -282,6 +301,26 @@ class Journey(Base):
     def steps_in(self, stage_id: str) -> list[Step]:
         return [s for s in self.steps if s.stage == stage_id]
 
+    def goal_steps(self) -> list[str]:
+        """The ids of the steps marked ``goal: true``, in map order."""
+        return [s.id for s in self.steps if s.goal]
+
+    def steps_marked(self, outcome: Outcome) -> list[str]:
+        """The ids of the steps whose ``outcome`` is ``outcome``, in map order."""
+        return [s.id for s in self.steps if s.outcome == outcome]
+
+    def move_outcome(self, source: str, target: str) -> Outcome | None:
+        """What a move from step ``source`` to step ``target`` means: the source's ``edge_outcomes`` for the
+        target when marked there, else the target step's own ``outcome`` (a move into an error step is a
+        failure, into a help step a recovery), else None."""
+        for s in self.steps:
+            if s.id == source and target in s.edge_outcomes:
+                return s.edge_outcomes[target]
+        for s in self.steps:
+            if s.id == target:
+                return s.outcome
+        return None
+
     def designed_edges(self) -> list[tuple[str, str]]:
         """The designed flow: each step's ``next``, or the following step in map order."""
         edges: list[tuple[str, str]] = []
@@ -303,6 +342,9 @@ class ColumnMapping(Base):
     source: str | None = None
     anonymous_id: str | None = None
     event_id: str | None = None
+    session_id: str | None = Field(None, description="the source column that holds a session id (kept as the "
+                                   "event property of that name); without it a session ends after "
+                                   "events.session_gap_minutes without events")
 
 
 class EventSourceSettings(Base):
@@ -355,6 +397,9 @@ class EventSettings(Base):
                               "memory_limit, e.g. 2.5GB; the process peaks about half a gigabyte above it)")
     earliest: dt.date = Field(dt.date(1970, 1, 2), description="events before this date are quarantined: "
                               "times like 1970-01-01 or 0001-01-01 are placeholders in exports, not events")
+    session_gap_minutes: float = Field(30, gt=0, le=60 * 24 * 30, description="a session ends after this many "
+                                       "minutes without an event on the journey (when no session_id column is "
+                                       "mapped)")
     time_format: str | list[str] | None = Field(
         None, description="how text times are written when not ISO 8601: day-first (31-12-2025 14:05, "
         "31/12/2025, 31.12.2025 14:05:30), month-first (12/31/2025 2:05 PM is not: 12/31/2025 14:05), or "
@@ -375,6 +420,23 @@ class EventSettings(Base):
         return dt.datetime.combine(self.earliest, dt.time())
 
 
+class AnalysisSettings(Base):
+    """How the analyses judge what they measure (``analysis`` in ``journeymap.yaml``; docs/findings.md)."""
+
+    trend_weeks: int = Field(4, ge=1, le=52, description="the trend compares the last complete N weeks with "
+                             "the N weeks before")
+    min_customers: int = Field(30, ge=1, description="fewest customers in a period or segment before a trend or "
+                               "a finding is shown for it")
+    false_discovery_rate: float = Field(0.05, gt=0, lt=1, description="the share of false findings allowed "
+                                        "(Benjamini-Hochberg over everything scanned)")
+    loop_tolerance: float = Field(0.01, ge=0, lt=1, description="an undesigned move back is a finding when "
+                                  "significantly more than this share of visits take it")
+    spike_ratio: float = Field(1.5, gt=1, description="a day is a spike when significantly above its usual level "
+                               "and at least this many times it")
+    segment_values: int = Field(12, ge=2, le=100, description="a property with more values than this is not "
+                                "scanned as a segment")
+
+
 class Settings(Base):
     """``journeymap.yaml``: the workspace's settings."""
 
@@ -384,6 +446,7 @@ class Settings(Base):
     channels: list[Identifier] = Field(default_factory=lambda: list(DEFAULT_CHANNELS))
     events: EventSettings = Field(default_factory=EventSettings)
     sources: dict[str, Any] = Field(default_factory=dict, description="named data sources (files, database URLs)")
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @field_validator("timezone")
     @classmethod

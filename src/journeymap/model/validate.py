@@ -96,6 +96,13 @@ def check_journey(j: Journey, src: SourceFile, personas: set[str], channels: set
             if n not in step_ids:
                 out.append(_at(src, ("steps", i, "next", k), say("unknown_next", step=repr(n), where=where,
                                                                   hint=hint(n, step_ids)), "unknown-step"))
+        for target in step.edge_outcomes:
+            if target not in step_ids:
+                out.append(_at(src, ("steps", i, "edge_outcomes", target), say(
+                    "unknown_edge_outcome", step=repr(target), where=where, hint=hint(target, step_ids)),
+                    "unknown-step"))
+        if step.goal and step.outcome == "failure":
+            out.append(_at(src, ("steps", i, "outcome"), say("goal_failure", where=where), "goal-failure"))
         for lane in step.lanes:
             if lane not in lane_ids:
                 out.append(_at(src, ("steps", i, "lanes", lane), say("unknown_lane", lane=repr(lane), where=where,

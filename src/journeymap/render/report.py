@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 Media = Literal["screen", "print"]
 #: Per analysis: the columns of its short table (in order) and the rows shown (None: all). The CSV has everything.
 SHORT: dict[str, tuple[list[str], int | None]] = {
+    "findings": (["rank", "kind", "title", "customers", "q_value"], 20),
     "steps": (["name", "reach", "conversion", "dropoff", "median_seconds", "revisit_share"], None),
     "stages": (["name", "reach", "conversion", "dropoff", "median_seconds"], None),
     "funnel": (["name", "customers", "conversion_from_start", "conversion_from_previous", "dropped"], None),
@@ -53,7 +54,7 @@ SHORT: dict[str, tuple[list[str], int | None]] = {
     "lifecycle": ([], 0),
 }
 #: The order of the tables section (the findings and charts come first).
-TABLE_ORDER = ("steps", "stages", "funnel", "transitions", "variants", "conformance", "undesigned", "skipped",
+TABLE_ORDER = ("findings", "steps", "stages", "funnel", "transitions", "variants", "conformance", "undesigned", "skipped",
                "unmatched", "personas", "attribution", "retention", "lifecycle")
 #: Analyses whose chart (with its table and CSV) is in the charts section: not repeated among the tables.
 CHARTED = {"funnel", "retention", "lifecycle"}
@@ -95,7 +96,7 @@ class ReportView:
     badge: str
     meta: list[str]
     tiles: list[Tile]
-    findings: list[Any]
+    attention: list[Any]
     charts: list[Block]
     tables: list[Block]
     map_svg: Markup
@@ -139,7 +140,7 @@ def build_report_view(data: ReportData, media: Media = "screen") -> ReportView:
     return ReportView(
         lang=lang, media=media, title=journey.title, journey_id=journey.id,
         badge=t(f"scope.{journey.scope}", lang) if has(f"scope.{journey.scope}", lang) else "",
-        meta=meta, tiles=_tiles(data, names), findings=data.findings,
+        meta=meta, tiles=_tiles(data, names), attention=data.attention,
         charts=_charts(data, view, names) if overlay.events else [],
         tables=[b for name in TABLE_ORDER if not (name in CHARTED and overlay.events)
                 and (b := _table_block(data, name, names, media)) is not None],

@@ -59,6 +59,8 @@ def _measured_band(view: MapView, x0: float, y: float) -> tuple[list[str], float
     lang, t, e = view.lang, view.t, escape
     rows = [("reach", t("metrics.reach")), ("trend", t("metrics.trend")), ("conversion", t("metrics.conversion")),
             ("dropoff", t("metrics.dropoff")), ("time", t("metrics.time_short"))]
+    if any(m.findings for m in o.steps.values()):  # what needs attention: a badge on the steps it is about
+        rows.append(("findings", t("findings.badge_label")))
     line, height = 13.0, 13.0 * len(rows) + 12
     out = [f'<text x="{PAD}" y="{y + 16:.0f}" font-size="10" font-weight="700" fill="#0369a1" letter-spacing="0.5">'
            f'{e(t("lane.measured").upper())}</text>']
@@ -82,6 +84,7 @@ def _measured_band(view: MapView, x0: float, y: float) -> tuple[list[str], float
             "conversion": (format_percent(m.conversion, lang), "#0f172a"),
             "dropoff": (("⚠ " if m.worst_dropoff else "") + format_percent(m.dropoff, lang), "#b91c1c"),
             "time": (format_duration(m.median_seconds, lang), "#0f172a"),
+            "findings": (f"⚑ {len(m.findings)}" if m.findings else "", "#b45309"),
         }
         k = 0
         for key, label in rows:

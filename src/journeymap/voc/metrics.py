@@ -68,11 +68,12 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
     """The Wilson score interval of a share ``successes / n`` (None when n is 0)."""
     if n <= 0:
         return None
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+    from scipy.stats import norm
+
+    from journeymap.engine.stats import wilson as wilson_interval
+
+    low, high = wilson_interval(successes, n, alpha=float(2 * norm.sf(z)))  # statsmodels' Wilson interval
+    return Interval(max(0.0, low), min(1.0, high))
 
 
 @dataclass(frozen=True)
