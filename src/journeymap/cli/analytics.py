@@ -222,7 +222,7 @@ def _print_findings(result: object, fmt: str, explain: bool, lang: str) -> None:
 
     from journeymap.cli.common import printable
     from journeymap.engine.findings import FindingsResult
-    from journeymap.engine.formatting import findings_frame, findings_json
+    from journeymap.engine.formatting import findings_frame, findings_json, format_p
     from journeymap.i18n import format_number, t
 
     assert isinstance(result, FindingsResult)
@@ -246,7 +246,7 @@ def _print_findings(result: object, fmt: str, explain: bool, lang: str) -> None:
                     significant=format_number(result.significant, lang), tests=format_number(tests, lang),
                     fdr=f"{fdr:g}"), style="dim", markup=False)
     for rank, f in enumerate(found, start=1):
-        q = f"{f.q_value:.2g}" if f.q_value is not None else "–"
+        q = format_p(f.q_value, lang)
         console.print(f"\n[bold]{rank}. {escape('[' + f.kind + ']')}[/bold] {escape(printable(f.title))}",
                       soft_wrap=True, highlight=False)
         console.print("   " + t("cli.finding_numbers", lang, customers=format_number(f.customers, lang), q=q,

@@ -67,8 +67,10 @@ def finding_notice(f: Finding, lang: str) -> Notice:
     """A finding of the findings engine as the report shows it: its title (which has the numbers before and
     after), the customers affected, its q-value and the command that shows the figure. High when the observed
     value is a quarter or more away from the baseline."""
+    from journeymap.engine.formatting import format_p
+
     detail = t("attention.finding_detail", lang, customers=_num(f.customers, lang),
-               q=f"{f.q_value:.2g}" if f.q_value is not None else "–", command=f.command)
+               q=_q(format_p(f.q_value, lang)), command=f.command)
     relative = (abs(f.observed - f.baseline) / abs(f.baseline) if f.baseline and f.observed is not None else 1.0)
     return Notice("finding", "high" if relative >= 0.25 else "medium", f.title, detail, "findings", f.score,
                   finding=f.kind)
@@ -82,6 +84,10 @@ def _gaps(overlay: MapOverlay, lang: str) -> list[Notice]:
         title, _, detail = note.partition(": ")
         out.append(Notice("gap", "medium", title, detail, "map", 0.0))
     return out
+
+
+def _q(text: str) -> str:
+    return f"q {text}" if text.startswith("<") else f"q = {text}"
 
 
 def _num(n: float, lang: str) -> str:

@@ -91,6 +91,15 @@ def _plain_deep(value: Any) -> Any:
     return _plain(value)
 
 
+def format_p(value: float | None, lang: str = "en") -> str:
+    """A p- or q-value for people: two significant digits (a decimal comma in Dutch), ``< 1e-300`` where it
+    underflows to zero."""
+    if value is None or math.isnan(value):
+        return "–"
+    text = "< 1e-300" if value < 1e-300 else f"{value:.2g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
 def findings_frame(findings: list[Any]) -> pd.DataFrame:
     """Findings as a table: one row each, in rank order (``findings --format csv``)."""
     rows = []

@@ -48,6 +48,10 @@ def format_value(value: Any, column: str = "", lang: str = "en") -> str:
         number = float(value)
         if math.isinf(number):
             return "∞" if number > 0 else "-∞"
+        if column in ("p_value", "q_value"):
+            from journeymap.engine.formatting import format_p
+
+            return format_p(number, lang)
         if is_seconds(column):
             return format_duration(number, lang, units=2)
         if is_share(column) and -1.0 <= number <= 1.0:
