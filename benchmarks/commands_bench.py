@@ -39,6 +39,7 @@ def commands(journey: str, funnel: list[str]) -> dict[str, list[str]]:
                             "--format", "json"],
         "render": ["render", "{journey_file}", "--with-data", "-o", "{out}/map.html"],
         "report": ["report", journey, "-o", "{out}/report.html"],
+        "findings": ["findings", journey, "--all", "--format", "json"],
     }
 
 

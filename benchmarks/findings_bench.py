@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -69,13 +68,19 @@ def truth(seeds: int, customers: int, start: int) -> dict[str, object]:
     }
 
 
-def speed(workspace: Path, journey: str) -> dict[str, float]:
-    out = {}
-    for run in ("first", "second"):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "journeymap", "findings", journey, "-w", str(workspace), "-q",
-                        "--format", "json"], check=True, stdout=subprocess.DEVNULL)
-        out[run] = round(time.perf_counter() - t0, 2)
+def speed(workspace: Path, journey: str) -> dict[str, object]:
+    """``journeymap findings --all`` twice as fresh processes: wall seconds and peak memory (GB) of each."""
+    import os
+
+    from commands_bench import run  # the same measurement as the other commands (benchmarks/commands_bench.py)
+
+    out: dict[str, object] = {"load": round(os.getloadavg()[0], 1)}
+    for attempt in ("first", "second"):
+        wall, peak, code, last = run(["findings", journey, "-w", str(workspace), "-q", "--all", "--format", "json"],
+                                     workspace, dict(os.environ))
+        if code:
+            raise SystemExit(f"findings failed ({code}): {last}")
+        out[attempt] = {"wall_s": round(wall, 2), "peak_gb": round(peak, 2)}
     return out
 
 

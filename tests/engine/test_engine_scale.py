@@ -159,3 +159,73 @@ def test_commands_are_the_same_on_postgresql(pg_pair: tuple[Path, Path], run_cli
     duck, pg = _both(pg_pair, run_cli, *args)
     assert _numbers(duck) == _numbers(pg), _diff(_numbers(duck), _numbers(pg))
     assert any(_numbers(duck).values())
+
+
+@pytest.fixture(scope="module")
+def findings_trio(tmp_path_factory: pytest.TempPathFactory, spark_session: Any,
+                  request: pytest.FixtureRequest) -> dict[str, Path]:
+    """A generated log with planted effects (events.synthetic) in the store, as Parquet for PySpark and, when a
+    PostgreSQL server is there, as a table read through Ibis: three workspaces, one journey."""
+    from journeymap.events.synthetic import JOURNEY, generate, scenario
+
+    base = tmp_path_factory.mktemp("findings-scale")
+    journey = yaml.safe_dump(JOURNEY, sort_keys=False)
+    df = generate(6_000, seed=11, plants=scenario())
+    log = base / "log.csv"
+    df.assign(ts=df["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(log, index=False)
+    out: dict[str, Path] = {}
+    for name, settings in (("duck", ""), ("spark", "events:\n  source:\n    kind: pyspark\n    path: events.parquet\n")):
+        ws = base / name
+        (ws / "journeys").mkdir(parents=True)
+        (ws / "journeys" / "plant.yaml").write_text(journey, encoding="utf-8")
+        (ws / "journeymap.yaml").write_text(f"name: Plant\nlanguage: en\ntimezone: UTC\n{settings}", encoding="utf-8")
+        out[name] = ws
+    ingest_events([log], out["duck"])
+    con = duckdb.connect(str(store_path(load_workspace(out["duck"]))), read_only=True)
+    con.execute(f"COPY (SELECT * FROM events) TO '{out['spark'] / 'events.parquet'}' (FORMAT parquet)")
+    con.close()
+    return out
+
+
+def _findings(ws: Path, run_cli: Callable[..., Any]) -> list[dict[str, Any]]:
+    res = run_cli("findings", "plant", "-w", str(ws), "--all", "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    # the same finding on another engine: the same kind, step, segment, window and counts; the p-values agree to
+    # floating-point rounding (sums in another order)
+    return [{**{k: r[k] for k in ("kind", "title", "metric", "steps", "events", "segment", "period", "customers")},
+             "q": float(f"{r['q_value']:.6g}") if r["q_value"] is not None else None} for r in rows]
+
+
+def test_findings_are_the_same_on_spark(findings_trio: dict[str, Path], run_cli: Callable[..., Any]) -> None:
+    duck = _findings(findings_trio["duck"], run_cli)
+    assert len(duck) >= 3 and {f["kind"] for f in duck} >= {"change", "segment"}
+    assert _findings(findings_trio["spark"], run_cli) == duck
+
+
+@pytest.mark.postgres
+def test_findings_are_the_same_on_postgresql(findings_trio: dict[str, Path], run_cli: Callable[..., Any],
+                                             pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from journeymap.events.synthetic import JOURNEY
+
+    con = duckdb.connect(str(store_path(load_workspace(findings_trio["duck"]))), read_only=True)
+    rows = con.execute("SELECT customer_id, ts, event, channel, source, anonymous_id, raw_customer_id, event_id, seq, "
+                       "to_json(map_from_entries(list_zip(map_keys(properties), map_values(properties))))::VARCHAR "
+                       "FROM events").fetchall()
+    con.close()
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        pg.execute("DROP TABLE IF EXISTS plant_events")
+        pg.execute("CREATE TABLE plant_events (customer_id text, ts timestamp, event text, channel text, source text, "
+                   "anonymous_id text, raw_customer_id text, event_id text, seq bigint, properties jsonb)")
+        with pg.cursor() as cur, cur.copy("COPY plant_events FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+    ws = tmp_path / "pg"
+    (ws / "journeys").mkdir(parents=True)
+    (ws / "journeys" / "plant.yaml").write_text(yaml.safe_dump(JOURNEY, sort_keys=False), encoding="utf-8")
+    (ws / "journeymap.yaml").write_text(
+        "name: Plant\nlanguage: en\ntimezone: UTC\nevents:\n  source:\n    kind: ibis\n"
+        f"    url: {pg_url}\n    table: plant_events\n", encoding="utf-8")
+    assert _findings(ws, run_cli) == _findings(findings_trio["duck"], run_cli)

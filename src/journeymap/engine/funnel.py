@@ -261,7 +261,7 @@ def funnel(journey: Journey, events: ir.Table | EventSource, steps: list[str], *
                     ws=ws, sessions=sessions)
         aggs: dict[str, ir.Scalar] = {}
         for j in range(1, k + 1):
-            aggs[f"a{j}"] = (lv.level >= j).cast("int64").sum()
+            aggs[f"a{j}"] = (lv.level >= j).cast("int32").sum()  # PostgreSQL casts boolean to int, not bigint
             if distinct_customers:  # else one attempt per customer: customers are the attempts
                 aggs[f"c{j}"] = lv.customer_id.nunique(where=lv.level >= j)
         aggs["_q"] = C.quantiles(lv.seconds, [0.5, 0.9], where=lv.level == k)

@@ -88,7 +88,8 @@ def personas_of(ws: Any, journey: Journey, t: ir.Table | Any) -> ir.Table:
                                for p in personas]).encode()).hexdigest()[:12]
     source = t
     keys = rule_keys(personas)
-    gap = float(ws.settings.events.session_gap_minutes) * 60 if ws is not None else SESSION_GAP
+    settings = getattr(ws, "settings", None)  # a workspace, or a stand-in with only the personas
+    gap = float(settings.events.session_gap_minutes) * 60 if settings is not None else SESSION_GAP
     return source.kept(f"personas-{rules}-g{gap:g}" if any(p.segment is not None and p.segment.per != "customer"
                                                           for p in personas) else f"personas-{rules}",
                        lambda: persona_table(personas, source.events_with(keys), gap))
@@ -108,7 +109,7 @@ def persona_at_event(personas: list[Persona], sticky: ir.Value, t: ir.Table,
     customer-level rules give). Returns ``t`` with the session columns the expression reads, and the expression."""
     w = ibis.window(group_by="customer_id", order_by=[t.ts, t.seq])
     prev = t.ts.lag().over(w)
-    t2 = t.mutate(_new=(prev.isnull() | (C.seconds_between(prev, t.ts) > gap_seconds)).cast("int64"))
+    t2 = t.mutate(_new=(prev.isnull() | (C.seconds_between(prev, t.ts) > gap_seconds)).cast("int32"))
     cumulative = ibis.window(group_by="customer_id", order_by=[t2.ts, t2.seq], preceding=None, following=0)
     t2 = t2.mutate(_sess=t2._new.sum().over(cumulative))
     branches = []
@@ -121,7 +122,7 @@ def persona_at_event(personas: list[Persona], sticky: ir.Value, t: ir.Table,
         if p.segment.per == "event":
             branches.append((pred, p.id))
         elif p.segment.per == "session":
-            flag = pred.cast("int64").max().over(ibis.window(group_by=["customer_id", "_sess"]))
+            flag = pred.cast("int32").max().over(ibis.window(group_by=["customer_id", "_sess"]))
             branches.append((flag == 1, p.id))
         else:
             branches.append((sticky == p.id, p.id))

@@ -52,13 +52,25 @@ def segment_of(source: EventSource, ws: Any, journey: Journey, key: str) -> ir.T
         p = personas_of(ws, journey, source)
         return p.select("customer_id", value=p.persona)
     t = source.events_with(set() if key in COLUMN_KEYS else {key})
-    if key in COLUMN_KEYS:
-        val = t[key]
-        return t.group_by("customer_id").aggregate(value=val.argmin(t.ts))
-    col = f"property:{key}"
-    val = t[col] if col in t.columns else t.properties.get(key)
-    g = t.group_by("customer_id").aggregate(value=val.argmin(t.ts, where=val.notnull()))
-    return g.filter(g.value.notnull())
+    g = first_values(t, [key], prefix="value:")
+    g = g.select("customer_id", value=g[f"value:{key}"])
+    return g if key in COLUMN_KEYS else g.filter(g.value.notnull())
+
+
+def first_values(t: ir.Table, keys: Sequence[str], *, prefix: str = "") -> ir.Table:
+    """Per ``customer_id`` each key's value at the customer's first event that has it (``channel`` and ``source``:
+    at their first event), as columns ``prefix + key``. First in the store's order, time then sequence number:
+    events at the same time are common at a customer's start, and every engine must pick the same one."""
+    t = t.mutate(_first=ibis.row_number().over(group_by=t.customer_id, order_by=[t.ts, t.seq]))
+    out: dict[str, ir.Value] = {}
+    for key in keys:
+        if key in COLUMN_KEYS:
+            out[prefix + key] = t[key].argmin(t._first)
+            continue
+        col = f"property:{key}"
+        val = t[col] if col in t.columns else t.properties.get(key)
+        out[prefix + key] = val.argmin(t._first, where=val.notnull())
+    return t.group_by("customer_id").aggregate(**out)
 
 
 def restrict(source: EventSource, ws: Any, journey: Journey, where: Sequence[tuple[str, str]], *,

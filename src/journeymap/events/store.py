@@ -274,6 +274,7 @@ def open_events_source(ws: Workspace) -> tuple[ibis.Table, str, Any]:
 
     from journeymap.events.postgres import redact
 
+    owned = True
     try:
         if cfg.kind == "ibis":
             assert cfg.url is not None and cfg.table is not None
@@ -281,7 +282,7 @@ def open_events_source(ws: Workspace) -> tuple[ibis.Table, str, Any]:
             raw = backend.table(cfg.table)
             name = f"{cfg.table} on {redact(cfg.url)}"
         else:
-            backend = _spark_backend(cfg)
+            backend, owned = _spark_backend(cfg)
             if cfg.path:
                 path = Path(cfg.path) if Path(cfg.path).is_absolute() else ws.root / cfg.path
                 view = "journeymap_events"
@@ -296,23 +297,26 @@ def open_events_source(ws: Workspace) -> tuple[ibis.Table, str, Any]:
         if cfg.url:
             first = first.replace(cfg.url, redact(cfg.url))
         raise JourneymapError(f"cannot read the events from events.source ({cfg.kind}): {first}") from exc
-    return _event_layout(raw, name), name, backend
+    return _event_layout(raw, name), name, backend if cfg.kind == "ibis" or owned else None
 
 
-def _spark_backend(cfg: Any) -> Any:
-    """An Ibis PySpark backend on a session for ``cfg`` (UTC, as the events' naive times are)."""
+def _spark_backend(cfg: Any) -> tuple[Any, bool]:
+    """An Ibis PySpark backend on a session for ``cfg`` (UTC, as the events' naive times are), and whether the
+    session is ours to stop: a session that was already running (a notebook's, an application's) is left
+    running when the events are closed."""
     import ibis
 
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise JourneymapError("events.source kind pyspark needs PySpark: pip install 'journeymap[spark]'") from exc
+    owned = SparkSession.getActiveSession() is None
     builder = SparkSession.builder.master(cfg.master).appName("journeymap")
     for key, value in {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false", **cfg.conf}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    return ibis.pyspark.connect(session)
+    return ibis.pyspark.connect(session), owned
 
 
 def _event_layout(t: ibis.Table, name: str) -> ibis.Table:

@@ -32,6 +32,7 @@ from journeymap.engine import compile as C
 from journeymap.engine.goals import conversion_steps, depth_from_entry, distance_to_goal, progress_edges
 from journeymap.engine.relations import EDGE_WIDTH
 from journeymap.engine.source import EventSource
+from journeymap.engine.where import COLUMN_KEYS, PERSONA, first_values
 from journeymap.model.types import Journey
 
 #: Steps beyond this many have no bit in the step masks (the per-step segment scan skips them).
@@ -39,8 +40,8 @@ MASK_STEPS = 62
 #: Rows read to find the properties worth scanning as segments.
 SAMPLE_ROWS = 200_000
 #: Segment dimensions that are columns of the events (the rest are properties).
-COLUMN_DIMS = ("channel", "source")
-PERSONA_DIM = "persona"
+COLUMN_DIMS = COLUMN_KEYS  # the event columns that are segments (engine.where)
+PERSONA_DIM = PERSONA
 
 
 @dataclass
@@ -136,8 +137,8 @@ def step_days(source: EventSource, journey: Journey, window_s: float, gap_s: flo
     lg = (v.gap + 1).ln()
     return v.group_by([v.ts.truncate("D").name("day"), "u", "nu"]).aggregate(
         n=v.count(),
-        inwin=within.cast("int64").sum(),
-        insess=(v.nu.notnull() & (v.gap <= gap_s)).cast("int64").sum(),
+        inwin=within.cast("int32").sum(),
+        insess=(v.nu.notnull() & (v.gap <= gap_s)).cast("int32").sum(),
         lg_s=ibis.ifelse(within, lg, 0.0).sum(),
         lg_ss=ibis.ifelse(within, lg * lg, 0.0).sum(),
     )
@@ -180,7 +181,7 @@ def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, windo
         fail_ts=j.ts.min(where=failed), looped=looped.any(), converted=converted.any(), first=j._first.min(),
     )
     p = per_step
-    bit = ibis.ifelse(p.u < MASK_STEPS, ibis.literal(1, "int64") << p.u.cast("int64"), 0)
+    bit = ibis.ifelse(p.u < MASK_STEPS, ibis.literal(2, "int64").pow(p.u).cast("int64"), 0)  # 1 << u, on every engine
     is_goal = p.u.isin(_ints(marks.goals))
     out = p.group_by("cust").aggregate(
         first=p.first.min(),
@@ -199,9 +200,9 @@ def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, windo
 
 
 def scan_keys(source: EventSource, max_values: int) -> list[str]:
-    """Property keys worth scanning as segments: on a sample of the events, keys with between 2 and
-    ``max_values`` distinct values."""
-    ev = source.events.limit(SAMPLE_ROWS)
+    """Property keys worth scanning as segments: on a sample of the events (the first in the store's order, the
+    same on every engine), keys with between 2 and ``max_values`` distinct values."""
+    ev = source.events.order_by("seq").limit(SAMPLE_ROWS)
     keys_df = C.execute(ev.select(k=ev.properties.keys().unnest()).group_by("k").aggregate(n=ibis._.count()))
     keys = [str(k) for k in keys_df.sort_values("k")["k"] if k is not None and str(k) not in COLUMN_DIMS]
     if not keys:
@@ -213,16 +214,9 @@ def scan_keys(source: EventSource, max_values: int) -> list[str]:
 
 def customer_segments(source: EventSource, keys: list[str]) -> ir.Table:
     """Per ``customer_id`` each key's value at their first event that has it, and the channel and source of
-    their first event (columns ``seg:<key>``)."""
+    their first event (columns ``seg:<key>``); first in the store's order, time then sequence number."""
     t = source.events_with(set(keys))
-    values: dict[str, ir.Value] = {}
-    for k in keys:
-        col = f"property:{k}"
-        val = t[col] if col in t.columns else t.properties.get(k)
-        values[f"seg:{k}"] = val.argmin(t.ts, where=val.notnull())
-    for c in COLUMN_DIMS:
-        values[f"seg:{c}"] = t[c].argmin(t.ts)
-    return t.group_by("customer_id").aggregate(**values)
+    return first_values(t, [*keys, *COLUMN_DIMS], prefix="seg:")
 
 
 def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, gap_s: float,
