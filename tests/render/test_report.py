@@ -65,7 +65,7 @@ def test_needs_attention_by_hand() -> None:
     ]
     by_kind = {f.kind + f.severity: f for f in found}
     assert by_kind["dropoffhigh"].title == "50% of the customers at 'Looks' go no further"
-    assert by_kind["dropoffhigh"].detail == ("50 of 100 customers drop off here (conversion to a designed next step "
+    assert by_kind["dropoffhigh"].detail == ("50 of 100 customers drop off here (conversion, a step toward the goal "
                                              "within the window: 40%).")
     assert by_kind["undesignedhigh"].title == "25 customers go from 'Buys' to 'Looks', which the map does not design"
     assert "30 times in the data; 20% of all observed transitions" in by_kind["undesignedhigh"].detail

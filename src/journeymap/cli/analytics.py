@@ -156,12 +156,16 @@ def paths(
 ) -> None:
     """Transitions and top path variants (or paths before/after a step), designed edges marked."""
     from journeymap.api import paths as run
+    from journeymap.i18n import t
+    from journeymap.progress import progress
 
     fmt = output_format(fmt)
     lang = _language(journey, workspace)
-    frames = run(journey, workspace, level=level, after=after, before=before, depth=depth,
-                 top=None if every_edge else top, variants=variants, keep_repeats=keep_repeats, since=since,
-                 until=until, where=where, by=by, per_session=per_session)
+    with progress(quiet or fmt != "table") as bar:
+        bar.add_task(t("cli.analysing", lang), total=None)
+        frames = run(journey, workspace, level=level, after=after, before=before, depth=depth,
+                     top=None if every_edge else top, variants=variants, keep_repeats=keep_repeats, since=since,
+                     until=until, where=where, by=by, per_session=per_session)
     _print(frames, fmt, explain, lang)
 
 
@@ -178,13 +182,19 @@ def compare(
     window_days: float = WindowOption,
     fmt: str = FormatOption,
     explain: bool = ExplainOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Two periods or two customer segments step by step: conversion and drop-off with p- and q-values."""
     from journeymap.api import compare as run
+    from journeymap.i18n import t
+    from journeymap.progress import progress
 
     fmt = output_format(fmt)
     lang = _language(journey, workspace)
-    _print(run(journey, workspace, a=a, b=b, by=by, window=window_days, where=where), fmt, explain, lang)
+    with progress(quiet or fmt != "table") as bar:
+        bar.add_task(t("cli.analysing", lang), total=None)
+        frames = run(journey, workspace, a=a, b=b, by=by, window=window_days, where=where)
+    _print(frames, fmt, explain, lang)
 
 
 @app.command()
