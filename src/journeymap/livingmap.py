@@ -64,8 +64,8 @@ def add_findings(overlay: MapOverlay, ws: Workspace, journey_id: str, source: Ev
     journey = ws.journey(journey_id)
     options = FindingsOptions.of(ws, window.total_seconds() if window is not None else None)
     try:
-        found = journey_findings(ws, journey, period, options,
-                                 main_path=[f.step for f in overlay.funnel] or None).findings
+        # the same call as `journeymap findings`, so the map, the report and the command share one kept result
+        found = journey_findings(ws, journey, period, options).findings
     except JourneymapError as exc:  # the map stays useful without them; say why they are missing
         overlay.notes.append(str(exc))
         return

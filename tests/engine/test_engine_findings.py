@@ -235,3 +235,42 @@ def test_the_report_puts_the_findings_first(planted_ws: Path, tmp_path: Path) ->
     assert href is not None
     table = pd.read_csv(StringIO(base64.b64decode(href.group(1)).decode("utf-8")))
     assert list(table["title"]) == [f.title for f in found]
+
+
+def test_findings_are_kept_and_read_back_the_same(planted_ws: Path, tmp_path: Path) -> None:
+    """The second time, the findings are read from the journey index, equal to the first; a change to the
+    journey (a step's name: the titles say it) or to the settings computes them again."""
+    import shutil
+
+    from journeymap.engine.source import open_source
+    from journeymap.model.workspace import load_workspace
+
+    ws_dir = tmp_path / "ws"
+    shutil.copytree(planted_ws, ws_dir)
+    ws = load_workspace(ws_dir)
+    journey = ws.journey("plant")
+
+    def kept() -> set[Path]:
+        return set((ws_dir / "data" / "cache").rglob("findings-result-*.duckdb"))
+
+    before = kept()
+    with open_source(ws) as source:
+        first = journey_findings(ws, journey, source)
+    assert len(kept() - before) == 1  # (the copy's commands name its own folder: a result of its own)
+    before = kept()
+    with open_source(ws) as source:
+        again = journey_findings(ws, journey, source)
+    assert kept() == before
+    assert first.findings
+    assert [f.as_dict(explain=True) for f in again.findings] == [f.as_dict(explain=True) for f in first.findings]
+    assert (again.tests, again.significant) == (first.tests, first.significant)
+    renamed = journey.model_copy(deep=True)
+    step = next(s for s in renamed.steps if s.id == first.findings[0].steps[0]) if first.findings[0].steps else None
+    if step is not None:
+        step.name = "Renamed step"
+    with open_source(ws) as source:
+        other = journey_findings(ws, renamed, source, FindingsOptions(fdr=0.01))
+    assert len(kept() - before) == 1
+    assert all(f.q_value is not None and f.q_value <= 0.01 for f in other.findings)
+    if step is not None:
+        assert any("Renamed step" in f.title for f in other.findings)

@@ -61,15 +61,15 @@ def first_values(t: ir.Table, keys: Sequence[str], *, prefix: str = "") -> ir.Ta
     """Per ``customer_id`` each key's value at the customer's first event that has it (``channel`` and ``source``:
     at their first event), as columns ``prefix + key``. First in the store's order, time then sequence number:
     events at the same time are common at a customer's start, and every engine must pick the same one."""
-    t = t.mutate(_first=ibis.row_number().over(group_by=t.customer_id, order_by=[t.ts, t.seq]))
+    order = ibis.struct({"ts": t.ts, "seq": t.seq})  # compared field by field: time, then sequence number
     out: dict[str, ir.Value] = {}
     for key in keys:
         if key in COLUMN_KEYS:
-            out[prefix + key] = t[key].argmin(t._first)
+            out[prefix + key] = t[key].argmin(order)
             continue
         col = f"property:{key}"
         val = t[col] if col in t.columns else t.properties.get(key)
-        out[prefix + key] = val.argmin(t._first, where=val.notnull())
+        out[prefix + key] = val.argmin(order, where=val.notnull())
     return t.group_by("customer_id").aggregate(**out)
 
 

@@ -14,7 +14,10 @@ command's work.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,14 +50,79 @@ def _kinds(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
             *loops.candidates(data, opts), *spikes.candidates(data, opts), *cohorts.candidates(data, opts)]
 
 
+#: Bump when the findings of the same events, journey and settings change (kept results are keyed by it).
+RESULT_VERSION = 1
+
+
 def journey_findings(ws: Any, journey: Journey, source: EventSource, options: FindingsOptions | None = None, *,
                      lang: str | None = None, main_path: list[str] | None = None) -> FindingsResult:
     """Every statistically supported finding of ``journey`` on ``source``, ranked (see the module docstring).
 
     ``ws`` gives the personas, the settings and the language; ``main_path`` the steps of the funnel the
-    reproducing commands use (default: the designed main path, measured)."""
+    reproducing commands use (default: the designed main path, measured). On the workspace's store the result
+    is kept in the journey index, keyed by everything it depends on (the store's generation, the whole journey,
+    its personas' rules and names, the settings, the language, the main path), so the report, the living map
+    and the command share one computation until one of those changes."""
     opts = options or FindingsOptions.of(ws)
     lang = lang or (ws.settings.language if ws is not None else "en")
+    computed: dict[str, FindingsResult] = {}
+
+    def build() -> Any:
+        import ibis
+
+        computed["r"] = _findings(ws, journey, source, opts, lang, main_path)
+        one = source.all_events.limit(1)  # a one-row table on the source's own connection, holding the result
+        return one.select(result=ibis.literal(_dump(computed["r"]), "string"))
+
+    kept = source.kept(f"findings-result-{_result_key(ws, journey, opts, lang, main_path)}", build, journey)
+    if "r" in computed:
+        return computed["r"]
+    from journeymap.engine import compile as C
+
+    rows = C.execute(kept)["result"]
+    if rows.empty:  # a store without events keeps no row: there is nothing to find
+        return _findings(ws, journey, source, opts, lang, main_path)
+    result = _load(str(rows.iloc[0]))
+    result.plan, result.options = list(source.plan), opts
+    return result
+
+
+def _result_key(ws: Any, journey: Journey, opts: FindingsOptions, lang: str, main_path: list[str] | None) -> str:
+    from journeymap.engine.personas import journey_personas
+    from journeymap.model.workspace import display_path
+
+    personas = ([p.model_dump(mode="json", include={"id", "name", "segment"}) for p in journey_personas(ws, journey)]
+                if ws is not None else [])
+    # what the findings read of the journey: its steps and stages with their names (the titles say them), not
+    # the lanes' texts, so editing a lane in the app does not compute them again
+    design = [journey.id, [(st.id, st.name) for st in journey.stages],
+              [s.model_dump(mode="json", include={"id", "name", "stage", "binding", "next", "goal", "outcome",
+                                                  "edge_outcomes"}) for s in journey.steps]]
+    parts = [RESULT_VERSION, design, personas, dataclasses.asdict(opts), lang, main_path,
+             display_path(ws.root) if ws is not None else "."]
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _dump(result: FindingsResult) -> str:
+    from journeymap.engine.formatting import _plain_deep
+
+    return json.dumps(_plain_deep({"findings": [dataclasses.asdict(f) for f in result.findings],
+                                   "tests": result.tests, "significant": result.significant, "sql": result.sql}),
+                      default=str)
+
+
+def _load(text: str) -> FindingsResult:
+    data = json.loads(text)
+    findings = []
+    for f in data["findings"]:
+        if f.get("interval") is not None:
+            f["interval"] = tuple(f["interval"])
+        findings.append(Finding(**f))
+    return FindingsResult(findings, data["tests"], data["significant"], [], data["sql"])
+
+
+def _findings(ws: Any, journey: Journey, source: EventSource, opts: FindingsOptions, lang: str,
+              main_path: list[str] | None) -> FindingsResult:
     if not source.totals()["events"]:
         return FindingsResult([], plan=list(source.plan), options=opts)
     data = collect(source, journey, ws, window_s=opts.window_s, gap_s=opts.gap_s, max_values=opts.segment_values)

@@ -200,9 +200,11 @@ def customer_outcomes(source: EventSource, journey: Journey, marks: Marks, windo
 
 
 def scan_keys(source: EventSource, max_values: int) -> list[str]:
-    """Property keys worth scanning as segments: on a sample of the events (the first in the store's order, the
-    same on every engine), keys with between 2 and ``max_values`` distinct values."""
-    ev = source.events.order_by("seq").limit(SAMPLE_ROWS)
+    """Property keys worth scanning as segments: on a sample of the events, keys with between 2 and
+    ``max_values`` distinct values."""
+    # the first rows as the engine reads them: cheap everywhere (the limit reaches the scan), and in the store
+    # they are whole journeys of some thousands of customers, spread over the whole period
+    ev = source.events.limit(SAMPLE_ROWS)
     keys_df = C.execute(ev.select(k=ev.properties.keys().unnest()).group_by("k").aggregate(n=ibis._.count()))
     keys = [str(k) for k in keys_df.sort_values("k")["k"] if k is not None and str(k) not in COLUMN_DIMS]
     if not keys:
