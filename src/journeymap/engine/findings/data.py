@@ -286,7 +286,9 @@ def visit_customers(source: EventSource, journey: Journey,
     first, last = min(sp[2] for sp in specs), max(sp[3] for sp in specs)
     v = v.filter(v.u.isin(sorted({sp[0] for sp in specs})) & (v.ts >= pd.Timestamp(first).to_pydatetime())
                  & (v.ts < pd.Timestamp(last).to_pydatetime()))
-    aggs: dict[str, ir.Scalar] = {}
+    # each spec's customers as (spec, customer) pairs, made distinct once: one hash table for all of them (a
+    # distinct count per spec in one aggregate keeps one per spec, which costs gigabytes on many findings)
+    parts = []
     for i, (u, nus, start, end) in enumerate(specs):
         cond = (v.u == u) & (v.ts >= pd.Timestamp(start).to_pydatetime()) & (v.ts < pd.Timestamp(end).to_pydatetime())
         if nus is not None:
@@ -295,9 +297,11 @@ def visit_customers(source: EventSource, journey: Journey,
             if None in nus:
                 nxt = nxt | v.nu.isnull()
             cond = cond & nxt
-        aggs[f"c{i}"] = v.cust.nunique(where=cond)
-    row = C.execute(v.aggregate(**aggs)).iloc[0]
-    return [int(row[f"c{i}"] or 0) for i in range(len(specs))]
+        parts.append(v.filter(cond).select(i=ibis.literal(i, "int32"), cust=v.cust))
+    pairs = ibis.union(*parts, distinct=True) if len(parts) > 1 else parts[0].distinct()
+    counts = C.execute(pairs.group_by("i").aggregate(n=pairs.count()))
+    found = {int(r.i): int(r.n) for r in counts.itertuples()}
+    return [found.get(i, 0) for i in range(len(specs))]
 
 
 def event_customers(source: EventSource, specs: list[tuple[str, dt.date, dt.date]]) -> list[tuple[int, int]]:
