@@ -119,6 +119,7 @@ TABLE: dict[tuple[str, str], tuple[dict[str, int], Call]] = {
         "json": _persona_doc(s), "headers": {"If-Match": "*"}})),
     ("GET", "/api/v1/journeys/{journey_id}/overlay"): (viewer(), plain("/api/v1/journeys/webshop/overlay")),
     ("GET", "/api/v1/journeys/{journey_id}/health"): (viewer(), plain("/api/v1/journeys/webshop/health")),
+    ("GET", "/api/v1/journeys/{journey_id}/findings"): (viewer(), plain("/api/v1/journeys/webshop/findings")),
     ("POST", "/api/v1/journeys/{journey_id}/funnel"): (viewer(), plain(
         "/api/v1/journeys/webshop/funnel", json={"steps": ["product-page", "checkout", "payment"]})),
     ("GET", "/api/v1/journeys/{journey_id}/paths"): (viewer(), plain("/api/v1/journeys/webshop/paths")),
@@ -144,6 +145,7 @@ TABLE: dict[tuple[str, str], tuple[dict[str, int], Call]] = {
     ("GET", "/journeys/{journey_id}/map"): (PAGE, plain("/journeys/webshop/map")),
     ("GET", "/journeys/{journey_id}/map.html"): (PAGE, plain("/journeys/webshop/map.html")),
     ("GET", "/journeys/{journey_id}/insights"): (PAGE, plain("/journeys/webshop/insights")),
+    ("GET", "/journeys/{journey_id}/findings"): (PAGE, plain("/journeys/webshop/findings")),
     ("GET", "/journeys/{journey_id}/revisions"): (PAGE, plain("/journeys/webshop/revisions")),
     ("GET", "/journeys/{journey_id}/share"): (PAGE, plain("/journeys/webshop/share")),
     ("GET", "/personas"): (PAGE, plain("/personas")),

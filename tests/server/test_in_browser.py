@@ -289,3 +289,36 @@ def test_dutch_ui_and_the_other_screens(browser, site) -> None:  # type: ignore[
     ann.shot("living-map")
     ann.open("/lang/en?next=/")
     ann.close()
+
+
+def test_findings_from_the_journeys_list_filtered_by_kind(browser, site) -> None:  # type: ignore[no-untyped-def]
+    from journeymap import api
+
+    found = api.findings("webshop", site["root"]).findings
+    assert found
+    vic = Person(browser, site, "viewer")
+    page = vic.page
+    link = page.locator('tr[data-journey="webshop"] [data-h=findings] a')
+    link.wait_for(timeout=30_000)
+    assert link.inner_text() == str(len(found))
+    link.click()
+    page.wait_for_url(site["url"] + "/journeys/webshop/findings")
+    assert page.locator("#findings td.finding-title").all_inner_texts() == [f.title for f in found]
+    assert page.locator("#findings code.command").all_inner_texts() == [f.command for f in found]
+    vic.shot("findings")
+    other = next(k for k in ("spike", "loop", "cohort", "vanish") if k not in {f.kind for f in found})
+    page.check(f'#finding-kinds input[value="{other}"]')  # the filter applies at once
+    page.wait_for_url("**/findings?kind=" + other)
+    assert page.locator("#findings").count() == 0
+    page = vic.open("/journeys/webshop/findings")
+    page.check(f'#finding-kinds input[value="{found[0].kind}"]')
+    page.wait_for_url("**/findings?kind=" + found[0].kind)
+    assert page.locator("#findings td.finding-title").all_inner_texts() == \
+        [f.title for f in found if f.kind == found[0].kind]
+    page = vic.open("/lang/nl?next=/journeys/webshop/findings")
+    page.wait_for_selector("#findings")
+    assert page.locator("#findings td.finding-title").all_inner_texts() == \
+        [f.title for f in api.findings("webshop", site["root"], lang="nl").findings]
+    assert page.inner_text(".tabs a[data-tab=findings]") == "Bevindingen"
+    vic.open("/lang/en?next=/")
+    vic.close()

@@ -97,6 +97,21 @@ def living_map_html(state: Any, journey_id: str) -> str:
                               lambda: render_html(ws, journey_id, overlay(state, journey_id)))
 
 
+def findings(state: Any, journey_id: str, lang: str | None = None) -> list[Any] | None:
+    """Every finding of the journey, ranked (:func:`journeymap.api.findings` with its defaults, titles in
+    ``lang``, by default the workspace's language), or None without events."""
+    from journeymap import api
+
+    ws = state.files.workspace()
+    gen = Measures.generation(ws)
+    if gen is None:
+        return None
+    lang = lang or ws.settings.language
+    version = state.files.read(journey_id).etag
+    return state.measures.get(("findings", journey_id, version, gen, lang),  # type: ignore[no-any-return]
+                              lambda: api.findings(journey_id, ws.root, lang=lang).findings)
+
+
 def feedback_nps(state: Any, journey_id: str) -> tuple[float | None, int]:
     """The journey's NPS and its number of answers (None without feedback)."""
     from journeymap import api
@@ -122,6 +137,7 @@ def health(state: Any, db: Any, journey_id: str) -> dict[str, Any]:
     """A journey's health: conversion to the goal, its trend, NPS, sentiment, open pain points, staleness."""
     import datetime as dt
 
+    from journeymap.errors import JourneymapError
     from journeymap.server import revisions
 
     ws = state.files.workspace()
@@ -140,7 +156,7 @@ def health(state: Any, db: Any, journey_id: str) -> dict[str, Any]:
         "review_date": j.review_date.isoformat() if j.review_date else None,
         "review_overdue": bool(j.review_date and j.review_date < today),
         "has_data": False, "conversion": None, "trend": None, "nps": None, "nps_n": 0, "sentiment": None,
-        "customers": None,
+        "customers": None, "findings": None,
     }
     ov = overlay(state, journey_id)
     if ov is None:
@@ -156,4 +172,9 @@ def health(state: Any, db: Any, journey_id: str) -> dict[str, Any]:
     if n:
         out["sentiment"] = sum(e.score * e.n for e in ov.emotions.values()) / n
     out["nps"], out["nps_n"] = feedback_nps(state, journey_id)
+    try:
+        found = findings(state, journey_id)
+    except JourneymapError:  # e.g. another file of the workspace has errors: the rest of the health stands
+        found = None
+    out["findings"] = len(found) if found is not None else None
     return out

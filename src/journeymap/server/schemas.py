@@ -113,5 +113,30 @@ class FunnelIn(Strict):
     mode: Literal["sequential", "strict", "any"] = "sequential"
     window: float = Field(14.0, gt=0, le=3650)
 
+class FindingOut(BaseModel):
+    """One finding (:meth:`journeymap.results.Finding.as_dict`; docs/findings.md describes each kind)."""
+
+    kind: str = Field(description="change, appear, vanish, segment, interaction, loop, spike or cohort")
+    title: str = Field(description="what was found, in words (the asked language)")
+    metric: str
+    steps: list[str]
+    events: list[str]
+    segment: dict[str, str] | None
+    period: dict[str, str] | None = Field(description="start and end (excluded) as ISO dates")
+    baseline: float | None
+    observed: float | None
+    customers: int = Field(description="customers affected")
+    p_value: float | None
+    q_value: float | None = Field(description="Benjamini-Hochberg q over every test run")
+    score: float = Field(description="customers affected × size of the effect: the rank")
+    unit: str = Field(description="share (0..1), seconds, count or mean")
+    n: int
+    effect: float | None
+    interval: list[float] | None
+    test: str
+    command: str = Field(description="the journeymap command that shows the figure")
+    details: dict[str, Any]
+
+
 #: A row id in a path: positive and within a 32-bit integer, the range of SQLite's and PostgreSQL's columns.
 DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from journeymap import api
 from journeymap.errors import JourneymapError
@@ -14,7 +15,7 @@ from journeymap.server import measures
 from journeymap.server.auth import Viewer
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
-from journeymap.server.schemas import FunnelIn
+from journeymap.server.schemas import FindingOut, FunnelIn, Lang
 from journeymap.server.state import AppState, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
@@ -70,6 +71,34 @@ def get_overlay(journey_id: str, user: Viewer, state: StateDep) -> dict[str, Any
     _need_data(state)
     ov = _domain(lambda: measures.overlay(state, journey_id))
     return clean(dataclasses.asdict(ov))  # type: ignore[no-any-return]
+
+
+def check_kinds(kinds: list[str] | None) -> list[str]:
+    """The kinds of finding asked for, each one the engine knows (422 naming the valid ones otherwise)."""
+    from journeymap.errors import suggest
+    from journeymap.results import FINDING_KINDS
+
+    for k in kinds or []:
+        if k not in FINDING_KINDS:
+            raise ApiError(422, f"unknown kind of finding {k!r}; {suggest(k, FINDING_KINDS)}")
+    return list(kinds or [])
+
+
+@router.get("/journeys/{journey_id}/findings", response_model=None,
+            responses={200: {"model": list[FindingOut], "description": "the findings, ranked (highest score first)"}})
+def get_findings(journey_id: str, user: Viewer, state: StateDep,
+                 kind: list[str] | None = Query(None, description="only these kinds (repeat the parameter): change, "
+                                                "appear, vanish, segment, interaction, loop, spike, cohort"),
+                 lang: Lang | None = Query(None, description="the titles' language (default: the workspace's)")) \
+        -> Response:
+    """What needs attention, ranked (as ``journeymap findings --format json``): each finding with its title,
+    the customers affected, p and q, and the command that shows the figure."""
+    _journey(state, journey_id)
+    _need_data(state)
+    kinds = check_kinds(kind)
+    found = _domain(lambda: measures.findings(state, journey_id, lang)) or []
+    rows = [f.as_dict() for f in found if not kinds or f.kind in kinds]
+    return Response(json.dumps(clean(rows), ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/journeys/{journey_id}/health")

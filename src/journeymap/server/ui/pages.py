@@ -107,6 +107,36 @@ def insights_page(request: Request, user: PageViewer, state: StateDep, journey_i
     return _journey_page(request, state, user, journey_id, "insights.html.j2", "insights")
 
 
+@router.get("/journeys/{journey_id}/findings", response_class=HTMLResponse)
+def findings_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId,
+                  kind: list[str] = Query([], max_length=20)) -> HTMLResponse:
+    """What needs attention, ranked (``journeymap findings``), in the user's language; filter by kind."""
+    from journeymap.engine.formatting import format_p
+    from journeymap.errors import JourneymapError
+    from journeymap.i18n import format_number, t
+    from journeymap.results import FINDING_KINDS
+    from journeymap.server.ui.render import language
+
+    lang = language(request, user)
+    journeys.current(state, journey_id)
+    chosen = [k for k in kind if k in FINDING_KINDS]
+    error, rows, counts = None, [], dict.fromkeys(FINDING_KINDS, 0)
+    try:
+        found = measures.findings(state, journey_id, lang) or []
+    except JourneymapError as exc:
+        error, found = exc.message, []
+    for rank, f in enumerate(found, start=1):
+        counts[f.kind] += 1
+        if not chosen or f.kind in chosen:
+            rows.append({"rank": rank, "kind": f.kind, "kind_label": t(f"findings.kind.{f.kind}", lang),
+                         "title": f.title, "customers": format_number(f.customers, lang),
+                         "q": format_p(f.q_value, lang), "command": f.command})
+    kinds = [{"id": k, "label": t(f"findings.kind.{k}", lang), "n": counts[k], "on": k in chosen}
+             for k in FINDING_KINDS]
+    return _journey_page(request, state, user, journey_id, "findings.html.j2", "findings", findings=rows,
+                         total=len(found), kinds=kinds, error=error)
+
+
 @router.get("/journeys/{journey_id}/revisions", response_class=HTMLResponse)
 def revisions_page(request: Request, user: PageViewer, state: StateDep, db: SessionDep,
                    journey_id: JourneyId) -> HTMLResponse:

@@ -769,6 +769,9 @@ async function startJourneysList(table) {
       cell("trend").className = h.trend > 0 ? "up" : h.trend < 0 ? "down" : "";
       cell("nps").textContent = h.nps === null ? "–" : `${formatNumber(h.nps, 0)} (n = ${h.nps_n})`;
       cell("sentiment").textContent = h.sentiment === null ? "–" : formatNumber(h.sentiment, 2);
+      if (h.findings === null || h.findings === undefined) cell("findings").textContent = "–";
+      else cell("findings").replaceChildren(el("a", {href: `/journeys/${row.dataset.journey}/findings`, "data-findings": h.findings,
+        title: tr("tabs.findings")}, formatNumber(h.findings, 0)));
       cell("open_pain_points").textContent = `${h.open_pain_points}` + (h.severe_pain_points ? ` · ${tr("health.severe", {n: h.severe_pain_points})}` : "");
       const days = h.days_since_change;
       cell("changed").textContent = days === null ? "–" : days === 0 ? tr("health.today") : tr("health.days_ago", {n: days});
@@ -965,6 +968,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (users) startAdmin(users);
   const tokens = document.getElementById("tokens");
   if (tokens) startSettings(tokens);
+  const kinds = document.getElementById("finding-kinds");
+  if (kinds) kinds.addEventListener("change", () => kinds.submit());
   const map = document.getElementById("living-map");
   if (map) Live.on("journey", (ev) => { if (ev.id === BOOT.journey) map.contentWindow.location.reload(); });
 });
