@@ -11,7 +11,8 @@ The server runs as ``journeymap serve`` in its own process (one uvicorn worker, 
 * ``viewers_p50_ms`` / ``viewers_p95_ms``: 50 viewers at once, each opening the journeys list, the editor's
   journey JSON and the living-map page ``--rounds`` times (latency per request, all requests counted);
 * ``save_p50_ms`` / ``save_p95_ms``: 30 saves of one edited field (PUT with If-Match), one after the other,
-  each a revision with its semantic diff (git commits off).
+  each a revision with its semantic diff (git commits off);
+* ``server_peak_rss_mb``: the server process's peak resident memory; ``load_average`` when it ended.
 
 Targets from the issue: cached living map ≤ 1 s, 50 viewers p95 ≤ 300 ms on 2 cores, a save ≤ 200 ms.
 """
@@ -40,6 +41,17 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+def _peak_mb(pid: int) -> float | None:
+    """The server process's peak resident memory (VmHWM, Linux), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -53,6 +65,7 @@ def main() -> None:
     ap.add_argument("--viewers", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=4)
     args = ap.parse_args()
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}", file=sys.stderr)
 
     tmp = Path(tempfile.mkdtemp(prefix="serve-bench-"))
     try:
@@ -76,7 +89,10 @@ def main() -> None:
         server = subprocess.Popen([*exe, "serve", "-w", str(root), "--port", str(port)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            print(json.dumps(run(f"http://127.0.0.1:{port}", token, args), indent=2))
+            out = run(f"http://127.0.0.1:{port}", token, args)
+            out["server_peak_rss_mb"] = _peak_mb(server.pid)
+            out["load_average"] = [round(x, 2) for x in os.getloadavg()]
+            print(json.dumps(out, indent=2))
         finally:
             server.terminate()
             server.wait(30)
