@@ -33,9 +33,10 @@ class Saved:
     revision: Revision
 
 
-def current(state: AppState, journey_id: str) -> Version:
+def current(state: AppState, journey_id: str, *, fresh: bool = False) -> Version:
+    """The journey's file as it is now (``fresh``: its bytes read and hashed again, for a write's check)."""
     try:
-        return state.files.read(journey_id)
+        return state.files.read(journey_id, fresh=fresh)
     except KeyError:
         from journeymap.errors import suggest
 
@@ -96,7 +97,7 @@ def save(state: AppState, db: Session, user: User, journey_id: str, data: Any, i
         raise ApiError(428, "send the version you edited in If-Match (the ETag of GET /journeys/{id})",
                        code="precondition_required")
     with state.files.lock:
-        now = current(state, journey_id)
+        now = current(state, journey_id, fresh=True)
         if sent not in (now.etag, "*"):
             raise _stale(db, now, sent)
         checked = state.files.merged(now, data)
@@ -118,7 +119,7 @@ def validate(state: AppState, journey_id: str, data: Any) -> Checked:
 def restore(state: AppState, db: Session, user: User, journey_id: str, number: int) -> Saved:
     """Make revision ``number`` the current version again (as a new revision; nothing is lost)."""
     with state.files.lock:
-        now = current(state, journey_id)
+        now = current(state, journey_id, fresh=True)
         rev = revisions.get(db, journey_id, number)
         if rev is None:
             raise ApiError(404, f"journey {journey_id!r} has no revision {number}")
@@ -175,7 +176,7 @@ def create(state: AppState, db: Session, user: User, *, journey_id: str, title: 
             for name, content in personas.items():
                 target = state.files.root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                yamlio.atomic_write_bytes(target, content)
+                yamlio.atomic_write_bytes(target, content, durable=True)
                 written.append(target)
             path.parent.mkdir(parents=True, exist_ok=True)
             checked = state.files.check_text(text, state.files.rel(path))

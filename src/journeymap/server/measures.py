@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from journeymap.model.workspace import Workspace
+from journeymap.server.fastpath import memo, need_time
 
 T = TypeVar("T")
 EXTERNAL_TTL = 600.0  # events read from another engine have no file to watch: measure again after this
@@ -32,7 +33,12 @@ class Measures:
 
     @staticmethod
     def generation(ws: Workspace) -> tuple[Any, ...] | None:
-        """What identifies the store's contents now; None when there are no events to measure."""
+        """What identifies the store's contents now; None when there are no events to measure (looked at
+        once per :func:`~journeymap.server.fastpath.answer`)."""
+        return memo("generation", lambda: Measures._generation(ws))
+
+    @staticmethod
+    def _generation(ws: Workspace) -> tuple[Any, ...] | None:
         if ws.settings.events.source.kind != "store":
             return ("external", int(time.time() // EXTERNAL_TTL))
         from journeymap.events.store import store_path
@@ -52,11 +58,13 @@ class Measures:
             return None if hit is None else hit[1]
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """The value kept under ``key``, else ``compute()`` (in the event loop: :class:`Slow` instead)."""
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit[1]  # type: ignore[no-any-return]
+            need_time()
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # the first caller measures; the others wait for its result
             with self._lock:
@@ -74,27 +82,78 @@ class Measures:
 
 # --- the figures the pages and the API show -----------------------------------------------------------------------
 
-def overlay(state: Any, journey_id: str) -> Any | None:
-    """The living map's measured figures (:func:`journeymap.api.build_overlay`), or None without events."""
-    from journeymap import api
-
+def _measured(state: Any, journey_id: str) -> tuple[Workspace, tuple[Any, ...]] | None:
+    """The workspace and what a journey's figures depend on (its file's version, the store's), or None
+    without events."""
     ws = state.files.workspace()
     gen = Measures.generation(ws)
     if gen is None:
         return None
-    version = state.files.read(journey_id).etag
-    return state.measures.get(("overlay", journey_id, version, gen), lambda: api.build_overlay(ws, journey_id))
+    return ws, (journey_id, state.files.read(journey_id).etag, gen)
 
 
-def living_map_html(state: Any, journey_id: str) -> str:
-    """The journey map as the self-contained HTML page, with the measured figures when there are events."""
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, tuples lists, dates text."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return clean(value.item())
+    return value
+
+
+def as_json(value: Any) -> bytes:
+    """``value`` as compact JSON (UTF-8), NaN and infinities as null."""
+    import json
+
+    return json.dumps(clean(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def overlay(state: Any, journey_id: str) -> Any | None:
+    """The living map's measured figures (:func:`journeymap.api.build_overlay`), or None without events."""
+    from journeymap import api
+
+    measured = _measured(state, journey_id)
+    if measured is None:
+        return None
+    ws, key = measured
+    return state.measures.get(("overlay", *key), lambda: api.build_overlay(ws, journey_id))
+
+
+def overlay_json(state: Any, journey_id: str) -> bytes | None:
+    """:func:`overlay` as the API's JSON, made once per version."""
+    import dataclasses
+
+    measured = _measured(state, journey_id)
+    if measured is None:
+        return None
+    return state.measures.get(("overlay-json", *measured[1]),  # type: ignore[no-any-return]
+                              lambda: as_json(dataclasses.asdict(overlay(state, journey_id))))  # type: ignore[arg-type]
+
+
+def living_map_html(state: Any, journey_id: str) -> tuple[str, bytes]:
+    """The journey map as the self-contained HTML page (UTF-8), with the measured figures when there are
+    events, and its ETag. Rendered once per version of the workspace's files (a persona's name is on the map
+    too) and of the store; measured once per version of the journey file and of the store."""
+    import hashlib
+
     from journeymap.render import render_html
 
-    ws = state.files.workspace()
-    gen = Measures.generation(ws)
-    version = state.files.read(journey_id).etag
-    return state.measures.get(("map", journey_id, version, gen),
-                              lambda: render_html(ws, journey_id, overlay(state, journey_id)))
+    fingerprint, ws = state.files.snapshot()
+    key = ("map", journey_id, fingerprint, Measures.generation(ws))
+
+    def render() -> tuple[str, bytes]:
+        html = render_html(ws, journey_id, overlay(state, journey_id)).encode("utf-8")
+        return 'W/"' + hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:32] + '"', html
+
+    return state.measures.get(key, render)  # type: ignore[no-any-return]
 
 
 def findings(state: Any, journey_id: str, lang: str | None = None) -> list[Any] | None:
@@ -102,14 +161,27 @@ def findings(state: Any, journey_id: str, lang: str | None = None) -> list[Any] 
     ``lang``, by default the workspace's language), or None without events."""
     from journeymap import api
 
-    ws = state.files.workspace()
-    gen = Measures.generation(ws)
-    if gen is None:
+    measured = _measured(state, journey_id)
+    if measured is None:
         return None
+    ws, key = measured
     lang = lang or ws.settings.language
-    version = state.files.read(journey_id).etag
-    return state.measures.get(("findings", journey_id, version, gen, lang),  # type: ignore[no-any-return]
+    return state.measures.get(("findings", *key, lang),  # type: ignore[no-any-return]
                               lambda: api.findings(journey_id, ws.root, lang=lang).findings)
+
+
+def findings_json(state: Any, journey_id: str, lang: str | None = None, kinds: tuple[str, ...] = ()) -> bytes | None:
+    """:func:`findings` of ``kinds`` (all when empty) as the API's JSON list, made once per version."""
+    measured = _measured(state, journey_id)
+    if measured is None:
+        return None
+    lang = lang or measured[0].settings.language
+
+    def make() -> bytes:
+        found = findings(state, journey_id, lang) or []
+        return as_json([f.as_dict() for f in found if not kinds or f.kind in kinds])
+
+    return state.measures.get(("findings-json", *measured[1], lang, kinds), make)  # type: ignore[no-any-return]
 
 
 def feedback_nps(state: Any, journey_id: str) -> tuple[float | None, int]:
