@@ -102,3 +102,33 @@ def test_an_answer_runs_in_the_event_loop_unless_it_needs_time() -> None:
     assert in_thread is False and name != loop_thread
     assert asyncio.run(answer(counted)) == 1
     assert counted() == 3  # outside an answer nothing is remembered
+
+
+def test_a_credential_is_looked_up_once_however_many_requests_ask_at_once() -> None:
+    import time
+
+    from journeymap.server.auth import Identities, Identity
+    from journeymap.server.models import User
+
+    ids = Identities(ttl=60)
+    calls: list[str] = []
+
+    def fetch() -> Identity:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.05)  # a database round trip: the other requests arrive meanwhile
+        return Identity(User(id=1, name="ann", role="viewer", active=True), checked_at=time.monotonic())
+
+    async def many() -> list[Identity | None]:
+        return await asyncio.gather(*(ids.look_up("bearer:x", fetch) for _ in range(30)))
+
+    found = asyncio.run(many())
+    assert len(calls) == 1 and {f.user.name for f in found if f} == {"ann"} and len(found) == 30
+    assert asyncio.run(ids.look_up("bearer:x", fetch)) is found[0] and len(calls) == 1  # remembered
+
+    def revoked_meanwhile() -> Identity:  # a change commits while the look-up runs: its answer is not kept
+        ids.clear()
+        return fetch()
+
+    ids.clear()
+    asyncio.run(ids.look_up("bearer:x", revoked_meanwhile))
+    assert ids.get("bearer:x") is None

@@ -18,20 +18,22 @@ route as anonymous, viewer, editor and admin.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Depends, Request
-from sqlalchemy import delete, event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from journeymap.errors import JourneymapError
@@ -198,6 +200,27 @@ class Identities:
         self.ttl = ttl
         self._items: dict[str, Identity] = {}
         self._lock = threading.Lock()
+        self._pending: dict[str, asyncio.Future[Identity | None]] = {}
+        self._generation = 0  # counts clear(): a look-up that began before a change does not keep its answer
+
+    async def look_up(self, key: str, fetch: Callable[[], Identity | None]) -> Identity | None:
+        """The identity under ``key``: remembered, else fetched in a worker thread, once however many requests
+        ask at the same moment (when the time to live runs out under load, fifty requests would otherwise
+        queue fifty database look-ups)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        generation = self._generation
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(run_in_threadpool(fetch))
+            self._pending[key] = pending
+            pending.add_done_callback(lambda done: self._pending.pop(key, None) if self._pending.get(key) is done
+                                      else None)
+        identity = await asyncio.shield(pending)
+        if identity is not None and generation == self._generation:
+            self.put(key, identity)
+        return identity
 
     def get(self, key: str) -> Identity | None:
         hit = self._items.get(key)
@@ -215,7 +238,9 @@ class Identities:
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._items.clear()
+            self._pending.clear()  # requests from now on look again
 
     def watch(self, maker: sessionmaker[Session]) -> None:
         """Forget everything when a session of ``maker`` changes users, tokens or sessions (at the flush, and
@@ -226,9 +251,15 @@ class Identities:
             session.info["jm_identities"] = True
             self.clear()
 
+        def matters(obj: object) -> bool:  # a token's "last used" time changes nobody's rights
+            if not isinstance(obj, kinds):
+                return False
+            state: InstanceState[object] = inspect(obj)
+            return any(a.history.has_changes() for a in state.attrs if a.key != "last_used_at")
+
         @event.listens_for(maker, "after_flush")
         def _flushed(session: Session, _context: object) -> None:
-            if any(isinstance(o, kinds) for o in (*session.dirty, *session.deleted)):
+            if any(isinstance(o, kinds) for o in session.deleted) or any(matters(o) for o in session.dirty):
                 changed(session)
 
         @event.listens_for(maker, "do_orm_execute")
@@ -305,11 +336,7 @@ async def optional_user(request: Request) -> User | None:
     kind, secret = credential
     state = request.app.state.app
     key = f"{kind}:{sha256(secret)}"
-    identity = state.identities.get(key)
-    if identity is None:
-        identity = await run_in_threadpool(_look_up, state.sessionmaker, kind, secret)
-        if identity is not None:
-            state.identities.put(key, identity)
+    identity = await state.identities.look_up(key, lambda: _look_up(state.sessionmaker, kind, secret))
     if identity is None:
         if kind == "bearer":
             raise ApiError(401, "the API token is not valid (unknown or revoked)",
