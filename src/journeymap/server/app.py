@@ -16,7 +16,7 @@ from journeymap import __version__
 from journeymap.server import errors, logs
 from journeymap.server.db import make_engine, migrate
 from journeymap.server.live import Broadcaster
-from journeymap.server.measures import Measures
+from journeymap.server.measures import Measures, settle_heap
 from journeymap.server.settings import ServerSettings
 from journeymap.server.state import AppState
 from journeymap.server.workspace import WorkspaceFiles
@@ -70,6 +70,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.live.bind(asyncio.get_running_loop())
+        settle_heap()  # the modules and the app built: long-lived, never walked by the collector again
         task = asyncio.create_task(_watch(state))
         try:
             yield

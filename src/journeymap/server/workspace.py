@@ -76,6 +76,7 @@ class Version:
     text: str
     etag: str
     _json: bytes | None = field(default=None, repr=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def doc(self) -> Any:
@@ -91,7 +92,9 @@ class Version:
         """The file as a JSON text (UTF-8), what ``GET /journeys/{id}`` sends: made once per version."""
         if self._json is None:
             need_time()  # parsing a journey file takes tens of milliseconds: not in the event loop
-            self._json = _plain_json(self.text, self.rel).encode("utf-8")
+            with self._making:  # once, however many requests ask for a new version at the same moment
+                if self._json is None:
+                    self._json = _plain_json(self.text, self.rel).encode("utf-8")
         return self._json
 
 
