@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,14 +72,26 @@ class Measures:
                 hit = self._items.get(key)
             if hit is not None:
                 return hit[1]  # type: ignore[no-any-return]
-            value = compute()
+            started = time.perf_counter()
+            depth = _NESTED.set(_NESTED.get() + 1)
+            try:
+                value = compute()
+            finally:
+                _NESTED.reset(depth)
             with self._lock:
                 self._items[key] = (time.time(), value)
                 while len(self._items) > self._size:
                     self._items.popitem(last=False)
                 self._locks.pop(key, None)
-            settle_heap()
+            if time.perf_counter() - started >= SETTLE_AFTER and _NESTED.get() == 0:  # once, after the outermost
+                settle_heap()
             return value
+
+
+#: A computation at least this long (seconds) is a measurement that leaves much behind: settle the heap after it.
+#: Settling costs one full collection (0.1-0.3 s), a small share of such a measurement, too much after a cheap one.
+SETTLE_AFTER = 1.0
+_NESTED: ContextVar[int] = ContextVar("journeymap_measuring", default=0)
 
 
 def settle_heap() -> None:
@@ -86,9 +99,9 @@ def settle_heap() -> None:
 
     A measurement leaves millions of long-lived objects (the overlay, the modules it loaded, the parsed
     files); each full collection then walked all of them, 100 to 300 ms in which no request was answered,
-    and under load the collector runs every few seconds. Frozen objects are not walked. Called after each
-    new measurement and at start; ``gc.unfreeze`` first, so what was frozen and is garbage by now (an
-    evicted measurement) is collected.
+    and under load the collector runs every few seconds. Frozen objects are not walked. Called at start and
+    after each computation that took :data:`SETTLE_AFTER` seconds or more; ``gc.unfreeze`` first, so what
+    was frozen and is garbage by now (an evicted measurement) is collected.
     """
     import gc
 
