@@ -758,6 +758,7 @@ function startJourneyPage(root) {
 
 async function startJourneysList(table) {
   const lang = document.documentElement.lang;
+  let leaving = false;
   for (const row of table.querySelectorAll("tr[data-journey]")) {
     api("GET", `/api/v1/journeys/${row.dataset.journey}/health`).then((r) => {
       if (!r.ok) return;
@@ -789,12 +790,13 @@ async function startJourneysList(table) {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const f = form.elements;
+      leaving = true;  // the new journey's live event must not reload this page under the navigation
       const r = await api("POST", "/api/v1/journeys", {id: f.id.value, title: f.title.value, template: f.template.value});
       if (r.ok) location.href = `/journeys/${r.data.id}`;
-      else form.querySelector("[data-error]").textContent = errorText(r);
+      else { leaving = false; form.querySelector("[data-error]").textContent = errorText(r); }
     });
   }
-  Live.on("journey", (ev) => { if (!(BOOT.journeys || []).includes(ev.id)) location.reload(); });
+  Live.on("journey", (ev) => { if (!leaving && !(BOOT.journeys || []).includes(ev.id)) location.reload(); });
 }
 
 function startRevisions(list) {
