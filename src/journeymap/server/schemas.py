@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from journeymap.model.types import DmuRole
+
 RoleName = Literal["viewer", "editor", "admin"]
 Lang = Literal["nl", "en"]
 
@@ -99,6 +101,25 @@ class TokenOut(BaseModel):
     created_at: str
     last_used_at: str | None
     revoked: bool
+
+
+class PersonaCreate(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80,
+                    description="the new persona's id (lower-case slug; its file is personas/ID.yaml)")
+    name: str = Field(min_length=1, max_length=200)
+    role: DmuRole = "customer"
+
+
+class Deleted(BaseModel):
+    """A journey or persona in the bin: its last version is a revision, restore it to bring it back."""
+
+    type: Literal["journey", "persona"]
+    id: str
+    title: str
+    revision: int
+    deleted_by: str
+    deleted_at: str
+    restore: str = Field(description="POST here to bring it back")
 
 
 class PersonaOut(BaseModel):

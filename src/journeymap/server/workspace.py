@@ -48,6 +48,15 @@ def plain(node: Any) -> Any:
     return node
 
 
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a removed file stays removed after a power cut)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _stat(path: Path) -> os.stat_result | None:
     try:
         return path.stat()
@@ -295,6 +304,24 @@ class WorkspaceFiles:
                 self._versions[path] = ((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
                                         Version(checked.journey.id, path, self.rel(path), text, etag))
         return etag
+
+    def remove(self, path: Path) -> None:
+        """Delete a workspace file (the caller holds the lock and has recorded its revision); the loaded
+        workspace is brought up to date in place when it was."""
+        with self.lock:
+            fresh = self._cached is not None and self._cached[0] == self.fingerprint()
+            path.unlink()
+            _sync_folder(path.parent)
+            self._versions.pop(path, None)
+            if fresh and self._cached is not None:
+                ws = self._cached[1]
+                display = display_path(path)
+                for files, models in ((ws.journey_files, ws.journeys), (ws.persona_files, ws.personas)):
+                    for key in [k for k, src in files.items() if src.path == path]:
+                        files.pop(key)
+                        models.pop(key, None)
+                ws.diagnostics = [d for d in ws.diagnostics if d.file != display]
+                self._cached = (self.fingerprint(), ws)
 
     def new_journey_path(self, journey_id: str) -> Path:
         if journey_id in self.workspace().journeys:

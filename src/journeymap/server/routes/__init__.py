@@ -13,8 +13,9 @@ from journeymap.server.routes import (
     session,
     shares,
     tokens,
+    trash,
     users,
 )
 
 ROUTERS = [health.router, session.router, journeys.router, revisions.router, comments.router, shares.router,
-           personas.router, measures.router, users.router, tokens.router, live.router]
+           personas.router, measures.router, users.router, tokens.router, trash.router, live.router]

@@ -67,6 +67,15 @@ def put_journey(journey_id: str, body: JourneyBody, user: Editor, state: StateDe
     return Saved(id=journey_id, etag=saved.etag, revision=saved.revision.number, changes=saved.revision.changes)
 
 
+@router.delete("/{journey_id}")
+def delete_journey(journey_id: str, user: Editor, state: StateDep, db: SessionDep,
+                   if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Delete the journey's file (send its ETag in ``If-Match``); its last version stays as a revision, so
+    ``POST /journeys/{id}/revisions/{number}/restore`` brings it back (``GET /trash`` lists what was deleted)."""
+    rev = journeys.delete(state, db, user, journey_id, if_match)
+    return {"id": journey_id, "revision": rev.number, "changes": rev.changes}
+
+
 @router.post("/{journey_id}/validate")
 def validate_journey(journey_id: str, body: JourneyBody, user: Viewer, state: StateDep) -> dict[str, Any]:
     """What ``journeymap validate`` would say if this were saved (nothing is written)."""
