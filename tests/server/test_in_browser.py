@@ -322,3 +322,91 @@ def test_findings_from_the_journeys_list_filtered_by_kind(browser, site) -> None
     assert page.inner_text(".tabs a[data-tab=findings]") == "Bevindingen"
     vic.open("/lang/en?next=/")
     vic.close()
+
+
+def _make_journey(page: Any, jid: str, title: str) -> None:
+    status = page.evaluate("""async ([jid, title]) => (await fetch('/api/v1/journeys', {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({id: jid, title: title, template: 'blank'})})).status""", [jid, title])
+    assert status == 201
+
+
+def test_delete_a_journey_and_restore_it_from_the_list(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    _make_journey(ann.page, "short-lived", "Short-lived journey")
+    path = site["root"] / "journeys" / "short-lived.yaml"
+    original = path.read_bytes()
+    page = ann.open("/journeys/short-lived")
+    page.wait_for_selector("button[data-action=delete-journey]")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.click("button[data-action=delete-journey]")
+    page.wait_for_url(site["url"] + "/")
+    assert asked and "Short-lived journey" in asked[0]
+    assert not path.exists()
+    bin_row = page.locator('#bin li[data-deleted="short-lived"]')
+    bin_row.wait_for()
+    assert "Short-lived journey" in bin_row.inner_text() and "editor" in bin_row.inner_text()
+    assert page.locator('tr[data-journey="short-lived"]').count() == 0
+    page.click('#bin button[data-restore-deleted="short-lived"]')
+    page.wait_for_selector('tr[data-journey="short-lived"]')
+    assert path.read_bytes() == original
+    ann.close()
+
+
+def test_create_and_delete_a_persona(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    page = ann.open("/personas")
+    page.wait_for_selector('article[data-persona="bargain-hunter"]')
+    page.fill("#new-persona input[name=name]", "Night owl")
+    assert page.input_value("#new-persona input[name=id]") == "night-owl"
+    page.select_option("#new-persona select[name=role]", "decider")
+    page.click("#new-persona button[type=submit]")
+    page.wait_for_selector('article[data-persona="night-owl"]')
+    path = site["root"] / "personas" / "night-owl.yaml"
+    assert yamlio.load_file(path) == {"id": "night-owl", "name": "Night owl", "role": "decider"}
+    page.once("dialog", lambda d: d.accept())
+    page.click('article[data-persona="night-owl"] button[data-action=delete-persona]')
+    page.wait_for_selector('#persona-bin li[data-deleted="night-owl"]')
+    assert not path.exists() and page.locator('article[data-persona="night-owl"]').count() == 0
+    # a persona a journey uses stays, with the reason
+    page.once("dialog", lambda d: d.accept())
+    page.click('article[data-persona="bargain-hunter"] button[data-action=delete-persona]')
+    page.wait_for_function("document.getElementById('toast').textContent.includes('is used by journeys/webshop.yaml')")
+    assert (site["root"] / "personas" / "bargain-hunter.yaml").exists()
+    ann.close(expected="409 (Conflict)")
+
+
+def test_triggers_and_a_custom_lane_in_the_editor(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    page = ann.open("/journeys/webshop")
+    page.wait_for_selector("button[data-action=add-trigger]")
+    page.click("button[data-action=add-trigger]")
+    _wait_saved(page)
+    trigger = _journey(site)["triggers"][-1]
+    assert (trigger["id"], trigger["name"], trigger["kind"]) == ("new-trigger", "New trigger", "event")
+    k = len(_journey(site)["triggers"]) - 1
+    page.select_option(f'select[data-path="triggers.{k}.kind"]', "contract-end")
+    _wait_saved(page)
+    page.select_option(f'select[data-path="triggers.{k}.step"]', "checkout")
+    _wait_saved(page)
+    page.fill(f'input[data-path="triggers.{k}.offset_days"]', "-30")
+    page.press(f'input[data-path="triggers.{k}.offset_days"]', "Tab")
+    _wait_saved(page)
+    trigger = _journey(site)["triggers"][k]
+    assert (trigger["kind"], trigger["step"], trigger["offset_days"]) == ("contract-end", "checkout", -30)
+
+    page.once("dialog", lambda d: d.accept("Channels used"))
+    page.click("button[data-action=add-lane]")
+    _wait_saved(page)
+    assert {"id": "channels-used", "name": "Channels used"} in _journey(site)["lanes"]
+    page.click('article[data-step="checkout"] button[data-action=details]')
+    page.wait_for_selector('[data-lane="custom:channels-used"]')
+    page.once("dialog", lambda d: d.accept("Instagram on the phone"))
+    page.click('[data-add-lane="custom:channels-used"]')
+    _wait_saved(page)
+    checkout = next(s for s in _journey(site)["steps"] if s["id"] == "checkout")
+    assert checkout["lanes"]["channels-used"] == ["Instagram on the phone"]
+    assert page.locator('[data-lane="custom:channels-used"] input').first.input_value() == "Instagram on the phone"
+    ann.shot("triggers-and-lanes")
+    ann.close()

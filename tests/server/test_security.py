@@ -63,7 +63,7 @@ def test_the_login_form_needs_its_csrf_cookie(sqlite_server) -> None:  # type: i
     ("GET", "/api/v1/journeys/nope", {"auth": True}, 404, "not_found"),
     ("POST", "/api/v1/journeys/webshop/comments", {"auth": True, "json": {"body": 3}}, 422, "invalid_request"),
     ("GET", "/api/v1/users", {"auth": True}, 403, "forbidden"),
-    ("DELETE", "/api/v1/journeys/webshop", {"auth": True}, 405, "method_not_allowed"),
+    ("PATCH", "/api/v1/journeys/webshop", {"auth": True}, 405, "method_not_allowed"),
 ])
 def test_one_error_shape(sqlite_server, method, path, kwargs, status, code) -> None:  # type: ignore[no-untyped-def]
     headers = sqlite_server.auth("editor") if kwargs.pop("auth", False) else {}

@@ -171,8 +171,14 @@ async def personas_page(request: Request, user: PageViewer, state: StateDep) -> 
 
 
 def _personas_page(request: Request, user: User, state: StateDep) -> HTMLResponse:
+    from journeymap.i18n import t
+    from journeymap.model.types import DMU_ROLES
+    from journeymap.server.ui.render import language
+
     ws = state.files.workspace()
-    return page(request, "personas.html.j2", user, personas=sorted(ws.personas.values(), key=lambda p: p.name),
+    lang = language(request, user)
+    return page(request, "personas.html.j2", user, roles=[{"id": r, "label": t(f"role.{r}", lang)} for r in DMU_ROLES],
+                personas=sorted(ws.personas.values(), key=lambda p: p.name),
                 boot={"can_edit": user.may("editor"), "channels": list(ws.settings.channels),
                       "personas": sorted(ws.personas)})
 
