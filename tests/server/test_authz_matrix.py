@@ -80,6 +80,21 @@ def _persona_for(server: Any, role: str) -> str:
     return pid
 
 
+def _idea(server: Any) -> str:
+    from journeymap.model.workspace import load_workspace
+
+    return load_workspace(server.root).journeys["webshop"].opportunities[0].id
+
+
+def _voted(server: Any, role: str) -> str:
+    """An idea the role has a dot on (placed first, so taking it back is allowed)."""
+    idea = _idea(server)
+    if role != ANON:
+        server.client.put("/api/v1/journeys/webshop/workshop/round", json={"dots": 3}, headers=server.auth("admin"))
+        server.client.post("/api/v1/journeys/webshop/workshop/votes", json={"idea": idea}, headers=server.auth(role))
+    return idea
+
+
 def _own_token(server: Any, role: str) -> int:
     if role == ANON:
         return 1
@@ -112,6 +127,18 @@ TABLE: dict[tuple[str, str], tuple[dict[str, int], Call]] = {
     ("DELETE", "/api/v1/journeys/{journey_id}"): (editor(), lambda s, r: (f"/api/v1/journeys/{_journey_for(s, r)}", {
         "headers": {"If-Match": "*"}})),
     ("GET", "/api/v1/trash"): (viewer(), plain("/api/v1/trash")),
+    ("GET", "/api/v1/journeys/{journey_id}/workshop"): (viewer(), plain("/api/v1/journeys/webshop/workshop")),
+    ("PUT", "/api/v1/journeys/{journey_id}/workshop/timer"): (editor(), plain(
+        "/api/v1/journeys/webshop/workshop/timer", json={"seconds": 600})),
+    ("DELETE", "/api/v1/journeys/{journey_id}/workshop/timer"): (editor(), plain(
+        "/api/v1/journeys/webshop/workshop/timer")),
+    ("PUT", "/api/v1/journeys/{journey_id}/workshop/round"): (editor(), plain(
+        "/api/v1/journeys/webshop/workshop/round", json={"dots": 3})),
+    # participants vote whatever their role: a viewer in the workshop room too
+    ("POST", "/api/v1/journeys/{journey_id}/workshop/votes"): (viewer(), lambda s, r: (
+        "/api/v1/journeys/webshop/workshop/votes", {"json": {"idea": _idea(s)}})),
+    ("DELETE", "/api/v1/journeys/{journey_id}/workshop/votes/{idea}"): (viewer(), lambda s, r: (
+        f"/api/v1/journeys/webshop/workshop/votes/{_voted(s, r)}", {})),
     ("POST", "/api/v1/journeys/{journey_id}/validate"): (viewer(), lambda s, r: (
         "/api/v1/journeys/webshop/validate", {"json": _journey_doc(s)})),
     ("GET", "/api/v1/journeys/{journey_id}/revisions"): (viewer(), plain("/api/v1/journeys/webshop/revisions")),

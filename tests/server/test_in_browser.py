@@ -410,3 +410,33 @@ def test_triggers_and_a_custom_lane_in_the_editor(browser, site) -> None:  # typ
     assert page.locator('[data-lane="custom:channels-used"] input').first.input_value() == "Instagram on the phone"
     ann.shot("triggers-and-lanes")
     ann.close()
+
+
+def test_workshop_timer_and_dot_voting_seen_by_everyone(browser, site) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    ann, vic = Person(browser, site, "editor"), Person(browser, site, "viewer")
+    a = ann.open("/journeys/webshop/workshop")
+    a.select_option("#capture select[name=step]", "payment")
+    a.fill("#capture input[name=idea]", "Show the delivery date before paying")
+    a.press("#capture input[name=idea]", "Enter")
+    _wait_saved(a)
+    idea = next(o["id"] for o in _journey(site)["opportunities"] if o["title"] == "Show the delivery date before paying")
+    v = vic.open("/journeys/webshop/workshop")
+    v.wait_for_selector(f'[data-votes="{idea}"]')
+    assert v.locator("button[data-timer]").count() == 0  # the facilitator's controls are an editor's
+    v.wait_for_timeout(300)  # the live stream is open
+    a.click('#workshop-tools button[data-timer="300"]')
+    v.wait_for_function("/^[0-5]:[0-5][0-9]$/.test(document.getElementById('timer').textContent)", timeout=5000)
+    assert re.fullmatch(r"[0-5]:[0-5]\d", v.inner_text("#timer"))
+    v.click(f'button[data-vote="{idea}"]')
+    v.wait_for_selector(f'[data-votes="{idea}"][data-count="1"]')
+    assert v.inner_text("#dots-left") == "2 dots left"
+    a.wait_for_selector(f'[data-votes="{idea}"][data-count="1"]', timeout=5000)  # the facilitator sees the dot
+    v.click(f'button[data-unvote="{idea}"]')
+    v.wait_for_selector(f'[data-votes="{idea}"][data-count="0"]')
+    a.click('#workshop-tools button[data-action="stop-timer"]')
+    v.wait_for_function("document.getElementById('timer').textContent === '–'", timeout=5000)
+    ann.shot("workshop-voting")
+    ann.close()
+    vic.close()

@@ -159,5 +159,17 @@ class FindingOut(BaseModel):
     details: dict[str, Any]
 
 
+class TimerIn(Strict):
+    seconds: int = Field(ge=10, le=4 * 3600, description="how long the timer runs")
+
+
+class RoundIn(Strict):
+    dots: int = Field(3, ge=1, le=20, description="dots per person in the new round")
+
+
+class VoteIn(Strict):
+    idea: str = Field(min_length=1, max_length=80, description="the idea's (opportunity's) id")
+
+
 #: A row id in a path: positive and within a 32-bit integer, the range of SQLite's and PostgreSQL's columns.
 DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]

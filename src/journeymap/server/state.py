@@ -13,6 +13,7 @@ from journeymap.server.auth import Identities
 from journeymap.server.live import Broadcaster
 from journeymap.server.measures import Measures
 from journeymap.server.settings import ServerSettings
+from journeymap.server.workshop import Workshops
 from journeymap.server.workspace import WorkspaceFiles
 
 
@@ -26,6 +27,7 @@ class AppState:
     measures: Measures
     git: bool = False        # saves become commits (setting on and the workspace in a git repository)
     identities: Identities = field(default_factory=Identities)  # who each credential is, checked recently
+    workshops: Workshops = field(default_factory=Workshops)     # timers and dot votes of the workshops now
 
 
 async def get_state(request: Request) -> AppState:

@@ -15,7 +15,8 @@ from journeymap.server.routes import (
     tokens,
     trash,
     users,
+    workshop,
 )
 
 ROUTERS = [health.router, session.router, journeys.router, revisions.router, comments.router, shares.router,
-           personas.router, measures.router, users.router, tokens.router, trash.router, live.router]
+           personas.router, measures.router, users.router, tokens.router, trash.router, workshop.router, live.router]

@@ -97,7 +97,7 @@ const Live = {
     (this.handlers[type] = this.handlers[type] || []).push(fn);
     if (!this.source) {
       this.source = new EventSource("/api/v1/live");
-      for (const t of ["journey", "comment", "persona"]) {
+      for (const t of ["journey", "comment", "persona", "workshop"]) {
         this.source.addEventListener(t, (e) => (this.handlers[t] || []).forEach((h) => h(JSON.parse(e.data))));
       }
     }
@@ -794,6 +794,7 @@ function renderWorkshop(root) {
       el("div", {class: "notes"}, opps.map((o, k) => [o, k]).filter(([o]) => o.step === s.id).map(([o, k]) => {
         const note = oppCard(o, k);
         note.classList.add("sticky");
+        if (W.state) note.append(voteControls(o));
         return note;
       })))))));
   const capture = BOOT.can_edit ? el("form", {class: "capture", id: "capture", onsubmit: (e) => {
@@ -812,6 +813,71 @@ function renderWorkshop(root) {
      el("button", {type: "submit", class: "primary"}, tr("workshop.add"))) : null;
   root.replaceChildren(capture, el("div", {class: "stages"}, stages));
   root.removeAttribute("aria-busy");
+}
+
+/* --- the workshop's timer and dot-voting (shared by everyone on the page, live) ------------------------------ */
+
+const W = {
+  state: null, endsAt: null,
+
+  async load() {
+    const r = await api("GET", `/api/v1/journeys/${J.id}/workshop`);
+    if (r.ok) this.set(r.data);
+  },
+
+  set(data) {
+    this.state = data;
+    this.endsAt = data.timer ? Date.now() + data.timer.remaining * 1000 : null;
+    this.tick();
+    if (J.doc) J.render();
+  },
+
+  tick() {
+    const box = document.getElementById("timer");
+    if (!box || !this.state) return;
+    if (this.endsAt === null) { box.textContent = "–"; box.className = "timer"; }
+    else {
+      const left = Math.max(0, Math.ceil((this.endsAt - Date.now()) / 1000));
+      box.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+      box.className = "timer running" + (left === 0 ? " done" : "");
+      box.title = left === 0 ? tr("workshop.time_up") : "";
+    }
+    const dots = document.getElementById("dots-left");
+    if (dots) dots.textContent = tr("workshop.dots_left", {n: this.state.left});
+  },
+};
+
+/** The dots on one idea, and buttons to put one of yours on it or take one back. */
+function voteControls(o) {
+  const n = (W.state.votes || {})[o.id] || 0;
+  const mine = (W.state.mine || {})[o.id] || 0;
+  const act = (method, url, body) => async (e) => {
+    e.stopPropagation();
+    const r = await api(method, url, body);
+    if (r.ok) W.set(r.data); else toast(errorText(r));
+  };
+  return el("div", {class: "votes", "data-votes": o.id, "data-count": n},
+    el("span", {class: "dots", title: String(n)}, n ? "●".repeat(Math.min(n, 12)) + (n > 12 ? ` ${n}` : "") : ""),
+    el("button", {type: "button", class: "vote", "data-vote": o.id, title: tr("workshop.vote"), disabled: W.state.left <= 0,
+                  onclick: act("POST", `/api/v1/journeys/${J.id}/workshop/votes`, {idea: o.id})}, "+●"),
+    mine ? el("button", {type: "button", class: "unvote", "data-unvote": o.id, title: tr("workshop.unvote"),
+                         onclick: act("DELETE", `/api/v1/journeys/${J.id}/workshop/votes/${encodeURIComponent(o.id)}`)}, "−") : null);
+}
+
+function startWorkshopTools(box) {
+  W.load();
+  setInterval(() => W.tick(), 1000);
+  Live.on("workshop", (ev) => { if (ev.id === J.id) W.load(); });
+  box.addEventListener("click", async (e) => {
+    const b = e.target.closest("button");
+    if (!b) return;
+    const base = `/api/v1/journeys/${J.id}/workshop`;
+    let r = null;
+    if (b.dataset.timer) r = await api("PUT", base + "/timer", {seconds: Number(b.dataset.timer)});
+    else if (b.dataset.action === "stop-timer") r = await api("DELETE", base + "/timer");
+    else if (b.dataset.action === "new-round" && confirm(tr("workshop.confirm_round"))) r = await api("PUT", base + "/round", {dots: 3});
+    if (r) { if (r.ok) W.set(r.data); else toast(errorText(r)); }
+  });
 }
 
 /* --- wiring the journey pages ------------------------------------------------------------------------------- */
@@ -838,6 +904,8 @@ function startJourneyPage(root) {
     J.load();
   });
   Live.on("comment", (ev) => { if (ev.id === J.id) refreshComments(); });
+  const tools = document.getElementById("workshop-tools");
+  if (tools) startWorkshopTools(tools);
   const fs = document.getElementById("fullscreen");
   if (fs) fs.addEventListener("click", () => document.documentElement.requestFullscreen && document.documentElement.requestFullscreen());
 }
