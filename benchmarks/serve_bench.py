@@ -8,10 +8,15 @@ The server runs as ``journeymap serve`` in its own process (one uvicorn worker, 
 
 * ``first_map_s``: the first GET of the living-map page (measures the journey on the events and renders);
 * ``cached_map_s``: the median of the next 10 GETs of the same page (the data is cached per store version);
-* ``viewers_p50_ms`` / ``viewers_p95_ms``: 50 viewers at once, each opening the journeys list, the editor's
-  journey JSON and the living-map page ``--rounds`` times (latency per request, all requests counted);
+* ``viewers_p50_ms`` / ``viewers_p95_ms``: 50 viewers at once, each on its own keep-alive connection, opening
+  the journeys list, the editor's journey JSON and the living-map page ``--rounds`` times (latency per request,
+  all requests counted). The viewers are a small asyncio HTTP/1.1 client: httpx's async client spent about
+  5 ms of CPU per request here, four times what the server spent, so on 2 cores its figures measured the load
+  generator (``--httpx`` measures with it anyway). ``viewers_server_cpu_s`` and ``viewers_client_cpu_s``
+  show who used the CPU;
 * ``save_p50_ms`` / ``save_p95_ms``: 30 saves of one edited field (PUT with If-Match), one after the other,
-  each a revision with its semantic diff (git commits off).
+  each a revision with its semantic diff (git commits off);
+* ``server_peak_rss_mb``: the server process's peak resident memory; ``load_average`` when it ended.
 
 Targets from the issue: cached living map ≤ 1 s, 50 viewers p95 ≤ 300 ms on 2 cores, a save ≤ 200 ms.
 """
@@ -40,6 +45,23 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+def _peak_mb(pid: int) -> float | None:
+    """The server process's peak resident memory (VmHWM, Linux), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -52,7 +74,9 @@ def main() -> None:
     ap.add_argument("--journey", default="webshop")
     ap.add_argument("--viewers", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--httpx", action="store_true", help="viewers with httpx's async client (CPU-heavy)")
     args = ap.parse_args()
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}", file=sys.stderr)
 
     tmp = Path(tempfile.mkdtemp(prefix="serve-bench-"))
     try:
@@ -76,7 +100,10 @@ def main() -> None:
         server = subprocess.Popen([*exe, "serve", "-w", str(root), "--port", str(port)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            print(json.dumps(run(f"http://127.0.0.1:{port}", token, args), indent=2))
+            out = run(f"http://127.0.0.1:{port}", token, args, server.pid)
+            out["server_peak_rss_mb"] = _peak_mb(server.pid)
+            out["load_average"] = [round(x, 2) for x in os.getloadavg()]
+            print(json.dumps(out, indent=2))
         finally:
             server.terminate()
             server.wait(30)
@@ -84,7 +111,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(base: str, token: str, args: argparse.Namespace) -> dict[str, object]:
+def run(base: str, token: str, args: argparse.Namespace, server_pid: int) -> dict[str, object]:
     h = {"Authorization": f"Bearer {token}"}
     out: dict[str, object] = {}
     with httpx.Client(base_url=base, headers=h, timeout=600) as c:
@@ -109,7 +136,11 @@ def run(base: str, token: str, args: argparse.Namespace) -> dict[str, object]:
         c.get(f"/api/v1/journeys/{args.journey}/health")
 
         urls = ["/", f"/api/v1/journeys/{args.journey}", page]
-        latencies = asyncio.run(_viewers(base, h, urls, args.viewers, args.rounds))
+        client0, server0 = time.process_time(), _cpu_s(server_pid)
+        viewers = _viewers if args.httpx else _raw_viewers
+        latencies = asyncio.run(viewers(base, h, urls, args.viewers, args.rounds))
+        out["viewers_server_cpu_s"] = round(_cpu_s(server_pid) - server0, 2)
+        out["viewers_client_cpu_s"] = round(time.process_time() - client0, 2)
         out["viewer_requests"] = len(latencies)
         out["viewers_p50_ms"] = round(_p(latencies, 0.5) * 1000, 1)
         out["viewers_p95_ms"] = round(_p(latencies, 0.95) * 1000, 1)
@@ -128,6 +159,39 @@ def run(base: str, token: str, args: argparse.Namespace) -> dict[str, object]:
         restore = c.get(f"/api/v1/journeys/{args.journey}/revisions").json()[-1]["number"]
         c.post(f"/api/v1/journeys/{args.journey}/revisions/{restore}/restore")  # the workspace as it was
     return out
+
+
+async def _raw_viewers(base: str, headers: dict[str, str], urls: list[str], viewers: int, rounds: int) \
+        -> list[float]:
+    """Each viewer on one keep-alive HTTP/1.1 connection: send a GET, read the status line, the headers and
+    exactly Content-Length bytes (or the chunks), check the status is 200."""
+    host, port = base.removeprefix("http://").split(":")
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    latencies: list[float] = []
+
+    async def viewer() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for _ in range(rounds):
+                for url in urls:
+                    t0 = time.perf_counter()
+                    writer.write(f"GET {url} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
+                    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                    status = int(head[0].split()[1])
+                    fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+                    if "content-length" in fields:
+                        await reader.readexactly(int(fields["content-length"]))
+                    else:  # chunked
+                        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                            await reader.readexactly(size + 2)
+                        await reader.readuntil(b"\r\n")
+                    latencies.append(time.perf_counter() - t0)
+                    assert status == 200, (url, status)
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(viewer() for _ in range(viewers)))
+    return latencies
 
 
 async def _viewers(base: str, headers: dict[str, str], urls: list[str], viewers: int, rounds: int) -> list[float]:

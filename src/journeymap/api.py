@@ -327,11 +327,11 @@ def _key(by: str) -> str:
 
 def findings(journey: str, workspace: str | Path | None = None, *, since: dt.date | str | None = None,
              until: dt.date | str | None = None, window: float = 14.0, kinds: Sequence[str] | None = None,
-             top: int | None = None, where: Sequence[str] = ()) -> Any:
+             top: int | None = None, where: Sequence[str] = (), lang: str | None = None) -> Any:
     """Every statistically supported finding of a journey, ranked by impact (``journeymap findings``): a
     :class:`journeymap.engine.findings.FindingsResult` whose ``findings`` are
     :class:`journeymap.results.Finding` objects (``top``: only the first ones; ``where``: among the customers
-    with those segment values)."""
+    with those segment values; ``lang``: the titles' language, by default the workspace's)."""
     from journeymap.engine.findings import findings_report
 
     if top is not None and top < 1:
@@ -340,7 +340,7 @@ def findings(journey: str, workspace: str | Path | None = None, *, since: dt.dat
     start, end, win = as_date(since, "--since"), as_date(until, "--until"), window_days(window)
     with _events(ws) as table:
         result = findings_report(ws, jid, table=_segment_source(ws, jid, table, where), since=start, until=end,
-                                 window=win, kinds=list(kinds) if kinds else None)
+                                 window=win, kinds=list(kinds) if kinds else None, lang=lang)
     if top is not None:
         result.findings = result.findings[:top]
     return result

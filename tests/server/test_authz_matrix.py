@@ -65,6 +65,36 @@ def _persona_doc(server: Any) -> dict[str, Any]:
     return server.client.get("/api/v1/personas/bargain-hunter", headers=server.auth("admin")).json()  # type: ignore[no-any-return]
 
 
+def _journey_for(server: Any, role: str) -> str:
+    """A journey of its own for each role to delete (made by an admin)."""
+    jid = f"doomed-{next(_n)}"
+    server.client.post("/api/v1/journeys", json={"id": jid, "title": "To delete", "template": "blank"},
+                       headers=server.auth("admin"))
+    return jid
+
+
+def _persona_for(server: Any, role: str) -> str:
+    """A persona nobody refers to, for each role to delete (made by an admin)."""
+    pid = f"gone-{next(_n)}"
+    server.client.post("/api/v1/personas", json={"id": pid, "name": "To delete"}, headers=server.auth("admin"))
+    return pid
+
+
+def _idea(server: Any) -> str:
+    from journeymap.model.workspace import load_workspace
+
+    return load_workspace(server.root).journeys["webshop"].opportunities[0].id
+
+
+def _voted(server: Any, role: str) -> str:
+    """An idea the role has a dot on (placed first, so taking it back is allowed)."""
+    idea = _idea(server)
+    if role != ANON:
+        server.client.put("/api/v1/journeys/webshop/workshop/round", json={"dots": 3}, headers=server.auth("admin"))
+        server.client.post("/api/v1/journeys/webshop/workshop/votes", json={"idea": idea}, headers=server.auth(role))
+    return idea
+
+
 def _own_token(server: Any, role: str) -> int:
     if role == ANON:
         return 1
@@ -93,6 +123,22 @@ TABLE: dict[tuple[str, str], tuple[dict[str, int], Call]] = {
     ("GET", "/api/v1/journeys/{journey_id}"): (viewer(), plain("/api/v1/journeys/webshop")),
     ("PUT", "/api/v1/journeys/{journey_id}"): (editor(), lambda s, r: ("/api/v1/journeys/webshop", {
         "json": _journey_doc(s), "headers": {"If-Match": "*"}})),
+    # deleting the journey made for the role (editors and admins may; the journey is in the bin afterwards)
+    ("DELETE", "/api/v1/journeys/{journey_id}"): (editor(), lambda s, r: (f"/api/v1/journeys/{_journey_for(s, r)}", {
+        "headers": {"If-Match": "*"}})),
+    ("GET", "/api/v1/trash"): (viewer(), plain("/api/v1/trash")),
+    ("GET", "/api/v1/journeys/{journey_id}/workshop"): (viewer(), plain("/api/v1/journeys/webshop/workshop")),
+    ("PUT", "/api/v1/journeys/{journey_id}/workshop/timer"): (editor(), plain(
+        "/api/v1/journeys/webshop/workshop/timer", json={"seconds": 600})),
+    ("DELETE", "/api/v1/journeys/{journey_id}/workshop/timer"): (editor(), plain(
+        "/api/v1/journeys/webshop/workshop/timer")),
+    ("PUT", "/api/v1/journeys/{journey_id}/workshop/round"): (editor(), plain(
+        "/api/v1/journeys/webshop/workshop/round", json={"dots": 3})),
+    # participants vote whatever their role: a viewer in the workshop room too
+    ("POST", "/api/v1/journeys/{journey_id}/workshop/votes"): (viewer(), lambda s, r: (
+        "/api/v1/journeys/webshop/workshop/votes", {"json": {"idea": _idea(s)}})),
+    ("DELETE", "/api/v1/journeys/{journey_id}/workshop/votes/{idea}"): (viewer(), lambda s, r: (
+        f"/api/v1/journeys/webshop/workshop/votes/{_voted(s, r)}", {})),
     ("POST", "/api/v1/journeys/{journey_id}/validate"): (viewer(), lambda s, r: (
         "/api/v1/journeys/webshop/validate", {"json": _journey_doc(s)})),
     ("GET", "/api/v1/journeys/{journey_id}/revisions"): (viewer(), plain("/api/v1/journeys/webshop/revisions")),
@@ -117,8 +163,17 @@ TABLE: dict[tuple[str, str], tuple[dict[str, int], Call]] = {
     ("GET", "/api/v1/personas/{persona_id}"): (viewer(), plain("/api/v1/personas/bargain-hunter")),
     ("PUT", "/api/v1/personas/{persona_id}"): (editor(), lambda s, r: ("/api/v1/personas/bargain-hunter", {
         "json": _persona_doc(s), "headers": {"If-Match": "*"}})),
+    ("POST", "/api/v1/personas"): (editor(201), lambda s, r: ("/api/v1/personas", {
+        "json": {"id": f"p-{next(_n)}", "name": "New persona"}})),
+    ("DELETE", "/api/v1/personas/{persona_id}"): (editor(), lambda s, r: (f"/api/v1/personas/{_persona_for(s, r)}", {
+        "headers": {"If-Match": "*"}})),
+    ("GET", "/api/v1/personas/{persona_id}/revisions"): (viewer(), plain("/api/v1/personas/bargain-hunter/revisions")),
+    # revision 1 is the current text: the role passes, and restoring it changes nothing (409)
+    ("POST", "/api/v1/personas/{persona_id}/revisions/{number}/restore"): (
+        editor(409), plain("/api/v1/personas/bargain-hunter/revisions/1/restore")),
     ("GET", "/api/v1/journeys/{journey_id}/overlay"): (viewer(), plain("/api/v1/journeys/webshop/overlay")),
     ("GET", "/api/v1/journeys/{journey_id}/health"): (viewer(), plain("/api/v1/journeys/webshop/health")),
+    ("GET", "/api/v1/journeys/{journey_id}/findings"): (viewer(), plain("/api/v1/journeys/webshop/findings")),
     ("POST", "/api/v1/journeys/{journey_id}/funnel"): (viewer(), plain(
         "/api/v1/journeys/webshop/funnel", json={"steps": ["product-page", "checkout", "payment"]})),
     ("GET", "/api/v1/journeys/{journey_id}/paths"): (viewer(), plain("/api/v1/journeys/webshop/paths")),
@@ -144,6 +199,7 @@ TABLE: dict[tuple[str, str], tuple[dict[str, int], Call]] = {
     ("GET", "/journeys/{journey_id}/map"): (PAGE, plain("/journeys/webshop/map")),
     ("GET", "/journeys/{journey_id}/map.html"): (PAGE, plain("/journeys/webshop/map.html")),
     ("GET", "/journeys/{journey_id}/insights"): (PAGE, plain("/journeys/webshop/insights")),
+    ("GET", "/journeys/{journey_id}/findings"): (PAGE, plain("/journeys/webshop/findings")),
     ("GET", "/journeys/{journey_id}/revisions"): (PAGE, plain("/journeys/webshop/revisions")),
     ("GET", "/journeys/{journey_id}/share"): (PAGE, plain("/journeys/webshop/share")),
     ("GET", "/personas"): (PAGE, plain("/personas")),

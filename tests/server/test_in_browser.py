@@ -289,3 +289,154 @@ def test_dutch_ui_and_the_other_screens(browser, site) -> None:  # type: ignore[
     ann.shot("living-map")
     ann.open("/lang/en?next=/")
     ann.close()
+
+
+def test_findings_from_the_journeys_list_filtered_by_kind(browser, site) -> None:  # type: ignore[no-untyped-def]
+    from journeymap import api
+
+    found = api.findings("webshop", site["root"]).findings
+    assert found
+    vic = Person(browser, site, "viewer")
+    page = vic.page
+    link = page.locator('tr[data-journey="webshop"] [data-h=findings] a')
+    link.wait_for(timeout=30_000)
+    assert link.inner_text() == str(len(found))
+    link.click()
+    page.wait_for_url(site["url"] + "/journeys/webshop/findings")
+    assert page.locator("#findings td.finding-title").all_inner_texts() == [f.title for f in found]
+    assert page.locator("#findings code.command").all_inner_texts() == [f.command for f in found]
+    vic.shot("findings")
+    other = next(k for k in ("spike", "loop", "cohort", "vanish") if k not in {f.kind for f in found})
+    page.check(f'#finding-kinds input[value="{other}"]')  # the filter applies at once
+    page.wait_for_url("**/findings?kind=" + other)
+    assert page.locator("#findings").count() == 0
+    page = vic.open("/journeys/webshop/findings")
+    page.check(f'#finding-kinds input[value="{found[0].kind}"]')
+    page.wait_for_url("**/findings?kind=" + found[0].kind)
+    assert page.locator("#findings td.finding-title").all_inner_texts() == \
+        [f.title for f in found if f.kind == found[0].kind]
+    page = vic.open("/lang/nl?next=/journeys/webshop/findings")
+    page.wait_for_selector("#findings")
+    assert page.locator("#findings td.finding-title").all_inner_texts() == \
+        [f.title for f in api.findings("webshop", site["root"], lang="nl").findings]
+    assert page.inner_text(".tabs a[data-tab=findings]") == "Bevindingen"
+    vic.open("/lang/en?next=/")
+    vic.close()
+
+
+def _make_journey(page: Any, jid: str, title: str) -> None:
+    status = page.evaluate("""async ([jid, title]) => (await fetch('/api/v1/journeys', {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+        body: JSON.stringify({id: jid, title: title, template: 'blank'})})).status""", [jid, title])
+    assert status == 201
+
+
+def test_delete_a_journey_and_restore_it_from_the_list(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    _make_journey(ann.page, "short-lived", "Short-lived journey")
+    path = site["root"] / "journeys" / "short-lived.yaml"
+    original = path.read_bytes()
+    page = ann.open("/journeys/short-lived")
+    page.wait_for_selector("button[data-action=delete-journey]")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.click("button[data-action=delete-journey]")
+    page.wait_for_url(site["url"] + "/")
+    assert asked and "Short-lived journey" in asked[0]
+    assert not path.exists()
+    bin_row = page.locator('#bin li[data-deleted="short-lived"]')
+    bin_row.wait_for()
+    assert "Short-lived journey" in bin_row.inner_text() and "editor" in bin_row.inner_text()
+    assert page.locator('tr[data-journey="short-lived"]').count() == 0
+    page.click('#bin button[data-restore-deleted="short-lived"]')
+    page.wait_for_selector('tr[data-journey="short-lived"]')
+    assert path.read_bytes() == original
+    ann.close()
+
+
+def test_create_and_delete_a_persona(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    page = ann.open("/personas")
+    page.wait_for_selector('article[data-persona="bargain-hunter"]')
+    page.fill("#new-persona input[name=name]", "Night owl")
+    assert page.input_value("#new-persona input[name=id]") == "night-owl"
+    page.select_option("#new-persona select[name=role]", "decider")
+    page.click("#new-persona button[type=submit]")
+    page.wait_for_selector('article[data-persona="night-owl"]')
+    path = site["root"] / "personas" / "night-owl.yaml"
+    assert yamlio.load_file(path) == {"id": "night-owl", "name": "Night owl", "role": "decider"}
+    page.once("dialog", lambda d: d.accept())
+    page.click('article[data-persona="night-owl"] button[data-action=delete-persona]')
+    page.wait_for_selector('#persona-bin li[data-deleted="night-owl"]')
+    assert not path.exists() and page.locator('article[data-persona="night-owl"]').count() == 0
+    # a persona a journey uses stays, with the reason
+    page.once("dialog", lambda d: d.accept())
+    page.click('article[data-persona="bargain-hunter"] button[data-action=delete-persona]')
+    page.wait_for_function("document.getElementById('toast').textContent.includes('is used by journeys/webshop.yaml')")
+    assert (site["root"] / "personas" / "bargain-hunter.yaml").exists()
+    ann.close(expected="409 (Conflict)")
+
+
+def test_triggers_and_a_custom_lane_in_the_editor(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    page = ann.open("/journeys/webshop")
+    page.wait_for_selector("button[data-action=add-trigger]")
+    page.click("button[data-action=add-trigger]")
+    _wait_saved(page)
+    trigger = _journey(site)["triggers"][-1]
+    assert (trigger["id"], trigger["name"], trigger["kind"]) == ("new-trigger", "New trigger", "event")
+    k = len(_journey(site)["triggers"]) - 1
+    page.select_option(f'select[data-path="triggers.{k}.kind"]', "contract-end")
+    _wait_saved(page)
+    page.select_option(f'select[data-path="triggers.{k}.step"]', "checkout")
+    _wait_saved(page)
+    page.fill(f'input[data-path="triggers.{k}.offset_days"]', "-30")
+    page.press(f'input[data-path="triggers.{k}.offset_days"]', "Tab")
+    _wait_saved(page)
+    trigger = _journey(site)["triggers"][k]
+    assert (trigger["kind"], trigger["step"], trigger["offset_days"]) == ("contract-end", "checkout", -30)
+
+    page.once("dialog", lambda d: d.accept("Channels used"))
+    page.click("button[data-action=add-lane]")
+    _wait_saved(page)
+    assert {"id": "channels-used", "name": "Channels used"} in _journey(site)["lanes"]
+    page.click('article[data-step="checkout"] button[data-action=details]')
+    page.wait_for_selector('[data-lane="custom:channels-used"]')
+    page.once("dialog", lambda d: d.accept("Instagram on the phone"))
+    page.click('[data-add-lane="custom:channels-used"]')
+    _wait_saved(page)
+    checkout = next(s for s in _journey(site)["steps"] if s["id"] == "checkout")
+    assert checkout["lanes"]["channels-used"] == ["Instagram on the phone"]
+    assert page.locator('[data-lane="custom:channels-used"] input').first.input_value() == "Instagram on the phone"
+    ann.shot("triggers-and-lanes")
+    ann.close()
+
+
+def test_workshop_timer_and_dot_voting_seen_by_everyone(browser, site) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    ann, vic = Person(browser, site, "editor"), Person(browser, site, "viewer")
+    a = ann.open("/journeys/webshop/workshop")
+    a.select_option("#capture select[name=step]", "payment")
+    a.fill("#capture input[name=idea]", "Show the delivery date before paying")
+    a.press("#capture input[name=idea]", "Enter")
+    _wait_saved(a)
+    idea = next(o["id"] for o in _journey(site)["opportunities"] if o["title"] == "Show the delivery date before paying")
+    v = vic.open("/journeys/webshop/workshop")
+    v.wait_for_selector(f'[data-votes="{idea}"]')
+    assert v.locator("button[data-timer]").count() == 0  # the facilitator's controls are an editor's
+    v.wait_for_timeout(300)  # the live stream is open
+    a.click('#workshop-tools button[data-timer="300"]')
+    v.wait_for_function("/^[0-5]:[0-5][0-9]$/.test(document.getElementById('timer').textContent)", timeout=5000)
+    assert re.fullmatch(r"[0-5]:[0-5]\d", v.inner_text("#timer"))
+    v.click(f'button[data-vote="{idea}"]')
+    v.wait_for_selector(f'[data-votes="{idea}"][data-count="1"]')
+    assert v.inner_text("#dots-left") == "2 dots left"
+    a.wait_for_selector(f'[data-votes="{idea}"][data-count="1"]', timeout=5000)  # the facilitator sees the dot
+    v.click(f'button[data-unvote="{idea}"]')
+    v.wait_for_selector(f'[data-votes="{idea}"][data-count="0"]')
+    a.click('#workshop-tools button[data-action="stop-timer"]')
+    v.wait_for_function("document.getElementById('timer').textContent === '–'", timeout=5000)
+    ann.shot("workshop-voting")
+    ann.close()
+    vic.close()

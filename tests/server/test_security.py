@@ -63,7 +63,7 @@ def test_the_login_form_needs_its_csrf_cookie(sqlite_server) -> None:  # type: i
     ("GET", "/api/v1/journeys/nope", {"auth": True}, 404, "not_found"),
     ("POST", "/api/v1/journeys/webshop/comments", {"auth": True, "json": {"body": 3}}, 422, "invalid_request"),
     ("GET", "/api/v1/users", {"auth": True}, 403, "forbidden"),
-    ("DELETE", "/api/v1/journeys/webshop", {"auth": True}, 405, "method_not_allowed"),
+    ("PATCH", "/api/v1/journeys/webshop", {"auth": True}, 405, "method_not_allowed"),
 ])
 def test_one_error_shape(sqlite_server, method, path, kwargs, status, code) -> None:  # type: ignore[no-untyped-def]
     headers = sqlite_server.auth("editor") if kwargs.pop("auth", False) else {}
@@ -102,3 +102,34 @@ def test_a_switched_off_user_is_out_at_once(sqlite_server) -> None:  # type: ign
     assert c.get("/api/v1/journeys", headers=sqlite_server.auth("editor")).status_code == 401
     me = c.patch("/api/v1/users/admin", json={"role": "viewer"}, headers=sqlite_server.auth("admin"))
     assert me.status_code == 409
+
+
+def test_a_revoked_token_is_refused_at_once_and_one_revoked_elsewhere_within_the_ttl(sqlite_server) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from journeymap.server.models import ApiToken, User, utcnow
+
+    c, state = sqlite_server.client, sqlite_server.state
+    made = c.post("/api/v1/tokens", json={"label": "short"}, headers=sqlite_server.auth("editor")).json()["token"]
+    mine = {"Authorization": f"Bearer {made}"}
+    assert c.get("/api/v1/journeys", headers=mine).status_code == 200
+    token_id = c.get("/api/v1/tokens", headers=mine).json()[-1]["id"]
+    assert c.delete(f"/api/v1/tokens/{token_id}", headers=sqlite_server.auth("editor")).status_code == 204
+    assert c.get("/api/v1/journeys", headers=mine).status_code == 401  # revoked in this process: at once
+
+    assert c.get("/api/v1/journeys", headers=sqlite_server.auth("viewer")).status_code == 200  # now remembered
+    with Session(state.engine) as db:  # another process (journeymap tokens revoke) writes the database itself
+        viewer_id = db.scalar(select(User.id).where(User.name == "viewer"))
+        db.execute(update(ApiToken).where(ApiToken.user_id == viewer_id).values(revoked_at=utcnow()))
+        db.commit()
+    # this process learns it at its next check of the credential (after Identities.ttl seconds; here: now)
+    state.identities.ttl = 0.0
+    assert c.get("/api/v1/journeys", headers=sqlite_server.auth("viewer")).status_code == 401
+
+
+def test_every_response_has_the_security_headers(sqlite_server) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/healthz", "/login", "/static/app.css", "/api/v1/journeys"):
+        r = sqlite_server.client.get(path)
+        assert (r.headers["x-content-type-options"], r.headers["referrer-policy"], r.headers["x-frame-options"]) \
+            == ("nosniff", "same-origin", "SAMEORIGIN"), path

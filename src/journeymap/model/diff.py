@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from journeymap.errors import JourneymapError
 from journeymap.model import yamlio
-from journeymap.model.types import Journey
+from journeymap.model.types import Journey, Persona
 from journeymap.model.workspace import SourceFile, display_path, pydantic_diagnostics
 
 
@@ -176,6 +176,18 @@ def _compare_items(jid: str, section: str, old: list[Any], new: list[Any]) -> li
     if common_old != common_new:
         out.append(Change(jid, section, "changed", "", "order", common_old, common_new))
     return out
+
+
+def diff_personas(old: Persona | None, new: Persona | None) -> list[Change]:
+    """What changed in a persona between two versions (``None``: it did not exist), as for journeys."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        assert new is not None
+        return [Change(new.id, "personas", "added", new.id, new={"name": new.name, "role": new.role})]
+    if new is None:
+        return [Change(old.id, "personas", "removed", old.id)]
+    return _compare_fields(new.id, "personas", new.id, _dump(old), _dump(new))
 
 
 def diff_journeys(old: Journey, new: Journey) -> list[Change]:

@@ -181,9 +181,10 @@ def dump_text(doc: Any) -> str:
     return buf.getvalue()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so no half-written file stays behind."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, durable: bool = False) -> None:
+    """Write via a temporary file in the same folder, so no half-written file stays behind (``durable``: see
+    :func:`atomic_write_bytes`)."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
 def _default_mode(path: Path) -> int:
@@ -195,18 +196,31 @@ def _default_mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write bytes via a temporary file and a rename; the target never holds half a file."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write bytes via a temporary file and a rename; the target never holds half a file.
+
+    ``durable`` (the web app's saves, which it reports as saved): the bytes and then the rename are flushed
+    to the disk (fsync of the file, then of its folder) before this returns, so a power cut after "saved"
+    loses nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, _default_mode(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if durable:
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def save_file(path: Path, doc: Any) -> None:

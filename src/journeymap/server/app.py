@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from journeymap import __version__
 from journeymap.server import errors, logs
 from journeymap.server.db import make_engine, migrate
 from journeymap.server.live import Broadcaster
-from journeymap.server.measures import Measures
+from journeymap.server.measures import Measures, settle_heap
 from journeymap.server.settings import ServerSettings
 from journeymap.server.state import AppState
 from journeymap.server.workspace import WorkspaceFiles
@@ -33,9 +34,11 @@ def build_state(settings: ServerSettings) -> AppState:
     engine = make_engine(settings.db_url())
     migrate(engine)
     settings.signing_key()
-    return AppState(settings=settings, files=WorkspaceFiles(root), engine=engine,
-                    sessionmaker=sessionmaker(engine, expire_on_commit=False), live=Broadcaster(),
-                    measures=Measures(), git=settings.git_commit and in_repository(root))
+    state = AppState(settings=settings, files=WorkspaceFiles(root), engine=engine,
+                     sessionmaker=sessionmaker(engine, expire_on_commit=False), live=Broadcaster(),
+                     measures=Measures(), git=settings.git_commit and in_repository(root))
+    state.identities.watch(state.sessionmaker)
+    return state
 
 
 async def _watch(state: AppState) -> None:
@@ -67,6 +70,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.live.bind(asyncio.get_running_loop())
+        settle_heap()  # the modules and the app built: long-lived, never walked by the collector again
         task = asyncio.create_task(_watch(state))
         try:
             yield
@@ -94,12 +98,34 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.middleware("http")
-    async def _headers(request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+class SecurityHeaders:
+    """``nosniff``, ``same-origin`` referrers and no framing by other sites on every response.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware("http")``) streams every
+    body through an extra task and queue, which cost a tenth of a cached request.
+    """
+
+    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+               (b"x-frame-options", b"SAMEORIGIN"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self.HEADERS if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

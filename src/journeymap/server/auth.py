@@ -11,25 +11,32 @@ route as anonymous, viewer, editor and admin.
   token in ``X-CSRF-Token`` (the pages send it from their ``<meta name="csrf-token">``); the login and
   logout forms carry one in a field. Bearer tokens are not sent by browsers on their own, so they need none.
 * API tokens: ``jm_`` + 32 random bytes, stored as SHA-256.
+* Checking a credential: the database is asked once per credential every few seconds (:class:`Identities`);
+  any change to users, tokens or sessions made in this process counts at once.
 * Login: after ``login_attempts`` failures for one name or one address within the window, 429.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Depends, Request
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from journeymap.errors import JourneymapError
-from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError, LoginRequired
 from journeymap.server.models import ROLES, ApiToken, AuthSession, LoginAttempt, User, utcnow
 
@@ -127,16 +134,6 @@ def end_session(db: Session, token: str | None) -> None:
         db.commit()
 
 
-def session_of(request: Request, db: Session) -> AuthSession | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    row = db.get(AuthSession, sha256(token))
-    if row is None or row.expires_at < utcnow() or not row.user.active:
-        return None
-    return row
-
-
 def cookie_secure(request: Request) -> bool:
     return bool(request.app.state.settings.cookie_secure) or request.url.scheme == "https"
 
@@ -180,50 +177,183 @@ def authenticate(db: Session, name: str, password: str, address: str, limit: int
 
 # --- who is asking ------------------------------------------------------------------------------------------------
 
-def _bearer(request: Request, db: Session) -> User | None:
+@dataclass(frozen=True)
+class Identity:
+    """What a credential stands for: the user as they were when it was checked, and the session's CSRF token."""
+
+    user: User
+    csrf: str | None = None                 # a session's (None for an API token)
+    expires_at: dt.datetime | None = None   # a session's end
+    checked_at: float = 0.0                 # time.monotonic() of the database check
+
+
+class Identities:
+    """Who each token and session cookie belongs to, remembered for ``ttl`` seconds.
+
+    Every request is authenticated, and asking the database each time (a pool checkout, a query, a thread
+    hop) cost as much as serving a cached page. Any change this process commits to users, tokens or
+    sessions (a revoked token, a role, a switched-off account, a logout, a language) forgets everything at
+    once; a change another process makes (``journeymap tokens revoke``) counts within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._items: dict[str, Identity] = {}
+        self._lock = threading.Lock()
+        self._pending: dict[str, asyncio.Future[Identity | None]] = {}
+        self._generation = 0  # counts clear(): a look-up that began before a change does not keep its answer
+
+    async def look_up(self, key: str, fetch: Callable[[], Identity | None]) -> Identity | None:
+        """The identity under ``key``: remembered, else fetched in a worker thread, once however many requests
+        ask at the same moment (when the time to live runs out under load, fifty requests would otherwise
+        queue fifty database look-ups)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        generation = self._generation
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(run_in_threadpool(fetch))
+            self._pending[key] = pending
+            pending.add_done_callback(lambda done: self._pending.pop(key, None) if self._pending.get(key) is done
+                                      else None)
+        identity = await asyncio.shield(pending)
+        if identity is not None and generation == self._generation:
+            self.put(key, identity)
+        return identity
+
+    def get(self, key: str) -> Identity | None:
+        hit = self._items.get(key)
+        if hit is None or time.monotonic() - hit.checked_at > self.ttl:
+            return None
+        if hit.expires_at is not None and hit.expires_at < utcnow():
+            return None
+        return hit
+
+    def put(self, key: str, identity: Identity) -> None:
+        with self._lock:
+            if len(self._items) > 10_000:
+                self._items.clear()
+            self._items[key] = identity
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._items.clear()
+            self._pending.clear()  # requests from now on look again
+
+    def watch(self, maker: sessionmaker[Session]) -> None:
+        """Forget everything when a session of ``maker`` changes users, tokens or sessions (at the flush, and
+        again at the commit, so nobody reads the old row in between and keeps it)."""
+        kinds = (User, ApiToken, AuthSession)
+
+        def changed(session: Session) -> None:
+            session.info["jm_identities"] = True
+            self.clear()
+
+        def matters(obj: object) -> bool:  # a token's "last used" time changes nobody's rights
+            if not isinstance(obj, kinds):
+                return False
+            state: InstanceState[object] = inspect(obj)
+            return any(a.history.has_changes() for a in state.attrs if a.key != "last_used_at")
+
+        @event.listens_for(maker, "after_flush")
+        def _flushed(session: Session, _context: object) -> None:
+            if any(isinstance(o, kinds) for o in session.deleted) or any(matters(o) for o in session.dirty):
+                changed(session)
+
+        @event.listens_for(maker, "do_orm_execute")
+        def _bulk(orm: ORMExecuteState) -> None:
+            if (orm.is_update or orm.is_delete) and any(m.class_ in kinds for m in orm.all_mappers):
+                changed(orm.session)
+
+        @event.listens_for(maker, "after_commit")
+        def _committed(session: Session) -> None:
+            if session.info.pop("jm_identities", False):
+                self.clear()
+
+
+def _snapshot(user: User) -> User:
+    """A copy of ``user`` that belongs to no database session, safe to share between requests."""
+    return User(id=user.id, name=user.name, role=user.role, language=user.language, active=user.active,
+                password_hash="", created_at=user.created_at)
+
+
+def _credential(request: Request) -> tuple[str, str] | None:
+    """("bearer", token) or ("session", cookie) or None."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() == "bearer" and token.strip():
+        return "bearer", token.strip()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return ("session", cookie) if cookie else None
+
+
+def _look_up(maker: sessionmaker[Session], kind: str, secret: str) -> Identity | None:
+    """The identity behind a credential, from the database (None: unknown, revoked, expired or switched off)."""
+    with maker() as db:
+        if kind == "bearer":
+            row = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
+            if row is None or row.revoked_at is not None or not row.user.active:
+                return None
+            identity = Identity(_snapshot(row.user), checked_at=time.monotonic())
+            now = utcnow()
+            if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
+                row.last_used_at = now  # at most once a minute: reading must not queue behind a database write
+                db.commit()
+            return identity
+        session = db.get(AuthSession, sha256(secret))
+        if session is None or session.expires_at < utcnow() or not session.user.active:
+            return None
+        return Identity(_snapshot(session.user), session.csrf_token, session.expires_at, time.monotonic())
+
+
+def session_of(request: Request, db: Session) -> AuthSession | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
         return None
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(token.strip())))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        raise ApiError(401, "the API token is not valid (unknown or revoked)",
-                       headers={"WWW-Authenticate": "Bearer"})
-    now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-        row.last_used_at = now  # at most once a minute: reading must not queue behind a database write
-        db.commit()
-    return row.user
+    row = db.get(AuthSession, sha256(token))
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row
 
 
-def _check_csrf(request: Request, session: AuthSession) -> None:
+def _check_csrf(request: Request, csrf: str) -> None:
     if request.method not in UNSAFE:
         return
     sent = request.headers.get("x-csrf-token") or ""
-    if not hmac.compare_digest(sent, session.csrf_token):
+    if not hmac.compare_digest(sent, csrf):
         raise ApiError(403, "missing or wrong CSRF token (reload the page)", code="csrf")
 
 
-def optional_user(request: Request, db: SessionDep) -> User | None:
-    """The user behind a bearer token or a session cookie, or None; CSRF is checked for cookie writes."""
-    user = _bearer(request, db)
-    if user is not None:
-        request.state.user = user
-        return user
-    session = session_of(request, db)
-    if session is None:
+async def optional_user(request: Request) -> User | None:
+    """The user behind a bearer token or a session cookie, or None; CSRF is checked for cookie writes.
+
+    Async and usually answered from :class:`Identities` without a database session or a thread."""
+    credential = _credential(request)
+    if credential is None:
         return None
-    _check_csrf(request, session)
-    request.state.user = session.user
-    request.state.csrf = session.csrf_token
-    return session.user
+    kind, secret = credential
+    state = request.app.state.app
+    key = f"{kind}:{sha256(secret)}"
+    identity = await state.identities.look_up(key, lambda: _look_up(state.sessionmaker, kind, secret))
+    if identity is None:
+        if kind == "bearer":
+            raise ApiError(401, "the API token is not valid (unknown or revoked)",
+                           headers={"WWW-Authenticate": "Bearer"})
+        return None
+    if identity.csrf is not None:
+        _check_csrf(request, identity.csrf)
+        request.state.csrf = identity.csrf
+    request.state.user = identity.user
+    return identity.user
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def _need(role: str, page: bool = False):  # type: ignore[no-untyped-def]
-    def dependency(user: OptionalUser) -> User:
+    async def dependency(user: OptionalUser) -> User:
         if user is None:
             if page:
                 raise LoginRequired()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from journeymap.errors import JourneymapError
 
@@ -57,11 +58,21 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                               f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """One database session per request, closed afterwards."""
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One database session per request, closed afterwards.
+
+    Async, so that a request which never touches the database (most reads) costs no thread hop for it: a
+    session takes a connection only when first used, and only then is closing it work for a thread.
+    """
     maker: sessionmaker[Session] = request.app.state.sessionmaker
-    with maker() as session:
+    session = maker()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

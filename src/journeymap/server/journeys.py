@@ -33,9 +33,10 @@ class Saved:
     revision: Revision
 
 
-def current(state: AppState, journey_id: str) -> Version:
+def current(state: AppState, journey_id: str, *, fresh: bool = False) -> Version:
+    """The journey's file as it is now (``fresh``: its bytes read and hashed again, for a write's check)."""
     try:
-        return state.files.read(journey_id)
+        return state.files.read(journey_id, fresh=fresh)
     except KeyError:
         from journeymap.errors import suggest
 
@@ -96,7 +97,7 @@ def save(state: AppState, db: Session, user: User, journey_id: str, data: Any, i
         raise ApiError(428, "send the version you edited in If-Match (the ETag of GET /journeys/{id})",
                        code="precondition_required")
     with state.files.lock:
-        now = current(state, journey_id)
+        now = current(state, journey_id, fresh=True)
         if sent not in (now.etag, "*"):
             raise _stale(db, now, sent)
         checked = state.files.merged(now, data)
@@ -116,12 +117,17 @@ def validate(state: AppState, journey_id: str, data: Any) -> Checked:
 
 
 def restore(state: AppState, db: Session, user: User, journey_id: str, number: int) -> Saved:
-    """Make revision ``number`` the current version again (as a new revision; nothing is lost)."""
+    """Make revision ``number`` the current version again (as a new revision; nothing is lost). A deleted
+    journey comes back this way too: its file is written again where it was."""
     with state.files.lock:
-        now = current(state, journey_id)
         rev = revisions.get(db, journey_id, number)
         if rev is None:
-            raise ApiError(404, f"journey {journey_id!r} has no revision {number}")
+            journeys_known = journey_id in state.files.workspace().journeys or revisions.latest(db, journey_id)
+            raise ApiError(404, f"journey {journey_id!r} has no revision {number}" if journeys_known
+                           else f"no journey {journey_id!r}")
+        if journey_id not in state.files.workspace().journeys:
+            return _undelete(state, db, user, journey_id, rev)
+        now = current(state, journey_id, fresh=True)
         checked = state.files.check_text(rev.content, now.rel)
         if checked.errors:
             raise _invalid(checked)
@@ -130,6 +136,57 @@ def restore(state: AppState, db: Session, user: User, journey_id: str, number: i
         state.files.write(now.path, rev.content, checked)
         return _after_write(state, db, user, now.path, now.rel, journey_id, rev.content, "restored",
                             restored_from=number)
+
+
+def _undelete(state: AppState, db: Session, user: User, journey_id: str, rev: Revision) -> Saved:
+    """Write a deleted journey's file again from revision ``rev`` (the caller holds the lock)."""
+    path = state.files.root / rev.path
+    if path.exists():
+        raise ApiError(409, f"{rev.path} exists but is not journey {journey_id!r}: rename or remove it first",
+                       code="exists")
+    checked = state.files.check_text(rev.content, rev.path)
+    if checked.errors:
+        raise _invalid(checked)
+    if checked.journey is None or checked.journey.id != journey_id:
+        raise ApiError(409, f"revision {rev.number} of {rev.path} holds another journey", code="conflict")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state.files.write(path, rev.content, checked)
+    return _after_write(state, db, user, path, rev.path, journey_id, rev.content, "restored",
+                        restored_from=rev.number, checked=checked)
+
+
+def delete(state: AppState, db: Session, user: User, journey_id: str, if_match: str | None) -> Revision:
+    """Delete a journey's file if ``if_match`` is still its version; the last version stays as a revision
+    (kind ``deleted``), so restoring it brings the journey back."""
+    sent = unquote_etag(if_match)
+    if not sent:
+        raise ApiError(428, "send the version you are deleting in If-Match (the ETag of GET /journeys/{id})",
+                       code="precondition_required")
+    with state.files.lock:
+        now = current(state, journey_id, fresh=True)
+        if sent not in (now.etag, "*"):
+            raise _stale(db, now, sent)
+        journey = state.files.workspace().journeys.get(journey_id)
+        title = journey.title if journey is not None else journey_id
+        line = f"- journey '{journey_id}' \"{title}\""
+        rev = revisions.record(db, journey_id, kind="deleted", text=now.text, etag=now.etag, path=now.rel, user=user,
+                               changes=[{"kind": "removed", "section": "journey", "item": journey_id, "field": "",
+                                         "line": line}])
+        db.commit()  # the text is safe in its revision before the file goes
+        try:
+            state.files.remove(now.path)
+        except OSError as exc:
+            db.delete(rev)
+            db.commit()
+            raise ApiError(409, f"cannot delete {now.rel}: {exc.strerror or exc}") from exc
+    if state.git:
+        from journeymap.server.gitcommit import commit_file
+
+        commit_file(state.files.root, now.path, user.name,
+                    f"{journey_id}: deleted\n\njourneymap revision {rev.number} (deleted) by {user.name}")
+    state.live.publish({"type": "journey", "id": journey_id, "etag": None, "by": user.name, "revision": rev.number,
+                        "kind": "deleted"})
+    return rev
 
 
 def create(state: AppState, db: Session, user: User, *, journey_id: str, title: str, template: str,
@@ -175,7 +232,7 @@ def create(state: AppState, db: Session, user: User, *, journey_id: str, title: 
             for name, content in personas.items():
                 target = state.files.root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                yamlio.atomic_write_bytes(target, content)
+                yamlio.atomic_write_bytes(target, content, durable=True)
                 written.append(target)
             path.parent.mkdir(parents=True, exist_ok=True)
             checked = state.files.check_text(text, state.files.rel(path))
@@ -198,11 +255,15 @@ def _blank(lang: str, channel: str) -> str:
 
 
 def sync_from_disk(state: AppState, db: Session) -> list[str]:
-    """Record a revision for every journey whose file differs from its latest revision (edited outside the
-    app, or seen for the first time); the ids that changed."""
+    """Record a revision for every journey and persona whose file differs from its latest revision (edited
+    outside the app, or seen for the first time), and a deletion for each whose file is gone; the journey ids
+    that changed."""
+    from journeymap.server import personas
+
     changed: list[str] = []
     with state.files.lock:
-        for jid in state.files.journey_ids():
+        ws = state.files.workspace()
+        for jid in sorted(ws.journeys):
             try:
                 now = state.files.read(jid)
             except (KeyError, OSError, UnicodeDecodeError, yamlio.YamlSyntaxError):
@@ -213,8 +274,25 @@ def sync_from_disk(state: AppState, db: Session) -> list[str]:
             revisions.record(db, jid, kind="disk", text=now.text, etag=now.etag, path=now.rel, user=None,
                              author="disk")
             changed.append(jid)
+        personas.sync_from_disk(state, db)
+        for subject, last in revisions.subjects(db):
+            if last.kind == "deleted" or (state.files.root / last.path).exists():
+                continue
+            if subject.startswith(personas.PREFIX):
+                gone = [{"kind": "removed", "section": "personas", "item": subject[len(personas.PREFIX):],
+                         "field": "", "line": f"- persona '{subject[len(personas.PREFIX):]}'"}]
+            else:
+                gone = [{"kind": "removed", "section": "journey", "item": subject, "field": "",
+                         "line": f"- journey '{subject}'"}]
+                changed.append(subject)
+            revisions.record(db, subject, kind="deleted", text=last.content, etag=last.etag, path=last.path,
+                             user=None, author="disk", changes=gone)
         db.commit()
     for jid in changed:
-        state.live.publish({"type": "journey", "id": jid, "etag": state.files.read(jid).etag, "by": "disk",
-                            "kind": "disk"})
+        try:
+            etag: str | None = state.files.read(jid).etag
+        except (KeyError, OSError):
+            etag = None
+        state.live.publish({"type": "journey", "id": jid, "etag": etag, "by": "disk",
+                            "kind": "disk" if etag else "deleted"})
     return changed

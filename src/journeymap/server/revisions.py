@@ -44,8 +44,31 @@ def changes_between(old_text: str | None, new_text: str, new: Journey | None = N
         return []
     changes: list[Change] = diff_journeys(old, new) if old is not None else \
         [Change(new.id, "journey", "added", "", new={"title": new.title, "steps": len(new.steps)})]
+    return as_changes(changes)
+
+
+def as_changes(changes: list[Change]) -> list[dict[str, Any]]:
     return [{"kind": c.kind, "section": c.section, "item": c.item, "field": c.field, "line": c.line()}
             for c in changes]
+
+
+def deleted(db: Session) -> list[Revision]:
+    """The latest revision of every journey and persona whose latest revision is its deletion (the bin)."""
+    newest = select(Revision.journey_id, func.max(Revision.number).label("n")).group_by(Revision.journey_id) \
+        .subquery()
+    rows = db.scalars(select(Revision).join(newest, (Revision.journey_id == newest.c.journey_id)
+                                            & (Revision.number == newest.c.n))
+                      .where(Revision.kind == "deleted").order_by(Revision.created_at.desc()))
+    return list(rows)
+
+
+def subjects(db: Session) -> list[tuple[str, Revision]]:
+    """Every journey and persona id with a history, and its latest revision."""
+    newest = select(Revision.journey_id, func.max(Revision.number).label("n")).group_by(Revision.journey_id) \
+        .subquery()
+    rows = db.scalars(select(Revision).join(newest, (Revision.journey_id == newest.c.journey_id)
+                                            & (Revision.number == newest.c.n)))
+    return [(r.journey_id, r) for r in rows]
 
 
 def latest(db: Session, journey_id: str) -> Revision | None:
@@ -68,15 +91,18 @@ def listing(db: Session, journey_id: str, limit: int = 200) -> list[Revision]:
 
 
 def record(db: Session, journey_id: str, *, kind: str, text: str, etag: str, path: str, user: User | None,
-           author: str | None = None, restored_from: int | None = None, journey: Journey | None = None) -> Revision:
+           author: str | None = None, restored_from: int | None = None, journey: Journey | None = None,
+           changes: list[dict[str, Any]] | None = None) -> Revision:
     """Add the next revision of ``journey_id`` (the caller holds the workspace lock and commits);
-    ``journey``: the journey in ``text``, when the caller has validated it already."""
+    ``journey``: the journey in ``text``, when the caller has validated it already; ``changes``: the diff,
+    when it is not the one between two journey texts (a deletion, a persona)."""
     before = latest(db, journey_id)
     number = (db.scalar(select(func.max(Revision.number)).where(Revision.journey_id == journey_id)) or 0) + 1
+    if changes is None:
+        changes = changes_between(before.content if before else None, text, journey)
     rev = Revision(journey_id=journey_id, number=number, kind=kind, author_id=user.id if user else None,
                    author_name=user.name if user else (author or "disk"), etag=etag, path=path, content=text,
-                   changes=changes_between(before.content if before else None, text, journey),
-                   restored_from=restored_from)
+                   changes=changes, restored_from=restored_from)
     if journey is not None:
         _known[text] = journey  # the next save compares with this version: no need to parse it again
         while len(_known) > 32:

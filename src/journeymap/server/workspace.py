@@ -13,6 +13,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
+import stat
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +28,7 @@ from journeymap.model import yamlio
 from journeymap.model.document import merge_into
 from journeymap.model.types import Journey
 from journeymap.model.workspace import SourceFile, Workspace, check_journey_document, display_path, load_workspace
+from journeymap.server.fastpath import Slow, memo, need_time, quick
 
 WATCHED = ("journeymap.yaml", "personas", "journeys")
 
@@ -45,6 +48,22 @@ def plain(node: Any) -> Any:
     return node
 
 
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a removed file stays removed after a power cut)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
 @lru_cache(maxsize=64)
 def _parsed(text: str, rel: str) -> Any:
     """The round-trip document of a file's text, parsed once per version (callers copy before changing it)."""
@@ -53,7 +72,7 @@ def _parsed(text: str, rel: str) -> Any:
 
 @lru_cache(maxsize=64)
 def _plain_json(text: str, rel: str) -> str:
-    return json.dumps(plain(_parsed(text, rel)), ensure_ascii=False)
+    return json.dumps(plain(_parsed(text, rel)), ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -65,6 +84,8 @@ class Version:
     rel: str          # journeys/webshop.yaml
     text: str
     etag: str
+    _json: bytes | None = field(default=None, repr=False)
+    _making: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def doc(self) -> Any:
@@ -74,7 +95,16 @@ class Version:
     @property
     def document(self) -> dict[str, Any]:
         """The file as JSON-ready data (a fresh copy)."""
-        return json.loads(_plain_json(self.text, self.rel))  # type: ignore[no-any-return]
+        return json.loads(self.json_bytes())  # type: ignore[no-any-return]
+
+    def json_bytes(self) -> bytes:
+        """The file as a JSON text (UTF-8), what ``GET /journeys/{id}`` sends: made once per version."""
+        if self._json is None:
+            need_time()  # parsing a journey file takes tens of milliseconds: not in the event loop
+            with self._making:  # once, however many requests ask for a new version at the same moment
+                if self._json is None:
+                    self._json = _plain_json(self.text, self.rel).encode("utf-8")
+        return self._json
 
 
 @dataclass
@@ -122,31 +152,58 @@ class WorkspaceFiles:
         self.root = root
         self.lock = threading.RLock()
         self._cached: tuple[tuple[Any, ...], Workspace] | None = None
+        self._versions: dict[Path, tuple[tuple[int, ...], Version]] = {}
 
     # --- reading -----------------------------------------------------------------------------------------------
 
     def fingerprint(self) -> tuple[Any, ...]:
-        """Name, size and modification time of every workspace file: changes when anything is edited."""
-        out: list[tuple[str, int, int]] = []
+        """Name, inode, size and modification time of every workspace file: changes when anything is edited.
+
+        One directory scan per folder (every request asks, so this is kept to a few system calls)."""
+        out: list[tuple[str, int, int, int]] = []
         for name in WATCHED:
-            path = self.root / name
-            files = [path] if path.is_file() else sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) \
-                if path.is_dir() else []
-            for f in files:
+            try:
+                with os.scandir(self.root / name) as entries:
+                    found = sorted((e.name, e) for e in entries if e.name.endswith((".yaml", ".yml")))
+            except NotADirectoryError:
+                st = _stat(self.root / name)
+                if st is not None:
+                    out.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+                continue
+            except FileNotFoundError:
+                continue
+            for file_name, entry in found:
                 try:
-                    st = f.stat()
+                    st = entry.stat()
                 except FileNotFoundError:
                     continue
-                out.append((f.relative_to(self.root).as_posix(), st.st_size, st.st_mtime_ns))
+                if stat.S_ISREG(st.st_mode):
+                    out.append((f"{name}/{file_name}", st.st_ino, st.st_size, st.st_mtime_ns))
         return tuple(out)
 
     def workspace(self) -> Workspace:
         """The loaded workspace (every problem collected, nothing raised), reloaded when a file changed."""
+        return self.snapshot()[1]
+
+    def snapshot(self) -> tuple[tuple[Any, ...], Workspace]:
+        """The workspace's fingerprint and the workspace loaded from exactly those files.
+
+        In the event loop (:func:`~journeymap.server.fastpath.quick`) only an up-to-date workspace is
+        returned, without the lock; a reload raises :class:`~journeymap.server.fastpath.Slow`. Within one
+        :func:`~journeymap.server.fastpath.answer` the files are looked at once."""
+        return memo("snapshot", self._snapshot)
+
+    def _snapshot(self) -> tuple[tuple[Any, ...], Workspace]:
+        if quick():
+            cached = self._cached
+            if cached is not None and cached[0] == self.fingerprint():
+                return cached
+            raise Slow()
         with self.lock:
             fp = self.fingerprint()
             if self._cached is None or self._cached[0] != fp:
                 self._cached = (fp, load_workspace(self.root, strict=False))
-            return self._cached[1]
+            return self._cached
 
     def journey_ids(self) -> list[str]:
         return sorted(self.workspace().journeys)
@@ -161,12 +218,24 @@ class WorkspaceFiles:
     def rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.root.resolve()).as_posix()
 
-    def read(self, journey_id: str) -> Version:
+    def read(self, journey_id: str, *, fresh: bool = False) -> Version:
+        """The journey file as it is now. Its bytes are read and hashed again only when the file's inode, size,
+        modification or change time differ from the last read; ``fresh`` (a save checking its If-Match)
+        always reads them."""
         path = self.path_of(journey_id)
+        st = path.stat()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        hit = self._versions.get(path)
+        if not fresh and hit is not None and hit[0] == key and hit[1].journey_id == journey_id:
+            return hit[1]
         data = path.read_bytes()
-        text = data.decode("utf-8")
-        rel = self.rel(path)
-        return Version(journey_id, path, rel, text, etag_of(data))
+        etag = etag_of(data)
+        if hit is not None and hit[1].etag == etag and hit[1].journey_id == journey_id:
+            version = hit[1]  # the same bytes: keep what was made from them (the JSON)
+        else:
+            version = Version(journey_id, path, self.rel(path), data.decode("utf-8"), etag)
+        self._versions[path] = (key, version)
+        return version
 
     # --- checking and writing ----------------------------------------------------------------------------------
 
@@ -217,7 +286,7 @@ class WorkspaceFiles:
         """
         with self.lock:
             fresh = self._cached is not None and self._cached[0] == self.fingerprint()
-            yamlio.atomic_write_text(path, text)
+            yamlio.atomic_write_text(path, text, durable=True)
             if fresh and self._cached is not None and checked is not None and checked.journey is not None:
                 ws = self._cached[1]
                 jid = checked.journey.id
@@ -228,7 +297,31 @@ class WorkspaceFiles:
                                         + [dataclasses.replace(d, file=display) for d in checked.diagnostics],
                                         key=lambda d: (d.file, d.line, d.col, d.message))
                 self._cached = (self.fingerprint(), ws)
-        return etag_of(text.encode("utf-8"))
+            data = text.encode("utf-8")
+            etag = etag_of(data)
+            if checked is not None and checked.journey is not None:  # the next read needs no read of the file
+                st = path.stat()
+                self._versions[path] = ((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+                                        Version(checked.journey.id, path, self.rel(path), text, etag))
+        return etag
+
+    def remove(self, path: Path) -> None:
+        """Delete a workspace file (the caller holds the lock and has recorded its revision); the loaded
+        workspace is brought up to date in place when it was."""
+        with self.lock:
+            fresh = self._cached is not None and self._cached[0] == self.fingerprint()
+            path.unlink()
+            _sync_folder(path.parent)
+            self._versions.pop(path, None)
+            if fresh and self._cached is not None:
+                ws = self._cached[1]
+                display = display_path(path)
+                for files, models in ((ws.journey_files, ws.journeys), (ws.persona_files, ws.personas)):
+                    for key in [k for k, src in files.items() if src.path == path]:
+                        files.pop(key)
+                        models.pop(key, None)
+                ws.diagnostics = [d for d in ws.diagnostics if d.file != display]
+                self._cached = (self.fingerprint(), ws)
 
     def new_journey_path(self, journey_id: str) -> Path:
         if journey_id in self.workspace().journeys:

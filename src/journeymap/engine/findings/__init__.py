@@ -242,9 +242,9 @@ def _sql_of(f: Finding, data: FindingsData) -> str | None:
 
 def findings_report(ws: Any, journey_id: str, *, table: Any = None, since: dt.date | None = None,
                     until: dt.date | None = None, window: dt.timedelta | None = None,
-                    kinds: list[str] | None = None) -> FindingsResult:
+                    kinds: list[str] | None = None, lang: str | None = None) -> FindingsResult:
     """The ``findings`` command's work: the journey's findings on the workspace's events (or ``table``),
-    optionally limited to a period and to some kinds."""
+    optionally limited to a period and to some kinds (``lang``: the titles' language, else the workspace's)."""
     from journeymap.engine.source import open_source
     from journeymap.errors import JourneymapError, suggest
     from journeymap.results import FINDING_KINDS
@@ -257,7 +257,7 @@ def findings_report(ws: Any, journey_id: str, *, table: Any = None, since: dt.da
     try:
         source = whole.period(since, until) if since is not None or until is not None else whole
         opts = FindingsOptions.of(ws, window.total_seconds() if window is not None else None)
-        result = journey_findings(ws, journey, source, opts)
+        result = journey_findings(ws, journey, source, opts, lang=lang)
         if kinds:
             result.findings = [f for f in result.findings if f.kind in kinds]
         return result

@@ -13,8 +13,10 @@ from journeymap.server.routes import (
     session,
     shares,
     tokens,
+    trash,
     users,
+    workshop,
 )
 
 ROUTERS = [health.router, session.router, journeys.router, revisions.router, comments.router, shares.router,
-           personas.router, measures.router, users.router, tokens.router, live.router]
+           personas.router, measures.router, users.router, tokens.router, trash.router, workshop.router, live.router]

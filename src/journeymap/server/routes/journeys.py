@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 
 from journeymap.server import journeys
 from journeymap.server.auth import Editor, Viewer
+from journeymap.server.caching import etagged
 from journeymap.server.db import SessionDep
+from journeymap.server.fastpath import answer
 from journeymap.server.schemas import JourneyCreate, JourneySummary, Saved
 from journeymap.server.state import StateDep
 
@@ -41,12 +43,18 @@ def create_journey(body: JourneyCreate, user: Editor, state: StateDep, db: Sessi
     return Saved(id=saved.journey_id, etag=saved.etag, revision=saved.revision.number, changes=saved.revision.changes)
 
 
-@router.get("/{journey_id}")
-def get_journey(journey_id: str, user: Viewer, state: StateDep, response: Response) -> dict[str, Any]:
-    """The journey document as JSON (what its YAML file holds); its version is the ``ETag`` header."""
-    version = journeys.current(state, journey_id)
-    response.headers["ETag"] = f'"{version.etag}"'
-    return version.document
+@router.get("/{journey_id}", response_model=None, responses={
+    200: {"description": "the journey document", "content": {"application/json": {"schema": {"type": "object"}}}},
+    304: {"description": "not modified: the ETag in If-None-Match is still the version"}})
+async def get_journey(journey_id: str, user: Viewer, state: StateDep, request: Request) -> Response:
+    """The journey document as JSON (what its YAML file holds); its version is the ``ETag`` header (send it in
+    ``If-None-Match`` to get 304 while it is unchanged)."""
+
+    def read() -> Response:
+        version = journeys.current(state, journey_id)
+        return etagged(request, version.json_bytes(), f'"{version.etag}"', "application/json")
+
+    return await answer(read)
 
 
 @router.put("/{journey_id}", response_model=Saved)
@@ -57,6 +65,15 @@ def put_journey(journey_id: str, body: JourneyBody, user: Editor, state: StateDe
     saved = journeys.save(state, db, user, journey_id, body, if_match)
     response.headers["ETag"] = f'"{saved.etag}"'
     return Saved(id=journey_id, etag=saved.etag, revision=saved.revision.number, changes=saved.revision.changes)
+
+
+@router.delete("/{journey_id}")
+def delete_journey(journey_id: str, user: Editor, state: StateDep, db: SessionDep,
+                   if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Delete the journey's file (send its ETag in ``If-Match``); its last version stays as a revision, so
+    ``POST /journeys/{id}/revisions/{number}/restore`` brings it back (``GET /trash`` lists what was deleted)."""
+    rev = journeys.delete(state, db, user, journey_id, if_match)
+    return {"id": journey_id, "revision": rev.number, "changes": rev.changes}
 
 
 @router.post("/{journey_id}/validate")

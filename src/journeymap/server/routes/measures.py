@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from journeymap import api
 from journeymap.errors import JourneymapError
@@ -14,7 +13,9 @@ from journeymap.server import measures
 from journeymap.server.auth import Viewer
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
-from journeymap.server.schemas import FunnelIn
+from journeymap.server.fastpath import answer
+from journeymap.server.measures import clean
+from journeymap.server.schemas import FindingOut, FunnelIn, Lang
 from journeymap.server.state import AppState, StateDep
 
 router = APIRouter(prefix="/api/v1", tags=["measures"])
@@ -29,21 +30,6 @@ def _need_data(state: AppState) -> None:
     if measures.Measures.generation(state.files.workspace()) is None:
         raise ApiError(409, "no events yet: run journeymap ingest events FILE --workspace WS (or journeymap demo)",
                        code="no_data")
-
-
-def clean(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become null, tuples lists, dates text."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return clean(value.item())
-    return value
 
 
 def frames(result: dict[str, Any]) -> dict[str, Any]:
@@ -63,13 +49,48 @@ def _domain(call: Any) -> Any:
         raise ApiError(422, exc.message) from exc
 
 
-@router.get("/journeys/{journey_id}/overlay")
-def get_overlay(journey_id: str, user: Viewer, state: StateDep) -> dict[str, Any]:
+@router.get("/journeys/{journey_id}/overlay", response_model=None, responses={
+    200: {"description": "the overlay", "content": {"application/json": {"schema": {"type": "object"}}}}})
+async def get_overlay(journey_id: str, user: Viewer, state: StateDep) -> Response:
     """The measured figures of the living map (reach, conversion, drop-off, time, flows, funnel, emotions)."""
-    _journey(state, journey_id)
-    _need_data(state)
-    ov = _domain(lambda: measures.overlay(state, journey_id))
-    return clean(dataclasses.asdict(ov))  # type: ignore[no-any-return]
+
+    def read() -> Response:
+        _journey(state, journey_id)
+        _need_data(state)
+        return Response(_domain(lambda: measures.overlay_json(state, journey_id)), media_type="application/json")
+
+    return await answer(read)
+
+
+def check_kinds(kinds: list[str] | None) -> list[str]:
+    """The kinds of finding asked for, each one the engine knows (422 naming the valid ones otherwise)."""
+    from journeymap.errors import suggest
+    from journeymap.results import FINDING_KINDS
+
+    for k in kinds or []:
+        if k not in FINDING_KINDS:
+            raise ApiError(422, f"unknown kind of finding {k!r}; {suggest(k, FINDING_KINDS)}")
+    return list(kinds or [])
+
+
+@router.get("/journeys/{journey_id}/findings", response_model=None,
+            responses={200: {"model": list[FindingOut], "description": "the findings, ranked (highest score first)"}})
+async def get_findings(journey_id: str, user: Viewer, state: StateDep,
+                 kind: list[str] | None = Query(None, description="only these kinds (repeat the parameter): change, "
+                                                "appear, vanish, segment, interaction, loop, spike, cohort"),
+                 lang: Lang | None = Query(None, description="the titles' language (default: the workspace's)")) \
+        -> Response:
+    """What needs attention, ranked (as ``journeymap findings --format json``): each finding with its title,
+    the customers affected, p and q, and the command that shows the figure."""
+    kinds = check_kinds(kind)
+
+    def read() -> Response:
+        _journey(state, journey_id)
+        _need_data(state)
+        body = _domain(lambda: measures.findings_json(state, journey_id, lang, tuple(kinds)))
+        return Response(body, media_type="application/json")
+
+    return await answer(read)
 
 
 @router.get("/journeys/{journey_id}/health")

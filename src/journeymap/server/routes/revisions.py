@@ -18,9 +18,12 @@ router = APIRouter(prefix="/api/v1/journeys/{journey_id}/revisions", tags=["revi
 
 @router.get("")
 def list_revisions(journey_id: str, user: Viewer, state: StateDep, db: SessionDep) -> list[dict[str, Any]]:
-    """Newest first: number, kind (created, saved, restored, disk), author, time, ETag and the semantic diff."""
-    journeys.current(state, journey_id)
-    return [revisions.as_json(r) for r in revisions.listing(db, journey_id)]
+    """Newest first: number, kind (created, saved, restored, deleted, disk), author, time, ETag and the semantic
+    diff; a deleted journey keeps its history."""
+    rows = revisions.listing(db, journey_id)
+    if not rows:
+        journeys.current(state, journey_id)  # 404 with a suggestion when there is no such journey
+    return [revisions.as_json(r) for r in rows]
 
 
 @router.get("/{number}")
@@ -34,6 +37,6 @@ def get_revision(journey_id: str, number: DbId, user: Viewer, db: SessionDep) ->
 
 @router.post("/{number}/restore", response_model=Saved)
 def restore_revision(journey_id: str, number: DbId, user: Editor, state: StateDep, db: SessionDep) -> Saved:
-    """Make that version current again, as a new revision."""
+    """Make that version current again, as a new revision (a deleted journey comes back)."""
     saved = journeys.restore(state, db, user, journey_id, number)
     return Saved(id=journey_id, etag=saved.etag, revision=saved.revision.number, changes=saved.revision.changes)

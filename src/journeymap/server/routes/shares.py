@@ -58,7 +58,7 @@ def open_share(token: str, state: StateDep, db: SessionDep) -> HTMLResponse:
     from journeymap.render import render_html
 
     if link.with_data:
-        html = measures.living_map_html(state, link.journey_id)
+        html: str | bytes = measures.living_map_html(state, link.journey_id)[1]
     else:
         html = render_html(state.files.workspace(), link.journey_id)
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex",

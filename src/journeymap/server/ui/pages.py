@@ -12,8 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from journeymap.i18n import LANGUAGES
 from journeymap.server import auth, journeys, measures, revisions
 from journeymap.server.auth import OptionalUser, PageAdmin, PageViewer
+from journeymap.server.caching import etagged
 from journeymap.server.db import SessionDep
 from journeymap.server.errors import ApiError
+from journeymap.server.fastpath import answer
 from journeymap.server.models import User
 from journeymap.server.state import StateDep
 from journeymap.server.ui.render import LANG_COOKIE, page
@@ -63,7 +65,11 @@ def switch_language(code: str, request: Request, user: OptionalUser, db: Session
 
 
 @router.get("/", response_class=HTMLResponse)
-def journeys_page(request: Request, user: PageViewer, state: StateDep) -> HTMLResponse:
+async def journeys_page(request: Request, user: PageViewer, state: StateDep) -> HTMLResponse:
+    return await answer(lambda: _journeys_page(request, user, state))
+
+
+def _journeys_page(request: Request, user: User, state: StateDep) -> HTMLResponse:
     ws = state.files.workspace()
     items = [{"id": jid, "title": j.title, "steps": len(j.steps)} for jid, j in sorted(ws.journeys.items())]
     errors = {}
@@ -75,36 +81,76 @@ def journeys_page(request: Request, user: PageViewer, state: StateDep) -> HTMLRe
 
 
 @router.get("/journeys/{journey_id}", response_class=HTMLResponse)
-def editor_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
-    return _journey_page(request, state, user, journey_id, "editor.html.j2", "editor")
+async def editor_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
+    return await answer(lambda: _journey_page(request, state, user, journey_id, "editor.html.j2", "editor"))
 
 
 @router.get("/journeys/{journey_id}/opportunities", response_class=HTMLResponse)
-def opportunities_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) \
+async def opportunities_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) \
         -> HTMLResponse:
-    return _journey_page(request, state, user, journey_id, "opportunities.html.j2", "opportunities")
+    return await answer(lambda: _journey_page(request, state, user, journey_id, "opportunities.html.j2", "opportunities"))
 
 
 @router.get("/journeys/{journey_id}/workshop", response_class=HTMLResponse)
-def workshop_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
-    return _journey_page(request, state, user, journey_id, "workshop.html.j2", "workshop")
+async def workshop_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
+    return await answer(lambda: _journey_page(request, state, user, journey_id, "workshop.html.j2", "workshop"))
 
 
 @router.get("/journeys/{journey_id}/map", response_class=HTMLResponse)
-def map_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
-    return _journey_page(request, state, user, journey_id, "map.html.j2", "map")
+async def map_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
+    return await answer(lambda: _journey_page(request, state, user, journey_id, "map.html.j2", "map"))
 
 
 @router.get("/journeys/{journey_id}/map.html", response_class=HTMLResponse)
-def map_html(user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
-    """The living map itself: the page ``journeymap render --with-data`` writes, measured once per store version."""
-    journeys.current(state, journey_id)
-    return HTMLResponse(measures.living_map_html(state, journey_id), headers={"Cache-Control": "no-store"})
+async def map_html(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> Response:
+    """The living map itself: the page ``journeymap render --with-data`` writes, measured once per store version
+    and rendered once per version of the workspace (with an ETag: 304 while unchanged)."""
+
+    def read() -> Response:
+        journeys.current(state, journey_id)
+        etag, html = measures.living_map_html(state, journey_id)
+        return etagged(request, html, etag, "text/html; charset=utf-8")
+
+    return await answer(read)
 
 
 @router.get("/journeys/{journey_id}/insights", response_class=HTMLResponse)
-def insights_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
-    return _journey_page(request, state, user, journey_id, "insights.html.j2", "insights")
+async def insights_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
+    return await answer(lambda: _journey_page(request, state, user, journey_id, "insights.html.j2", "insights"))
+
+
+@router.get("/journeys/{journey_id}/findings", response_class=HTMLResponse)
+async def findings_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId,
+                        kind: list[str] = Query([], max_length=20)) -> HTMLResponse:
+    """What needs attention, ranked (``journeymap findings``), in the user's language; filter by kind."""
+    return await answer(lambda: _findings_page(request, user, state, journey_id, kind))
+
+
+def _findings_page(request: Request, user: User, state: StateDep, journey_id: str, kind: list[str]) -> HTMLResponse:
+    from journeymap.engine.formatting import format_p
+    from journeymap.errors import JourneymapError
+    from journeymap.i18n import format_number, t
+    from journeymap.results import FINDING_KINDS
+    from journeymap.server.ui.render import language
+
+    lang = language(request, user)
+    journeys.current(state, journey_id)
+    chosen = [k for k in kind if k in FINDING_KINDS]
+    error, rows, counts = None, [], dict.fromkeys(FINDING_KINDS, 0)
+    try:
+        found = measures.findings(state, journey_id, lang) or []
+    except JourneymapError as exc:
+        error, found = exc.message, []
+    for rank, f in enumerate(found, start=1):
+        counts[f.kind] += 1
+        if not chosen or f.kind in chosen:
+            rows.append({"rank": rank, "kind": f.kind, "kind_label": t(f"findings.kind.{f.kind}", lang),
+                         "title": f.title, "customers": format_number(f.customers, lang),
+                         "q": format_p(f.q_value, lang), "command": f.command})
+    kinds = [{"id": k, "label": t(f"findings.kind.{k}", lang), "n": counts[k], "on": k in chosen}
+             for k in FINDING_KINDS]
+    return _journey_page(request, state, user, journey_id, "findings.html.j2", "findings", findings=rows,
+                         total=len(found), kinds=kinds, error=error)
 
 
 @router.get("/journeys/{journey_id}/revisions", response_class=HTMLResponse)
@@ -115,14 +161,24 @@ def revisions_page(request: Request, user: PageViewer, state: StateDep, db: Sess
 
 
 @router.get("/journeys/{journey_id}/share", response_class=HTMLResponse)
-def share_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
-    return _journey_page(request, state, user, journey_id, "share.html.j2", "share")
+async def share_page(request: Request, user: PageViewer, state: StateDep, journey_id: JourneyId) -> HTMLResponse:
+    return await answer(lambda: _journey_page(request, state, user, journey_id, "share.html.j2", "share"))
 
 
 @router.get("/personas", response_class=HTMLResponse)
-def personas_page(request: Request, user: PageViewer, state: StateDep) -> HTMLResponse:
+async def personas_page(request: Request, user: PageViewer, state: StateDep) -> HTMLResponse:
+    return await answer(lambda: _personas_page(request, user, state))
+
+
+def _personas_page(request: Request, user: User, state: StateDep) -> HTMLResponse:
+    from journeymap.i18n import t
+    from journeymap.model.types import DMU_ROLES
+    from journeymap.server.ui.render import language
+
     ws = state.files.workspace()
-    return page(request, "personas.html.j2", user, personas=sorted(ws.personas.values(), key=lambda p: p.name),
+    lang = language(request, user)
+    return page(request, "personas.html.j2", user, roles=[{"id": r, "label": t(f"role.{r}", lang)} for r in DMU_ROLES],
+                personas=sorted(ws.personas.values(), key=lambda p: p.name),
                 boot={"can_edit": user.may("editor"), "channels": list(ws.settings.channels),
                       "personas": sorted(ws.personas)})
 

@@ -39,7 +39,7 @@ def language(request: Request, user: User | None) -> str:
 
 
 #: The catalogue sections the pages' script shows (the map's own labels for lanes, roles, severities …).
-SCRIPT_SECTIONS = ("server.", "lane.", "role.", "severity.", "provenance.", "status.", "opportunities.", "kpi.",
+SCRIPT_SECTIONS = ("server.", "lane.", "role.", "severity.", "provenance.", "status.", "opportunities.", "kpi.", "trigger.",
                    "persona.")
 
 

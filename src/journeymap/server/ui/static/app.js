@@ -97,7 +97,7 @@ const Live = {
     (this.handlers[type] = this.handlers[type] || []).push(fn);
     if (!this.source) {
       this.source = new EventSource("/api/v1/live");
-      for (const t of ["journey", "comment", "persona"]) {
+      for (const t of ["journey", "comment", "persona", "workshop"]) {
         this.source.addEventListener(t, (e) => (this.handlers[t] || []).forEach((h) => h(JSON.parse(e.data))));
       }
     }
@@ -438,14 +438,99 @@ function renderEditor(root) {
     el("div", {class: "toolbar"},
       BOOT.can_edit ? el("button", {type: "button", "data-action": "add-stage", onclick: addStage}, "+ " + tr("editor.add_stage")) : null,
       BOOT.can_edit ? el("span", {class: "muted"}, tr("editor.drag_hint")) : null,
-      el("button", {type: "button", onclick: () => openComments("journey")}, `✎ ${tr("comments.title")} (${commentCount("journey")})`)),
+      el("button", {type: "button", onclick: () => openComments("journey")}, `✎ ${tr("comments.title")} (${commentCount("journey")})`),
+      el("span", {class: "spacer"}),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", "data-action": "delete-journey", onclick: deleteJourney}, tr("editor.delete_journey")) : null),
     el("div", {class: "journey-fields"},
       el("label", {}, tr("journeys.title_field"), field("title", () => doc.title, (v) => { doc.title = v; })),
       el("label", {}, tr("editor.goal"), field("goal", () => doc.goal, (v) => { doc.goal = v || undefined; }))),
     el("div", {class: "stages"}, doc.stages.map((s, i) => stageColumn(s, i))),
     emotionCurve(),
+    el("div", {class: "panels"}, triggersPanel(), lanesPanel()),
   );
   root.removeAttribute("aria-busy");
+}
+
+/** Delete the whole journey (after a confirmation); its last version stays a revision, restorable from the list. */
+async function deleteJourney() {
+  if (!confirm(tr("editor.confirm_delete_journey", {title: J.doc.title}))) return;
+  J.deleting = true;
+  const r = await api("DELETE", `/api/v1/journeys/${J.id}`, undefined, {"If-Match": `"${J.etag}"`});
+  if (r.ok) location.href = "/";
+  else { J.deleting = false; toast(errorText(r)); }
+}
+
+const TRIGGER_KINDS = ["event", "time", "contract-end", "manual"];
+
+/** What starts the journey: name, kind, the step it leads to, days before or after a date, the events that fire it. */
+function triggersPanel() {
+  const triggers = J.doc.triggers || [];
+  return el("section", {class: "card panel", id: "triggers"},
+    el("h2", {}, tr("editor.triggers")), el("p", {class: "muted"}, tr("editor.triggers_hint")),
+    el("ul", {class: "items"}, triggers.map((t, k) => el("li", {class: "trigger", "data-trigger": t.id},
+      field(`triggers.${k}.name`, () => t.name, (v) => { t.name = v; }, {label: tr("editor.trigger_name")}),
+      select(`triggers.${k}.kind`, TRIGGER_KINDS.map((x) => [x, tr("trigger." + x)]), t.kind || "event",
+             (v) => J.change((d) => { d.triggers[k].kind = v; }), {label: tr("editor.trigger_kind")}),
+      select(`triggers.${k}.step`, [["", "–"], ...J.doc.steps.map((s) => [s.id, s.name])], t.step || "",
+             (v) => J.change((d) => { if (v) d.triggers[k].step = v; else delete d.triggers[k].step; }), {label: tr("editor.trigger_step")}),
+      el("input", {type: "number", step: 1, value: t.offset_days ?? "", "data-path": `triggers.${k}.offset_days`, disabled: !BOOT.can_edit,
+        "aria-label": tr("editor.trigger_offset"), title: tr("editor.trigger_offset"), placeholder: "±",
+        onchange: (e) => J.change((d) => { const v = e.target.value.trim(); if (v === "") delete d.triggers[k].offset_days; else d.triggers[k].offset_days = Number(v); }, false)}),
+      field(`triggers.${k}.binding`, () => ((t.binding && t.binding.events) || []).join(", "), (v) => {
+        const names = v.split(",").map((x) => x.trim()).filter(Boolean);
+        if (names.length) t.binding = {...(t.binding || {}), events: names}; else delete t.binding;
+      }, {label: tr("editor.trigger_events"), placeholder: tr("editor.trigger_events")}),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"), "data-action": "delete-trigger",
+        onclick: () => { if (confirm(tr("editor.confirm_delete", {name: t.name}))) J.change((d) => { d.triggers.splice(k, 1); if (!d.triggers.length) delete d.triggers; }); }}, "✕") : null))),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", "data-action": "add-trigger", onclick: () => J.change((d) => {
+      d.triggers = d.triggers || [];
+      const name = tr("editor.new_trigger");
+      d.triggers.push({id: slug(name, new Set(d.triggers.map((x) => x.id))), name, kind: "event"});
+    })}, "+ " + tr("editor.add_trigger")) : null);
+}
+
+/** The journey's own lanes (rows beside the standard ones); each step fills them in its details. */
+function lanesPanel() {
+  const lanes = J.doc.lanes || [];
+  return el("section", {class: "card panel", id: "custom-lanes"},
+    el("h2", {}, tr("editor.lanes")), el("p", {class: "muted"}, tr("editor.lanes_hint")),
+    el("ul", {class: "items"}, lanes.map((lane, k) => el("li", {class: "custom-lane", "data-custom-lane": lane.id},
+      field(`lanes.${k}.name`, () => lane.name, (v) => { lane.name = v; }, {label: tr("editor.lane_name")}),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"), "data-action": "delete-lane",
+        onclick: () => { if (confirm(tr("editor.confirm_delete", {name: lane.name}))) J.change((d) => removeLane(d, lane.id)); }}, "✕") : null))),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", "data-action": "add-lane", onclick: () => {
+      const name = (prompt(tr("editor.lane_name"), tr("editor.new_lane")) || "").trim();
+      if (name) J.change((d) => { d.lanes = d.lanes || []; d.lanes.push({id: slug(name, new Set(d.lanes.map((x) => x.id))), name}); });
+    }}, "+ " + tr("editor.add_lane")) : null);
+}
+
+function removeLane(doc, laneId) {
+  doc.lanes = (doc.lanes || []).filter((l) => l.id !== laneId);
+  if (!doc.lanes.length) delete doc.lanes;
+  for (const s of doc.steps) {
+    if (s.lanes && laneId in s.lanes) { delete s.lanes[laneId]; if (!Object.keys(s.lanes).length) delete s.lanes; }
+  }
+}
+
+/** One custom lane of one step in the drawer: its items (text), add and remove. */
+function customLaneList(step, index, lane) {
+  const items = ((step.lanes || {})[lane.id] || []).map(item);
+  const path = `steps.${index}.lanes.${lane.id}`;
+  return el("section", {class: "lane", "data-lane": "custom:" + lane.id},
+    el("h3", {}, lane.name),
+    el("ul", {}, items.map((it, k) => el("li", {class: "lane-item"},
+      field(`${path}.${k}`, () => it.text, (v) => { step.lanes[lane.id][k] = {...item(step.lanes[lane.id][k]), text: v}; }, {label: lane.name}),
+      BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"), onclick: () => J.change((d) => {
+        const s = d.steps[index];
+        s.lanes[lane.id].splice(k, 1);
+        if (!s.lanes[lane.id].length) delete s.lanes[lane.id];
+        if (!Object.keys(s.lanes).length) delete s.lanes;
+        openStep(step.id);
+      })}, "✕") : null))),
+    BOOT.can_edit ? el("button", {type: "button", class: "add", "data-add-lane": "custom:" + lane.id, onclick: () => {
+      const text = (prompt(lane.name) || "").trim();
+      if (text) J.change((d) => { const s = d.steps[index]; s.lanes = s.lanes || {}; (s.lanes[lane.id] = s.lanes[lane.id] || []).push(text); openStep(step.id); });
+    }}, "+ " + tr("editor.add_item")) : null);
 }
 
 /* --- the step drawer: every lane of one step ------------------------------------------------------------------ */
@@ -557,6 +642,7 @@ async function openStep(stepId) {
       LANE_KEYS.slice(0, 5).map((k) => laneList(step, index, k, tr("lane." + k))),
       painList(step, index),
       LANE_KEYS.slice(5).map((k) => laneList(step, index, k, tr("lane." + k))),
+      (J.doc.lanes || []).map((lane) => customLaneList(step, index, lane)),
       el("section", {class: "lane", "data-lane": "systems"}, el("h3", {}, tr("lane.systems")),
         field(`steps.${index}.systems`, () => (step.systems || []).join("\n"), (v) => {
           const names = v.split("\n").map((x) => x.trim()).filter(Boolean);
@@ -708,6 +794,7 @@ function renderWorkshop(root) {
       el("div", {class: "notes"}, opps.map((o, k) => [o, k]).filter(([o]) => o.step === s.id).map(([o, k]) => {
         const note = oppCard(o, k);
         note.classList.add("sticky");
+        if (W.state) note.append(voteControls(o));
         return note;
       })))))));
   const capture = BOOT.can_edit ? el("form", {class: "capture", id: "capture", onsubmit: (e) => {
@@ -728,6 +815,71 @@ function renderWorkshop(root) {
   root.removeAttribute("aria-busy");
 }
 
+/* --- the workshop's timer and dot-voting (shared by everyone on the page, live) ------------------------------ */
+
+const W = {
+  state: null, endsAt: null,
+
+  async load() {
+    const r = await api("GET", `/api/v1/journeys/${J.id}/workshop`);
+    if (r.ok) this.set(r.data);
+  },
+
+  set(data) {
+    this.state = data;
+    this.endsAt = data.timer ? Date.now() + data.timer.remaining * 1000 : null;
+    this.tick();
+    if (J.doc) J.render();
+  },
+
+  tick() {
+    const box = document.getElementById("timer");
+    if (!box || !this.state) return;
+    if (this.endsAt === null) { box.textContent = "–"; box.className = "timer"; }
+    else {
+      const left = Math.max(0, Math.ceil((this.endsAt - Date.now()) / 1000));
+      box.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+      box.className = "timer running" + (left === 0 ? " done" : "");
+      box.title = left === 0 ? tr("workshop.time_up") : "";
+    }
+    const dots = document.getElementById("dots-left");
+    if (dots) dots.textContent = tr("workshop.dots_left", {n: this.state.left});
+  },
+};
+
+/** The dots on one idea, and buttons to put one of yours on it or take one back. */
+function voteControls(o) {
+  const n = (W.state.votes || {})[o.id] || 0;
+  const mine = (W.state.mine || {})[o.id] || 0;
+  const act = (method, url, body) => async (e) => {
+    e.stopPropagation();
+    const r = await api(method, url, body);
+    if (r.ok) W.set(r.data); else toast(errorText(r));
+  };
+  return el("div", {class: "votes", "data-votes": o.id, "data-count": n},
+    el("span", {class: "dots", title: String(n)}, n ? "●".repeat(Math.min(n, 12)) + (n > 12 ? ` ${n}` : "") : ""),
+    el("button", {type: "button", class: "vote", "data-vote": o.id, title: tr("workshop.vote"), disabled: W.state.left <= 0,
+                  onclick: act("POST", `/api/v1/journeys/${J.id}/workshop/votes`, {idea: o.id})}, "+●"),
+    mine ? el("button", {type: "button", class: "unvote", "data-unvote": o.id, title: tr("workshop.unvote"),
+                         onclick: act("DELETE", `/api/v1/journeys/${J.id}/workshop/votes/${encodeURIComponent(o.id)}`)}, "−") : null);
+}
+
+function startWorkshopTools(box) {
+  W.load();
+  setInterval(() => W.tick(), 1000);
+  Live.on("workshop", (ev) => { if (ev.id === J.id) W.load(); });
+  box.addEventListener("click", async (e) => {
+    const b = e.target.closest("button");
+    if (!b) return;
+    const base = `/api/v1/journeys/${J.id}/workshop`;
+    let r = null;
+    if (b.dataset.timer) r = await api("PUT", base + "/timer", {seconds: Number(b.dataset.timer)});
+    else if (b.dataset.action === "stop-timer") r = await api("DELETE", base + "/timer");
+    else if (b.dataset.action === "new-round" && confirm(tr("workshop.confirm_round"))) r = await api("PUT", base + "/round", {dots: 3});
+    if (r) { if (r.ok) W.set(r.data); else toast(errorText(r)); }
+  });
+}
+
 /* --- wiring the journey pages ------------------------------------------------------------------------------- */
 
 function startJourneyPage(root) {
@@ -741,6 +893,10 @@ function startJourneyPage(root) {
   };
   J.load();
   Live.on("journey", (ev) => {
+    if (ev.id === J.id && ev.kind === "deleted") {
+      if (!J.deleting) { toast(tr("editor.deleted_elsewhere", {who: ev.by})); setTimeout(() => { location.href = "/"; }, 1500); }
+      return;
+    }
     if (ev.id !== J.id || ev.etag === J.etag || J.saving) return;
     const typing = document.activeElement && ["INPUT", "TEXTAREA"].includes(document.activeElement.tagName);
     if (typing) return;  // the user's edit will meet the new version on save (a clear conflict, nothing lost)
@@ -748,6 +904,8 @@ function startJourneyPage(root) {
     J.load();
   });
   Live.on("comment", (ev) => { if (ev.id === J.id) refreshComments(); });
+  const tools = document.getElementById("workshop-tools");
+  if (tools) startWorkshopTools(tools);
   const fs = document.getElementById("fullscreen");
   if (fs) fs.addEventListener("click", () => document.documentElement.requestFullscreen && document.documentElement.requestFullscreen());
 }
@@ -758,6 +916,7 @@ function startJourneyPage(root) {
 
 async function startJourneysList(table) {
   const lang = document.documentElement.lang;
+  let leaving = false;
   for (const row of table.querySelectorAll("tr[data-journey]")) {
     api("GET", `/api/v1/journeys/${row.dataset.journey}/health`).then((r) => {
       if (!r.ok) return;
@@ -769,6 +928,9 @@ async function startJourneysList(table) {
       cell("trend").className = h.trend > 0 ? "up" : h.trend < 0 ? "down" : "";
       cell("nps").textContent = h.nps === null ? "–" : `${formatNumber(h.nps, 0)} (n = ${h.nps_n})`;
       cell("sentiment").textContent = h.sentiment === null ? "–" : formatNumber(h.sentiment, 2);
+      if (h.findings === null || h.findings === undefined) cell("findings").textContent = "–";
+      else cell("findings").replaceChildren(el("a", {href: `/journeys/${row.dataset.journey}/findings`, "data-findings": h.findings,
+        title: tr("tabs.findings")}, formatNumber(h.findings, 0)));
       cell("open_pain_points").textContent = `${h.open_pain_points}` + (h.severe_pain_points ? ` · ${tr("health.severe", {n: h.severe_pain_points})}` : "");
       const days = h.days_since_change;
       cell("changed").textContent = days === null ? "–" : days === 0 ? tr("health.today") : tr("health.days_ago", {n: days});
@@ -786,12 +948,30 @@ async function startJourneysList(table) {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const f = form.elements;
+      leaving = true;  // the new journey's live event must not reload this page under the navigation
       const r = await api("POST", "/api/v1/journeys", {id: f.id.value, title: f.title.value, template: f.template.value});
       if (r.ok) location.href = `/journeys/${r.data.id}`;
-      else form.querySelector("[data-error]").textContent = errorText(r);
+      else { leaving = false; form.querySelector("[data-error]").textContent = errorText(r); }
     });
   }
-  Live.on("journey", (ev) => { if (!(BOOT.journeys || []).includes(ev.id)) location.reload(); });
+  Live.on("journey", (ev) => {
+    if (!leaving && (ev.kind === "deleted" || !(BOOT.journeys || []).includes(ev.id))) location.reload();
+  });
+  const bin = document.getElementById("bin");
+  if (bin) startBin(bin, "journey");
+}
+
+/** The deleted journeys (or personas) with who deleted them and a button that restores each. */
+async function startBin(box, type) {
+  const r = await api("GET", "/api/v1/trash");
+  const rows = (r.ok ? r.data : []).filter((t) => t.type === type);
+  box.hidden = rows.length === 0;
+  box.querySelector("ul").replaceChildren(...rows.map((t) => el("li", {"data-deleted": t.id},
+    el("strong", {}, t.title), " ", el("span", {class: "muted"}, tr("journeys.deleted_by", {who: t.deleted_by, date: t.deleted_at.slice(0, 16).replace("T", " ")})),
+    BOOT.can_edit ? el("button", {type: "button", "data-restore-deleted": t.id, onclick: async () => {
+      const back = await api("POST", t.restore);
+      if (back.ok) { toast(tr("journeys.restored", {title: t.title})); location.reload(); } else toast(errorText(back));
+    }}, tr("journeys.restore")) : null)));
 }
 
 function startRevisions(list) {
@@ -876,6 +1056,8 @@ async function startPersonas(root) {
     const listField = (key) => el("textarea", {disabled: !BOOT.can_edit, "data-path": key, value: (doc[key] || []).map((x) => item(x).text).join("\n"),
       onchange: (e) => { const lines = e.target.value.split("\n").map((x) => x.trim()).filter(Boolean); if (lines.length) doc[key] = lines; else delete doc[key]; save(); }});
     cards.push(el("article", {class: "card persona", "data-persona": p.id},
+      BOOT.can_edit ? el("button", {type: "button", class: "danger corner", "data-action": "delete-persona", title: tr("personas.delete"),
+        onclick: () => deletePersona(p, () => etag)}, tr("personas.delete")) : null,
       el("label", {}, tr("personas.name"), input("name")),
       el("label", {}, tr("personas.role"), el("select", {disabled: !BOOT.can_edit, "data-path": "role", onchange: (e) => { doc.role = e.target.value; save(); }},
         ROLES.map((role) => el("option", {value: role, selected: (doc.role || "customer") === role ? "selected" : null}, tr("role." + role))))),
@@ -894,6 +1076,28 @@ async function startPersonas(root) {
   }
   root.replaceChildren(...cards);
   root.removeAttribute("aria-busy");
+  const bin = document.getElementById("persona-bin");
+  if (bin) startBin(bin, "persona");
+}
+
+async function deletePersona(p, etag) {
+  if (!confirm(tr("personas.confirm_delete", {name: p.name}))) return;
+  const r = await api("DELETE", `/api/v1/personas/${p.id}`, undefined, {"If-Match": `"${etag()}"`});
+  if (r.ok) location.reload(); else toast(errorText(r));
+}
+
+function startNewPersona(form) {
+  form.elements.name.addEventListener("input", (e) => {
+    if (!form.elements.id.dataset.touched) form.elements.id.value = slug(e.target.value, new Set(BOOT.personas || []));
+  });
+  form.elements.id.addEventListener("input", () => { form.elements.id.dataset.touched = "1"; });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    const r = await api("POST", "/api/v1/personas", {id: f.id.value, name: f.name.value, role: f.role.value});
+    if (r.ok) { toast(tr("personas.created", {name: f.name.value})); location.reload(); }
+    else form.querySelector("[data-error]").textContent = errorText(r);
+  });
 }
 
 async function startCustomer(box) {
@@ -959,12 +1163,16 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.getElementById("funnel-builder")) startInsights();
   const personas = document.getElementById("personas");
   if (personas) startPersonas(personas);
+  const newPersona = document.getElementById("new-persona");
+  if (newPersona) startNewPersona(newPersona);
   const timeline = document.getElementById("timeline");
   if (timeline) startCustomer(timeline);
   const users = document.getElementById("users");
   if (users) startAdmin(users);
   const tokens = document.getElementById("tokens");
   if (tokens) startSettings(tokens);
+  const kinds = document.getElementById("finding-kinds");
+  if (kinds) kinds.addEventListener("change", () => kinds.submit());
   const map = document.getElementById("living-map");
   if (map) Live.on("journey", (ev) => { if (ev.id === BOOT.journey) map.contentWindow.location.reload(); });
 });
