@@ -109,9 +109,13 @@ def _same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
 def test_the_index_is_written_by_the_ingest_and_on_first_use(store: Path) -> None:
     ws = load_workspace(store)
     folders = list((store / "data" / "cache").iterdir())
-    assert len(folders) == 1  # the ingest wrote the events part
-    assert sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".")) == [I.StoreIndex(
-        folders[0], folders[0].name).path.name]
+    assert len(folders) == 1  # the ingest wrote the events part, and the findings' tables that need no journey
+    written = sorted(p.name for p in folders[0].iterdir() if not p.name.startswith(".") and p.is_file())
+    events_part = I.StoreIndex(folders[0], folders[0].name).path.name
+    findings = [n for n in written if n.startswith(events_part.removesuffix(".duckdb") + "-findings-")]
+    assert sorted([events_part, *findings]) == written
+    assert {n.split("-findings-")[1].split("-")[0].removesuffix(".duckdb") for n in findings} == {
+        "eventdays", "eventtotals", "segments"}
     con = connect(ws)
     source = EventSource(open_events(ws, con))
     rel = source.journey(ws.journey("shop"))

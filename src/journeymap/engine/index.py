@@ -259,7 +259,9 @@ def matched_by_lookup(journey: Journey, con: Any, index: StoreIndex) -> Any:
 
 def index_workspace_store(ws: Any, *, quiet: bool = True) -> StoreIndex | None:
     """Write the events part of the index for the workspace's store as it is now (after an ingest or a
-    ``forget``). Never fatal: without it the first analysis writes it, or the analyses run on the events."""
+    ``forget``), and the findings' tables that need no journey. Never fatal: without them the first analysis
+    writes them, or the analyses run on the events."""
+    from journeymap.errors import JourneymapError
     from journeymap.events.store import duck, store_path
     from journeymap.progress import progress
 
@@ -279,7 +281,12 @@ def index_workspace_store(ws: Any, *, quiet: bool = True) -> StoreIndex | None:
             task = bar.add_task("indexing the events for analysis", total=None)
             index = build_store_index(path, generation, settings)
             bar.update(task, total=1, completed=1)
+            task = bar.add_task("preparing the findings", total=None)
+            from journeymap.engine.findings.data import prepare
+
+            prepare(ws)
+            bar.update(task, total=1, completed=1)
         return index
-    except (duckdb.Error, OSError, ValueError) as exc:
+    except (duckdb.Error, OSError, ValueError, JourneymapError) as exc:
         log.debug("journey index not written: %s", exc)
         return None

@@ -221,6 +221,28 @@ def customer_segments(source: EventSource, keys: list[str]) -> ir.Table:
     return first_values(t, [*keys, *COLUMN_DIMS], prefix="seg:")
 
 
+def event_tables(source: EventSource, max_values: int) -> tuple[ir.Table, ir.Table, ir.Table]:
+    """The findings' tables that depend on the events alone, not on a journey: events per day and name, per name,
+    and every customer's segments (kept beside the events part of the index; the ingest writes them, see
+    :func:`prepare`)."""
+    daily, total = event_days(source)
+    keys = source.memo(("findings keys", max_values), lambda: scan_keys(source, max_values))
+    return (source.kept("findings-eventdays", lambda: daily), source.kept("findings-eventtotals", lambda: total),
+            source.kept("findings-segments-" + hashlib.sha1(repr(keys).encode()).hexdigest()[:10],
+                        lambda: customer_segments(source, keys)))
+
+
+def prepare(ws: Any) -> None:
+    """Write the findings' tables that need no journey into the index of the workspace's store (after an ingest:
+    the first ``findings`` then only measures the journey)."""
+    from journeymap.engine.findings.base import FindingsOptions
+    from journeymap.engine.source import open_source
+
+    with open_source(ws) as source:
+        if source.index is not None:
+            event_tables(source, FindingsOptions.of(ws).segment_values)
+
+
 def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, gap_s: float,
             max_values: int) -> FindingsData:
     """Run the queries of the module docstring and return their (small) results."""
@@ -241,14 +263,11 @@ def collect(source: EventSource, journey: Journey, ws: Any, *, window_s: float, 
                                                  lambda: step_days(source, journey, window_s, gap_s), journey=journey))
     active = run("active days", source.kept("findings-activedays", lambda: active_days(source, journey),
                                             journey=journey))
-    daily, total = event_days(source)
-    events_daily = run("event days", source.kept("findings-eventdays", lambda: daily))
-    events_total = run("event totals", source.kept("findings-eventtotals", lambda: total))
+    events_daily_t, events_total_t, segs = event_tables(source, max_values)
+    events_daily = run("event days", events_daily_t)
+    events_total = run("event totals", events_total_t)
     outcomes = source.kept(f"findings-customers-{params}-m{marks.tag}",
                            lambda: customer_outcomes(source, journey, marks, window_s, gap_s), journey=journey)
-    keys = source.memo(("findings keys", max_values), lambda: scan_keys(source, max_values))
-    segs = source.kept("findings-segments-" + hashlib.sha1(repr(keys).encode()).hexdigest()[:10],
-                       lambda: customer_segments(source, keys))
     seg_cols = [c for c in segs.columns if c != "customer_id"]
     j = outcomes.join(segs, "customer_id", how="left")
     cols: list[Any] = [*outcomes.columns, *seg_cols]
