@@ -18,6 +18,7 @@ ruptures), never written out by hand. Each function states the test it runs, so 
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,29 @@ def bh(pvalues: Sequence[float], alpha: float = 0.05) -> np.ndarray:
 
         q[ok] = multipletests(p[ok], alpha=alpha, method="fdr_bh")[1]
     return q
+
+
+#: The modules the tests below import when first used (about a second together).
+MODULES = ("scipy.stats", "statsmodels.stats.proportion", "statsmodels.stats.multitest",
+           "statsmodels.stats.diagnostic", "statsmodels.stats.contingency_tables",
+           "statsmodels.regression.linear_model", "ruptures")
+
+
+def preload() -> threading.Thread:
+    """Import :data:`MODULES` in a background thread (join it before testing); an import that fails there fails
+    again, with its message, where the test imports it."""
+    import importlib
+
+    def run() -> None:
+        for name in MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - reported where the module is used
+                return
+
+    thread = threading.Thread(target=run, name="journeymap-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def cusum_change(x: np.ndarray, n: np.ndarray) -> float:

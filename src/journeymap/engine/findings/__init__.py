@@ -125,7 +125,9 @@ def _findings(ws: Any, journey: Journey, source: EventSource, opts: FindingsOpti
               main_path: list[str] | None) -> FindingsResult:
     if not source.totals()["events"]:
         return FindingsResult([], plan=list(source.plan), options=opts)
+    warm = stats.preload()  # the statistics libraries load while the queries run (the engine gives up the GIL)
     data = collect(source, journey, ws, window_s=opts.window_s, gap_s=opts.gap_s, max_values=opts.segment_values)
+    warm.join()
     cands = [c for c in _kinds(data, opts) if c.finding.p_value is not None]
     q = stats.bh([c.finding.p_value for c in cands], opts.fdr)  # type: ignore[misc]
     tests: dict[str, int] = {}
