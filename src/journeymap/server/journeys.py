@@ -172,13 +172,7 @@ def delete(state: AppState, db: Session, user: User, journey_id: str, if_match: 
         rev = revisions.record(db, journey_id, kind="deleted", text=now.text, etag=now.etag, path=now.rel, user=user,
                                changes=[{"kind": "removed", "section": "journey", "item": journey_id, "field": "",
                                          "line": line}])
-        db.commit()  # the text is safe in its revision before the file goes
-        try:
-            state.files.remove(now.path)
-        except OSError as exc:
-            db.delete(rev)
-            db.commit()
-            raise ApiError(409, f"cannot delete {now.rel}: {exc.strerror or exc}") from exc
+        revisions.remove_after(db, rev, state.files, now.path, now.rel)
     if state.git:
         from journeymap.server.gitcommit import commit_file
 

@@ -176,13 +176,7 @@ def delete(state: AppState, db: Session, user: User, persona_id: str, if_match: 
                            code="in_use", details={"used_by": used})
         rev = _record(db, persona_id, kind="deleted", text=now.text, rel=now.rel, user=user, before=now.text,
                       after=None)
-        db.commit()
-        try:
-            state.files.remove(now.path)
-        except OSError as exc:
-            db.delete(rev)
-            db.commit()
-            raise ApiError(409, f"cannot delete {now.rel}: {exc.strerror or exc}") from exc
+        revisions.remove_after(db, rev, state.files, now.path, now.rel)
     state.live.publish({"type": "persona", "id": persona_id, "etag": None, "kind": "deleted"})
     return rev
 

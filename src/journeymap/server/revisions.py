@@ -119,3 +119,18 @@ def as_json(rev: Revision, *, content: bool = False) -> dict[str, Any]:
     if content:
         out["content"] = rev.content
     return out
+
+
+def remove_after(db: Session, rev: Revision, files: Any, path: Any, rel: str) -> None:
+    """Remove a workspace file whose last text revision ``rev`` holds: the revision is committed first (the text
+    is safe before the file goes); when the file cannot be removed the revision goes too, so nothing is half
+    done, and the caller gets a 409 saying why."""
+    from journeymap.server.errors import ApiError
+
+    db.commit()
+    try:
+        files.remove(path)
+    except OSError as exc:
+        db.delete(rev)
+        db.commit()
+        raise ApiError(409, f"cannot delete {rel}: {exc.strerror or exc}") from exc
