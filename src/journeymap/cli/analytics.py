@@ -254,10 +254,11 @@ def _print_findings(result: object, fmt: str, explain: bool, lang: str) -> None:
     fdr = result.options.fdr if result.options else 0.05
     console.print(t("cli.findings_summary", lang, shown=format_number(len(found), lang),
                     significant=format_number(result.significant, lang), tests=format_number(tests, lang),
-                    fdr=f"{fdr:g}"), style="dim", markup=False)
+                    fdr=format_number(fdr, lang, 2)), style="dim", markup=False)
     for rank, f in enumerate(found, start=1):
         q = format_p(f.q_value, lang)
-        console.print(f"\n[bold]{rank}. {escape('[' + f.kind + ']')}[/bold] {escape(printable(f.title))}",
+        kind = t(f"findings.kind.{f.kind}", lang)
+        console.print(f"\n[bold]{rank}. {escape('[' + kind + ']')}[/bold] {escape(printable(f.title))}",
                       soft_wrap=True, highlight=False)
         console.print("   " + t("cli.finding_numbers", lang, customers=format_number(f.customers, lang), q=q,
                                 score=format_number(round(f.score), lang), test=printable(f.test)),
