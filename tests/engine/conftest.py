@@ -178,3 +178,46 @@ def shop() -> Any:
 @pytest.fixture(scope="session")
 def shop_log(backend: Backend) -> ir.Table:
     return backend.table(SHOP_LOG)
+
+
+#: ``journeymap.yaml`` lines that read the events from ``events.parquet`` beside it on PySpark.
+SPARK_EVENTS = "events:\n  source:\n    kind: pyspark\n    path: events.parquet\n"
+
+
+def ibis_events(url: str, table: str) -> str:
+    """``journeymap.yaml`` lines that read the events from ``table`` through Ibis at ``url``."""
+    return f"events:\n  source:\n    kind: ibis\n    url: {url}\n    table: {table}\n"
+
+
+def write_workspace(root: Path, journey: dict[str, Any], *, name: str, settings: str = "") -> Path:
+    """A workspace folder with one journey (``journeys/<id>.yaml``), English and UTC, ``settings`` added to its
+    ``journeymap.yaml``."""
+    import yaml
+
+    (root / "journeys").mkdir(parents=True)
+    (root / "journeymap.yaml").write_text(f"name: {name}\nlanguage: en\ntimezone: UTC\n{settings}", encoding="utf-8")
+    (root / "journeys" / f"{journey['id']}.yaml").write_text(yaml.safe_dump(journey, sort_keys=False),
+                                                             encoding="utf-8")
+    return root
+
+
+def shop_log_csv(path: Path) -> Path:
+    """:data:`SHOP_LOG` as an export would be: ``customer_id,ts,event,channel,segment``."""
+    lines = ["customer_id,ts,event,channel,segment"] + [
+        f"{r[0]},{r[1]}:00,{r[2]},{r[3]},{(r[4] if len(r) > 4 else {}).get('segment', '')}" for r in SHOP_LOG]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def export_parquet(ws: Path, path: Path) -> None:
+    """The events of workspace ``ws``'s store as a Parquet file (for a PySpark workspace beside it)."""
+    import duckdb
+
+    from journeymap.events.store import store_path
+    from journeymap.model.workspace import load_workspace
+
+    con = duckdb.connect(str(store_path(load_workspace(ws))), read_only=True)
+    try:
+        con.execute(f"COPY (SELECT * FROM events) TO '{path}' (FORMAT parquet)")
+    finally:
+        con.close()

@@ -9,23 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from .conftest import SHOP_JOURNEY, SHOP_LOG
+from .conftest import SHOP_JOURNEY, shop_log_csv, write_workspace
 
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from journeymap.api import ingest_events
 
-    root = tmp_path_factory.mktemp("cli") / "ws"
-    (root / "journeys").mkdir(parents=True)
-    (root / "journeymap.yaml").write_text("name: Shop\nlanguage: en\ntimezone: UTC\n", encoding="utf-8")
-    (root / "journeys" / "shop.yaml").write_text(yaml.safe_dump(SHOP_JOURNEY, sort_keys=False), encoding="utf-8")
-    lines = ["customer_id,ts,event,channel,segment"] + [
-        f"{r[0]},{r[1]}:00,{r[2]},{r[3]},{(r[4] if len(r) > 4 else {}).get('segment', '')}" for r in SHOP_LOG]
-    log = root.parent / "log.csv"
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    root = write_workspace(tmp_path_factory.mktemp("cli") / "ws", SHOP_JOURNEY, name="Shop")
+    log = shop_log_csv(root.parent / "log.csv")
     ingest_events([log], root)
     return root
 

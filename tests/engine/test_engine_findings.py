@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from journeymap.engine.findings import FindingsOptions, journey_findings
 from journeymap.engine.source import EventSource
@@ -32,6 +31,8 @@ from journeymap.events.synthetic import (
 )
 from journeymap.model.types import Journey
 from journeymap.results import FINDING_KINDS
+
+from .conftest import write_workspace
 
 pytestmark = pytest.mark.slow
 
@@ -119,10 +120,7 @@ def test_the_numbers_behind_planted_findings(journey: Journey) -> None:
 def planted_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from journeymap.api import ingest_events
 
-    root = tmp_path_factory.mktemp("findings") / "ws"
-    (root / "journeys").mkdir(parents=True)
-    (root / "journeymap.yaml").write_text("name: Plant\nlanguage: en\ntimezone: UTC\n", encoding="utf-8")
-    (root / "journeys" / "plant.yaml").write_text(yaml.safe_dump(JOURNEY, sort_keys=False), encoding="utf-8")
+    root = write_workspace(tmp_path_factory.mktemp("findings") / "ws", JOURNEY, name="Plant")
     df = generate(10_000, seed=7, plants=scenario())
     log = root.parent / "log.csv"
     df.assign(ts=df["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(log, index=False)

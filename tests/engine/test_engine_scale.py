@@ -16,13 +16,12 @@ from typing import Any
 
 import duckdb
 import pytest
-import yaml
 
 from journeymap.api import ingest_events
 from journeymap.events.store import store_path
 from journeymap.model.workspace import load_workspace
 
-from .conftest import SHOP_JOURNEY, SHOP_LOG
+from .conftest import SHOP_JOURNEY, SPARK_EVENTS, export_parquet, ibis_events, shop_log_csv, write_workspace
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -30,25 +29,10 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory, spark_session: Any) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("scale")
-    journey = yaml.safe_dump(SHOP_JOURNEY, sort_keys=False)
-    duck = base / "duck"
-    (duck / "journeys").mkdir(parents=True)
-    (duck / "journeymap.yaml").write_text("name: Shop\nlanguage: en\ntimezone: UTC\n", encoding="utf-8")
-    (duck / "journeys" / "shop.yaml").write_text(journey, encoding="utf-8")
-    lines = ["customer_id,ts,event,channel,segment"] + [
-        f"{r[0]},{r[1]}:00,{r[2]},{r[3]},{(r[4] if len(r) > 4 else {}).get('segment', '')}" for r in SHOP_LOG]
-    log = base / "log.csv"
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ingest_events([log], duck)
-    spark = base / "spark"
-    (spark / "journeys").mkdir(parents=True)
-    (spark / "journeys" / "shop.yaml").write_text(journey, encoding="utf-8")
-    (spark / "journeymap.yaml").write_text(
-        "name: Shop\nlanguage: en\ntimezone: UTC\nevents:\n  source:\n    kind: pyspark\n    path: events.parquet\n",
-        encoding="utf-8")
-    con = duckdb.connect(str(store_path(load_workspace(duck))), read_only=True)
-    con.execute(f"COPY (SELECT * FROM events) TO '{spark / 'events.parquet'}' (FORMAT parquet)")
-    con.close()
+    duck = write_workspace(base / "duck", SHOP_JOURNEY, name="Shop")
+    ingest_events([shop_log_csv(base / "log.csv")], duck)
+    spark = write_workspace(base / "spark", SHOP_JOURNEY, name="Shop", settings=SPARK_EVENTS)
+    export_parquet(duck, spark / "events.parquet")
     return duck, spark
 
 
@@ -137,12 +121,8 @@ def pg_pair(pair: tuple[Path, Path], pg_url: str, tmp_path_factory: pytest.TempP
             for r in rows:
                 cur.execute("INSERT INTO scale_events VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)",
                             (*r[:9], json.dumps(dict(zip(r[9], r[10], strict=True)))))
-    ws = tmp_path_factory.mktemp("pg") / "pg"
-    (ws / "journeys").mkdir(parents=True)
-    (ws / "journeys" / "shop.yaml").write_text(yaml.safe_dump(SHOP_JOURNEY, sort_keys=False), encoding="utf-8")
-    (ws / "journeymap.yaml").write_text(
-        "name: Shop\nlanguage: en\ntimezone: UTC\nevents:\n  source:\n    kind: ibis\n"
-        f"    url: {pg_url}\n    table: scale_events\n", encoding="utf-8")
+    ws = write_workspace(tmp_path_factory.mktemp("pg") / "pg", SHOP_JOURNEY, name="Shop",
+                         settings=ibis_events(pg_url, "scale_events"))
     return duck, ws
 
 
@@ -169,21 +149,13 @@ def findings_trio(tmp_path_factory: pytest.TempPathFactory, spark_session: Any,
     from journeymap.events.synthetic import JOURNEY, generate, scenario
 
     base = tmp_path_factory.mktemp("findings-scale")
-    journey = yaml.safe_dump(JOURNEY, sort_keys=False)
     df = generate(6_000, seed=11, plants=scenario())
     log = base / "log.csv"
     df.assign(ts=df["ts"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(log, index=False)
-    out: dict[str, Path] = {}
-    for name, settings in (("duck", ""), ("spark", "events:\n  source:\n    kind: pyspark\n    path: events.parquet\n")):
-        ws = base / name
-        (ws / "journeys").mkdir(parents=True)
-        (ws / "journeys" / "plant.yaml").write_text(journey, encoding="utf-8")
-        (ws / "journeymap.yaml").write_text(f"name: Plant\nlanguage: en\ntimezone: UTC\n{settings}", encoding="utf-8")
-        out[name] = ws
+    out = {"duck": write_workspace(base / "duck", JOURNEY, name="Plant"),
+           "spark": write_workspace(base / "spark", JOURNEY, name="Plant", settings=SPARK_EVENTS)}
     ingest_events([log], out["duck"])
-    con = duckdb.connect(str(store_path(load_workspace(out["duck"]))), read_only=True)
-    con.execute(f"COPY (SELECT * FROM events) TO '{out['spark'] / 'events.parquet'}' (FORMAT parquet)")
-    con.close()
+    export_parquet(out["duck"], out["spark"] / "events.parquet")
     return out
 
 
@@ -222,10 +194,5 @@ def test_findings_are_the_same_on_postgresql(findings_trio: dict[str, Path], run
         with pg.cursor() as cur, cur.copy("COPY plant_events FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(r)
-    ws = tmp_path / "pg"
-    (ws / "journeys").mkdir(parents=True)
-    (ws / "journeys" / "plant.yaml").write_text(yaml.safe_dump(JOURNEY, sort_keys=False), encoding="utf-8")
-    (ws / "journeymap.yaml").write_text(
-        "name: Plant\nlanguage: en\ntimezone: UTC\nevents:\n  source:\n    kind: ibis\n"
-        f"    url: {pg_url}\n    table: plant_events\n", encoding="utf-8")
+    ws = write_workspace(tmp_path / "pg", JOURNEY, name="Plant", settings=ibis_events(pg_url, "plant_events"))
     assert _findings(ws, run_cli) == _findings(findings_trio["duck"], run_cli)

@@ -90,12 +90,17 @@ def unquote_etag(value: str | None) -> str | None:
     return value.strip('"')
 
 
-def save(state: AppState, db: Session, user: User, journey_id: str, data: Any, if_match: str | None) -> Saved:
-    """Write an edited journey (the whole document as JSON) if ``if_match`` is still its version."""
+def required_etag(if_match: str | None, message: str) -> str:
+    """The version an edit or a deletion was made on (``If-Match``); without one, a 428 saying ``message``."""
     sent = unquote_etag(if_match)
     if not sent:
-        raise ApiError(428, "send the version you edited in If-Match (the ETag of GET /journeys/{id})",
-                       code="precondition_required")
+        raise ApiError(428, message, code="precondition_required")
+    return sent
+
+
+def save(state: AppState, db: Session, user: User, journey_id: str, data: Any, if_match: str | None) -> Saved:
+    """Write an edited journey (the whole document as JSON) if ``if_match`` is still its version."""
+    sent = required_etag(if_match, "send the version you edited in If-Match (the ETag of GET /journeys/{id})")
     with state.files.lock:
         now = current(state, journey_id, fresh=True)
         if sent not in (now.etag, "*"):
@@ -158,10 +163,8 @@ def _undelete(state: AppState, db: Session, user: User, journey_id: str, rev: Re
 def delete(state: AppState, db: Session, user: User, journey_id: str, if_match: str | None) -> Revision:
     """Delete a journey's file if ``if_match`` is still its version; the last version stays as a revision
     (kind ``deleted``), so restoring it brings the journey back."""
-    sent = unquote_etag(if_match)
-    if not sent:
-        raise ApiError(428, "send the version you are deleting in If-Match (the ETag of GET /journeys/{id})",
-                       code="precondition_required")
+    sent = required_etag(if_match, "send the version you are deleting in If-Match (the ETag of GET "
+                         "/journeys/{id})")
     with state.files.lock:
         now = current(state, journey_id, fresh=True)
         if sent not in (now.etag, "*"):

@@ -22,7 +22,7 @@ from journeymap.model.types import Persona
 from journeymap.model.workspace import SourceFile, pydantic_diagnostics
 from journeymap.server import revisions
 from journeymap.server.errors import ApiError
-from journeymap.server.journeys import unquote_etag
+from journeymap.server.journeys import required_etag
 from journeymap.server.models import Revision, User
 from journeymap.server.state import AppState
 from journeymap.server.workspace import Version, etag_of, plain
@@ -91,9 +91,7 @@ def _previous(db: Session, persona_id: str) -> str | None:
 
 def save(state: AppState, db: Session, user: User, persona_id: str, data: Any, if_match: str | None) -> str:
     """Write an edited persona if ``if_match`` is still its version (a revision with its diff); its new ETag."""
-    sent = unquote_etag(if_match)
-    if not sent:
-        raise ApiError(428, "send the version you edited in If-Match", code="precondition_required")
+    sent = required_etag(if_match, "send the version you edited in If-Match")
     with state.files.lock:
         now = current(state, persona_id)
         if sent not in (now.etag, "*"):
@@ -162,9 +160,7 @@ def users_of(state: AppState, persona_id: str) -> list[str]:
 def delete(state: AppState, db: Session, user: User, persona_id: str, if_match: str | None) -> Revision:
     """Delete a persona's file if ``if_match`` is still its version and no journey refers to it; its last
     version stays as a revision (kind ``deleted``) to restore."""
-    sent = unquote_etag(if_match)
-    if not sent:
-        raise ApiError(428, "send the version you are deleting in If-Match", code="precondition_required")
+    sent = required_etag(if_match, "send the version you are deleting in If-Match")
     with state.files.lock:
         now = current(state, persona_id)
         if sent not in (now.etag, "*"):

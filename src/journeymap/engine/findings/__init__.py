@@ -144,7 +144,6 @@ def _findings(ws: Any, journey: Journey, source: EventSource, opts: FindingsOpti
         if cand.finding.kind == "loop":
             loops.concentration(data, cand.finding, opts)
     path = main_path if main_path is not None else _main_path(journey, data)
-    workspace = str(ws.root) if ws is not None else "."
     from journeymap.model.workspace import display_path
 
     workspace = display_path(ws.root) if ws is not None else "."
