@@ -10,20 +10,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from journeymap.engine.steps import DEFAULT_WINDOW
+from journeymap.model.types import AnalysisSettings, EventSettings
 from journeymap.results import Finding
+
+#: The defaults are the workspace settings' own (one definition; a workspace without ``analysis`` gets them).
+_ANALYSIS, _EVENTS = AnalysisSettings(), EventSettings()
 
 
 @dataclass
 class FindingsOptions:
     """How findings are judged (``analysis`` in ``journeymap.yaml``, see docs/findings.md)."""
 
-    fdr: float = 0.05
-    min_customers: int = 30
-    window_s: float = 14 * 86400.0
-    gap_s: float = 30 * 60.0
-    loop_tolerance: float = 0.01
-    spike_ratio: float = 1.5
-    segment_values: int = 12
+    fdr: float = _ANALYSIS.false_discovery_rate
+    min_customers: int = _ANALYSIS.min_customers
+    window_s: float = DEFAULT_WINDOW.total_seconds()
+    gap_s: float = _EVENTS.session_gap_minutes * 60.0
+    loop_tolerance: float = _ANALYSIS.loop_tolerance
+    spike_ratio: float = _ANALYSIS.spike_ratio
+    segment_values: int = _ANALYSIS.segment_values
     #: Days at the start of the data in which nothing "appears" (journeys already under way look new there).
     warmup_days: int = 28
     #: Fewest buckets (days or weeks) with data for a series to be tested.
