@@ -182,6 +182,13 @@ def test_comments_threads_mentions_and_resolve(server) -> None:  # type: ignore[
     assert bad.status_code == 422 and "step:STEP" in bad.json()["error"]["message"]
     pain = c.post("/api/v1/journeys/webshop/comments", json={"target": "pain:checkout:0", "body": "hurts"}, headers=h)
     assert pain.status_code == 201
+    # a parent id past the database's integers is a 422 naming the field, not a crash in the driver (found by fuzzing)
+    for parent in (2**63, 2**31, 0, -1):
+        huge = c.post("/api/v1/journeys/webshop/comments", json={"body": "x", "parent": parent}, headers=h)
+        assert huge.status_code == 422, parent
+        assert "parent" in huge.text
+    gone = c.post("/api/v1/journeys/webshop/comments", json={"body": "x", "parent": 2**31 - 1}, headers=h)
+    assert gone.status_code == 422 and "no comment 2147483647" in gone.json()["error"]["message"]
 
 
 def test_share_links_are_signed_expiring_and_revocable(server) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,10 @@ RoleName = Literal["viewer", "editor", "admin"]
 Lang = Literal["nl", "en"]
 
 
+#: The largest row id the database columns hold (a 32-bit integer in SQLite and PostgreSQL alike).
+MAX_ROW_ID = 2_147_483_647
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -56,7 +60,7 @@ class Saved(BaseModel):
 class CommentCreate(Strict):
     target: str = Field("journey", max_length=200, description="journey, step:ID, pain:STEP:N or opportunity:ID")
     body: str = Field(min_length=1, max_length=10000)
-    parent: int | None = Field(None, description="the comment to reply to")
+    parent: int | None = Field(None, ge=1, le=MAX_ROW_ID, description="the comment to reply to")
 
 
 class CommentUpdate(Strict):
@@ -134,6 +138,7 @@ class FunnelIn(Strict):
     mode: Literal["sequential", "strict", "any"] = "sequential"
     window: float = Field(14.0, gt=0, le=3650)
 
+
 class FindingOut(BaseModel):
     """One finding (:meth:`journeymap.results.Finding.as_dict`; docs/findings.md describes each kind)."""
 
@@ -172,4 +177,4 @@ class VoteIn(Strict):
 
 
 #: A row id in a path: positive and within a 32-bit integer, the range of SQLite's and PostgreSQL's columns.
-DbId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+DbId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
