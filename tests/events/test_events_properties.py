@@ -40,6 +40,7 @@ from .conftest import query_store
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 #: Examples per test; JOURNEYMAP_PROPERTY_EXAMPLES=500 for a long hunt.
 SETTINGS = settings(max_examples=int(os.environ.get("JOURNEYMAP_PROPERTY_EXAMPLES", "12")), deadline=None,
+                    derandomize="JOURNEYMAP_PROPERTY_EXAMPLES" not in os.environ,
                     suppress_health_check=[HealthCheck.too_slow])
 
 #: Text a field may hold: delimiters, quotes, our own column names, accents, emoji, a tab, brackets.

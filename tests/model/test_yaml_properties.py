@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=int(os.environ.get("JOURNEYMAP_PROPERTY_EXAMPLES", "12")) * 3, deadline=None,
+                    derandomize="JOURNEYMAP_PROPERTY_EXAMPLES" not in os.environ,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 SCALARS = st.sampled_from([

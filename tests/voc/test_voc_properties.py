@@ -22,6 +22,7 @@ from journeymap.voc.ingest import ingest_feedback
 
 NOW = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
 SETTINGS = settings(max_examples=int(os.environ.get("JOURNEYMAP_PROPERTY_EXAMPLES", "12")), deadline=None,
+                    derandomize="JOURNEYMAP_PROPERTY_EXAMPLES" not in os.environ,
                     suppress_health_check=[HealthCheck.too_slow])
 #: (metric, lowest, highest) as docs/sentiment.md defines the scales.
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
