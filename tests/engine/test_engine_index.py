@@ -342,3 +342,44 @@ def test_a_store_without_channels(make_workspace: Callable[..., Path], tmp_path:
     fast, slow = _both(root, lambda j, t: step_metrics(j, t))
     _same(fast, slow)
     assert fast.set_index("step").loc["product", "reach"] > 0
+
+
+def test_threads_that_keep_the_same_result_at_once_get_it_whole(store: Path) -> None:
+    """The web app answers requests in threads, each on its own connection to the store; they share one DuckDB
+    instance, so its attached files. Two threads writing the same kept file at once wrote into each other's
+    half-built file (the same attach name), and a detach left the tables in the write-ahead log, which was then
+    deleted: a kept file without its table, a 500 in the browser test."""
+    import threading
+
+    funnels = [["landing", "product", "cart", "pay"][: 2 + i % 3] + ["pay"] * (i // 3) for i in range(9)]
+    expected = [_run(store, lambda j, src, s=s: funnel(j, src, s), use_index=False) for s in funnels]
+
+    def one_round() -> tuple[list[BaseException], dict[tuple[int, int], pd.DataFrame]]:
+        errors: list[BaseException] = []
+        results: dict[tuple[int, int], pd.DataFrame] = {}
+        barrier = threading.Barrier(3)
+
+        def work(worker: int) -> None:
+            try:
+                barrier.wait()
+                for i, steps in enumerate(funnels):
+                    results[(worker, i)] = _run(store, lambda j, src, s=steps: funnel(j, src, s), use_index=True)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return errors, results
+
+    for rounds in range(3):
+        for kept in (store / "data" / "cache").rglob("*.duckdb"):
+            if kept.name.startswith("funnel"):
+                kept.unlink()
+        errors, results = one_round()
+        assert errors == [], (rounds, errors)
+        for (_, i), got in results.items():
+            _same(got, expected[i])
+        assert len(results) == 3 * len(funnels)

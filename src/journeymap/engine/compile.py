@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
@@ -278,13 +279,37 @@ def create_table(con: Any, name: str, expr: ir.Table, *, temporary: bool = False
 
 def attach(raw: Any, path: str, alias: str, *, read_only: bool = True) -> None:
     """Attach a DuckDB file under ``alias`` unless it is attached already."""
-    found = raw.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [alias]).fetchall()
-    if not (found and found[0][0]):
-        raw.execute(f"ATTACH {literal(path)} AS {quote(alias)} ({'READ_ONLY' if read_only else 'READ_WRITE'})")
+    def attached() -> bool:
+        found = raw.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [alias]).fetchall()
+        return bool(found and found[0][0])
+
+    if not attached():
+        try:
+            raw.execute(f"ATTACH {literal(path)} AS {quote(alias)} ({'READ_ONLY' if read_only else 'READ_WRITE'})")
+        except duckdb.BinderException:
+            if not attached():  # not another connection of this process attaching it at the same moment
+                raise
 
 
 def detach(raw: Any, alias: str) -> None:
     raw.execute(f"DETACH {quote(alias)}")
+
+
+def checkpoint(raw: Any, alias: str, *, seconds: float = 5.0) -> bool:
+    """Write ``alias``'s write-ahead log into its file; ``False`` if other transactions kept it from that for
+    ``seconds``. (A detach alone leaves the log in the ``.wal`` file beside it while another connection of the
+    process has a transaction that looked into every attached database, as a name lookup does.)"""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            raw.execute(f"CHECKPOINT {quote(alias)}")
+            return True
+        except duckdb.TransactionException:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
 
 
 def build_codes(con: Any, store: str, suffix: str, max_codes: int) -> None:

@@ -174,6 +174,11 @@ def journey_folder(index: StoreIndex, journey: Journey) -> Path:
 Put = Callable[..., None]
 
 
+class BuildConflict(Exception):
+    """A file of the index could not be written whole now (see :func:`compile.checkpoint`); nothing was kept, and
+    the caller computes the result without it."""
+
+
 def keep(con: Any, index: StoreIndex, file: str, tables: Sequence[str], build: Callable[[Put], None]) -> dict[str, Any]:
     """The tables of one file of the index (``<generation folder>/<file>.duckdb``), written on first use.
 
@@ -193,7 +198,9 @@ def keep(con: Any, index: StoreIndex, file: str, tables: Sequence[str], build: C
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()
-        build_alias = "jm_build_" + alias[3:]
+        # one name per build: the connections of one process share their DuckDB instance's attached files, so
+        # two threads building the same file at once must each write their own (the last rename wins)
+        build_alias = "jm_build_" + hashlib.sha1(str(tmp).encode()).hexdigest()[:16]
         C.attach(raw, str(tmp), build_alias, read_only=False)
         helpers: list[str] = []
 
@@ -204,7 +211,10 @@ def keep(con: Any, index: StoreIndex, file: str, tables: Sequence[str], build: C
 
         try:
             build(put)
+            written = C.checkpoint(raw, build_alias)
             C.detach(raw, build_alias)
+            if not written or tmp.with_name(tmp.name + ".wal").exists():
+                raise BuildConflict(f"{path.name}: other transactions of this process kept its tables from the file")
             os.replace(tmp, path)
         except (duckdb.IOException, OSError) as exc:  # a full disk, a folder that cannot be written
             with contextlib.suppress(Exception):

@@ -383,8 +383,13 @@ class EventSource:
         if key not in self._parts:
             def write(put: I.Put) -> None:
                 put("r", build())
-            self._parts[key] = I.keep(self._con, self.index, folder + name, ("r",), write)
-            self._note(f"{'journey ' + journey.id + ': ' if journey is not None else ''}{name} kept in the {INDEX}")
+            about = f"{'journey ' + journey.id + ': ' if journey is not None else ''}{name}"
+            try:
+                self._parts[key] = I.keep(self._con, self.index, folder + name, ("r",), write)
+            except I.BuildConflict as exc:
+                self._note(f"{about} computed, not kept ({exc})")
+                return build()
+            self._note(f"{about} kept in the {INDEX}")
         return self._parts[key]["r"]
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
