@@ -20,6 +20,9 @@ import pytest
 # The CLI's consoles are made when journeymap.cli is first imported, and take their width then: wide, so
 # that a long temporary path never wraps a line a test looks for.
 os.environ["COLUMNS"] = "200"
+# Parses of workspace files are kept in a folder of this test run, not the user's ~/.cache (the commands the
+# tests start inherit it).
+os.environ.setdefault("JOURNEYMAP_CACHE_DIR", tempfile.mkdtemp(prefix="journeymap-test-cache-"))
 
 
 def write_workspace(root: Path, files: dict[str, str]) -> Path:
