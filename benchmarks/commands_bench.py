@@ -1,14 +1,18 @@
 """What users run: each journeymap command in a fresh process, timed with its peak memory.
 
     python benchmarks/commands_bench.py WORKSPACE JOURNEY [--runs 3] [--only analyze,report,...]
-        [--parquet FILE] [--ingest] [--pm4py] [--spark]
+        [--parquet FILE] [--ingest] [--pm4py] [--warm]
 
 Every command is started as a new ``python -m journeymap …`` process (start-up, imports and all), as a
 user types it; wall time is measured around the process and peak memory is its maximum resident set
 size (``ru_maxrss`` of the child). The store must be ingested already (``--ingest`` ingests ``--parquet``
 into WORKSPACE first, timed, and then runs the first analysis, which writes the journey index).
 ``--pm4py`` runs pm4py's ``discover_dfg`` on the same Parquet file in the same run, for comparison with
-the event-level graph. The machine's load average is printed beside each figure: these machines are
+the event-level graph. ``--warm`` then runs the same commands again with a warm engine
+(``journeymap warm``, in a folder of its own): each is still a fresh ``python -m journeymap …`` process, whose
+command runs in a fork of the engine; its peak memory is the fork's (from the engine's log, counting the
+libraries it shares with the engine in full). The cold runs set ``JOURNEYMAP_COLD=1``, so a warm engine
+the user runs does not serve them. The machine's load average is printed beside each figure: these machines are
 shared, and a busy one moves wall times by ±30 % or more.
 """
 
@@ -24,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def commands(journey: str, funnel: list[str]) -> dict[str, list[str]]:
@@ -55,6 +60,46 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, 
         out = sink.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
     return wall, usage.ru_maxrss / 1024 / 1024, code, out.strip().splitlines()[-1][:160] if out.strip() else ""
+
+
+def warm_runs(argvs: dict[str, list[str]], ws: Path, cold_env: dict[str, str], runs: int, record: Any) -> None:
+    """The commands again, each a fresh process served by a warm engine started for this run (and stopped)."""
+    folder = Path(tempfile.mkdtemp(prefix="jmb", dir="/tmp"))  # short: a socket path has a length limit
+    env = {k: v for k, v in cold_env.items() if k != "JOURNEYMAP_COLD"} | {"JOURNEYMAP_WARM_DIR": str(folder)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "journeymap", "warm", "--idle", "30", "--quiet"], env=env, check=True)
+    record("warm engine start", time.perf_counter() - started, engine_rss(folder), "once, in the background")
+    try:
+        for name, argv in argvs.items():
+            walls, peaks, note = [], [], ""
+            for _ in range(runs):
+                wall, _, code, last = run(argv, ws, env)
+                served = warm_log(folder)
+                if not served or f" {argv[0]}: exit " not in served[-1]:
+                    note = "not served warm"
+                walls.append(wall)
+                peaks.append(float(served[-1].rsplit("peak ", 1)[1].split()[0]) / 1024 if served else 0.0)
+                if code:
+                    note = f"exit {code}: {last}"
+            record(f"{name} (warm)", statistics.median(walls), max(peaks),
+                   note or f"runs {', '.join(f'{w:.2f}' for w in walls)}")
+    finally:
+        subprocess.run([sys.executable, "-m", "journeymap", "warm", "--stop", "--quiet"], env=env, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def warm_log(folder: Path) -> list[str]:
+    """The commands the warm engine ran ("… pid N COMMAND: exit C after S s, peak M MB")."""
+    return [line for log in folder.glob("*.log") for line in log.read_text().splitlines() if ": exit " in line]
+
+
+def engine_rss(folder: Path) -> float:
+    """The warm engine's resident memory in GB."""
+    pid = next(folder.glob("*.pid")).read_text().strip()
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
 
 
 def pm4py_dfg(parquet: Path, columns: dict[str, str]) -> tuple[float, float]:
@@ -92,10 +137,11 @@ def main() -> None:
     parser.add_argument("--pm4py", action="store_true")
     parser.add_argument("--columns", default="customer_id=customer_id,ts=ts,event=event",
                         help="the Parquet file's columns, for pm4py")
+    parser.add_argument("--warm", action="store_true", help="also run the commands with a warm engine")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     ws = args.workspace.resolve()
-    env = {**os.environ, "COLUMNS": "200"}
+    env = {**os.environ, "COLUMNS": "200", "JOURNEYMAP_COLD": "1"}
     out = Path(tempfile.mkdtemp(prefix="journeymap-bench-"))
     journey_file = next(p for p in (ws / "journeys").glob("*.yaml") if f"id: {args.journey}" in p.read_text())
     results: list[dict[str, object]] = []
@@ -116,11 +162,13 @@ def main() -> None:
         record("first analysis", wall, peak, last if code else "")
     steps = args.funnel.split(",") if args.funnel else []
     wanted = [x for x in args.only.split(",") if x] or list(commands(args.journey, steps))
+    argvs = {}
     for name in wanted:
-        argv = [a.format(journey_file=journey_file, out=out) for a in commands(args.journey, steps)[name]]
         if name == "funnel" and not steps:
             continue
-        argv += ["-w", str(ws)] if name not in ("help", "render") else []
+        argv = [a.format(journey_file=journey_file, out=out) for a in commands(args.journey, steps)[name]]
+        argvs[name] = argv + (["-w", str(ws)] if name not in ("help", "render") else [])
+    for name, argv in argvs.items():
         walls, peaks, note = [], [], ""
         for _ in range(args.runs):
             wall, peak, code, last = run(argv, ws, env)
@@ -133,6 +181,8 @@ def main() -> None:
         if len(walls) > 1:
             record(f"{name} (again)", statistics.median(walls[1:]), max(peaks[1:]),
                    note or f"runs {', '.join(f'{w:.2f}' for w in walls[1:])}")
+    if args.warm:
+        warm_runs(argvs, ws, env, args.runs, record)
     if args.pm4py:
         assert args.parquet, "--pm4py needs --parquet"
         cols = dict(kv.split("=") for kv in args.columns.split(","))

@@ -1,5 +1,5 @@
-"""``python -m journeymap`` runs the CLI."""
+"""``python -m journeymap`` runs the CLI (in the warm engine when one runs, see :mod:`journeymap.warm`)."""
 
-from journeymap.cli import main
+from journeymap.warm import main
 
 main()

@@ -44,7 +44,7 @@ def _register() -> None:
     """Import the command modules; each adds its commands to the app."""
     import importlib
 
-    for name in ("maps", "events", "analytics", "voc", "server"):
+    for name in ("maps", "events", "analytics", "voc", "server", "warm"):
         try:
             importlib.import_module(f"journeymap.cli.{name}")
         except ModuleNotFoundError as exc:  # a module not written yet
