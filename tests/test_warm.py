@@ -179,7 +179,11 @@ def test_ctrl_c_reaches_the_command_and_its_exit_code_comes_back(engine: Engine,
         process = subprocess.Popen([sys.executable, "-m", "journeymap", "demo", str(tmp_path / name), "--customers",
                                     "300000", "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE)
-        time.sleep(4)  # well into generating the events (a minute's work)
+        deadline = time.monotonic() + 60  # started (the workspace is written first), well into the events
+        while not (tmp_path / name / "journeymap.yaml").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)
+        assert process.poll() is None, "the demo ended before it could be interrupted"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
         ended[name] = (process.returncode, out, err)
