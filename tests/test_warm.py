@@ -241,3 +241,31 @@ def test_the_fingerprint_sees_a_changed_file(tmp_path: Path) -> None:
     assert warm.fingerprint(package) == first
     (package / "a.py").write_text("x = 22\n")
     assert warm.fingerprint(package) != first
+
+
+def test_a_stop_lets_running_commands_finish(tmp_path: Path) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="jms", dir="/tmp"))
+    try:
+        e = Engine(directory)
+        assert e.journeymap("warm", cwd=tmp_path).returncode == 0
+        pid = int(next(directory.glob("*.pid")).read_text())
+        process = subprocess.Popen([sys.executable, "-m", "journeymap", "demo", str(tmp_path / "shop"), "--customers",
+                                    "20000", "--quiet"], cwd=tmp_path, env=e.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "shop" / "journeymap.yaml").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        stopped = e.journeymap("warm", "--stop", cwd=tmp_path)
+        assert b"Stopped the warm engine" in stopped.stdout
+        assert process.poll() is None, "the demo was to run on after the stop"
+        assert not list(directory.glob("*.sock"))  # no new command is served meanwhile
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+        assert (tmp_path / "shop" / "report.html").is_file()
+        assert any(" demo: exit 0 " in line for line in e.served())
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

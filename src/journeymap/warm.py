@@ -284,6 +284,7 @@ class Engine:
             os.close(wake_r)
             os.close(wake_w)
             self.close()
+            self._drain()
 
     def _stop(self, _signum: int, _frame: object) -> None:
         self.stopping = True
@@ -294,12 +295,22 @@ class Engine:
         print(f"{dt.datetime.now().isoformat(timespec='seconds')} {text}", file=self.log, flush=True)
 
     def close(self) -> None:
+        """Stop listening: from now on commands run in their own processes."""
         with contextlib.suppress(OSError):
             if self.path.stat().st_ino == self.inode:  # not a newer engine's socket
                 self.path.unlink()
         self.listener.close()
-        for conn, _, _ in self.children.values():  # running commands finish and report on their own
-            conn.close()
+
+    def _drain(self) -> None:
+        """Wait for the commands still running and report their exit codes (a stop lets them finish)."""
+        while self.children:
+            try:
+                pid, status, usage = os.wait4(-1, 0)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            self._report(pid, status, usage)
 
     def _accept_all(self) -> bool:
         """Serve every caller waiting; ``False`` when the engine must stop (its code changed)."""
@@ -355,9 +366,7 @@ class Engine:
         return True
 
     def _reap(self) -> None:
-        """Tell the callers of finished commands their exit codes (128 + N for a command killed by signal N)."""
-        import time
-
+        """Tell the callers of finished commands their exit codes."""
         while self.children:
             try:
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -365,8 +374,13 @@ class Engine:
                 return
             if pid == 0:
                 return
-            if pid not in self.children:
-                continue
+            self._report(pid, status, usage)
+
+    def _report(self, pid: int, status: int, usage: Any) -> None:
+        """Send a command's exit code (128 + N for a command killed by signal N) to its caller, and log it."""
+        import time
+
+        if pid in self.children:
             conn, command, began = self.children.pop(pid)
             code = os.waitstatus_to_exitcode(status)
             code = 128 - code if code < 0 else code
