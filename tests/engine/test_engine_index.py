@@ -383,3 +383,29 @@ def test_threads_that_keep_the_same_result_at_once_get_it_whole(store: Path) -> 
         for (_, i), got in results.items():
             _same(got, expected[i])
         assert len(results) == 3 * len(funnels)
+
+
+@pytest.mark.parametrize("moves", [[], [(0, 1)], [(0, 1), (1, 2), (2, 3), (3, 0), (4, 4)],
+                                   [(i, j) for i in range(12) for j in range(12)]])
+def test_the_summary_from_the_visits_is_the_summary_from_the_events(store: Path, moves: list[tuple[int, int]]) -> None:
+    """The step summary for other moves (a goal's progress moves) is taken from the kept visits; it must equal
+    the summary over every event with those moves (the definition), on the events and on the index alike."""
+    from journeymap.engine import relations as R
+
+    def by_visits(j: Any, src: Any) -> pd.DataFrame:
+        rel = src.journey(j)
+        out = R.summary_from_visits(rel.visits("step"), rel.summary("step"), moves).execute()
+        return out.sort_values(["cust", "u"]).reset_index(drop=True)
+
+    def by_events(j: Any, src: Any) -> pd.DataFrame:
+        out = R.summary(src.journey(j).neighbours("step"), moves).execute()
+        return out.sort_values(["cust", "u"]).reset_index(drop=True)
+
+    for use_index in (True, False):  # (the index keys customers by number, the events by their id)
+        expected = _run(store, by_events, use_index=use_index)
+        _same(_run(store, by_visits, use_index=use_index), expected)
+        assert len(expected) > 100
+        if not moves:  # no designed move: no designed gap, every move to a next step undesigned
+            assert expected["min_designed_gap"].isna().all() and expected["n_undesigned"].sum() > 0
+        if len(moves) == 144:  # every move designed (the journey has fewer than 12 steps)
+            assert expected["n_undesigned"].sum() == 0 and expected["min_designed_gap"].notna().any()

@@ -124,7 +124,14 @@ def stage_summary(stage_visits_: ir.Table, step_summary: ir.Table, stage_of: dic
     stage visits."""
     s = step_summary.mutate(su=step_summary.u.substitute(stage_of, else_=ibis.null("int16")).cast("int16"))
     ev = s.group_by(["cust", s.su.name("u")]).aggregate(n_events=s.n_events.sum().cast("int32"))
-    v = stage_visits_
+    return summary_from_visits(stage_visits_, ev, designed)
+
+
+def summary_from_visits(visits_: ir.Table, events: ir.Table, designed: Sequence[tuple[int, int]]) -> ir.Table:
+    """The columns of :func:`summary` from the visits (a visit's end is where :func:`summary` counts) and
+    ``events`` (``cust, u, n_events``), with ``designed`` as the designed moves: the step summary for other moves
+    (a goal's progress moves) without another pass over the events, and the stage summary."""
+    v = visits_
     is_designed = (v.u.cast("int64") * EDGE_WIDTH + v.nu.cast("int64")).isin(edge_codes(designed)).fill_null(False)
     vs = v.group_by(["cust", "u"]).aggregate(
         n_visits=v.count().cast("int32"),
@@ -133,7 +140,7 @@ def stage_summary(stage_visits_: ir.Table, step_summary: ir.Table, stage_of: dic
         has_last=v.nu.isnull().any(),
         n_undesigned=(v.nu.notnull() & ~is_designed).cast("int32").sum().cast("int32"),
     )
-    j = ev.join(vs, ["cust", "u"])
+    j = events.select("cust", "u", "n_events").join(vs, ["cust", "u"])
     return j.select("cust", "u", "n_events", "n_visits", "min_designed_gap", "max_gap", "has_last", "n_undesigned")
 
 

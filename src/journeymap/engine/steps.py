@@ -104,7 +104,9 @@ def progress_summary(source: EventSource, journey: Journey) -> tuple[ir.Table | 
         return None, ""
     tag = "-p" + hashlib.sha1(repr(sorted(progress)).encode()).hexdigest()[:10]
     rel = source.journey(journey)
-    kept = source.kept(f"summary-step{tag}", lambda: R.summary(rel.neighbours("step"), progress), journey=journey)
+    kept = source.kept(f"summary-step{tag}",
+                       lambda: R.summary_from_visits(rel.visits("step"), rel.summary("step"), progress),
+                       journey=journey)
     return kept, tag
 
 
