@@ -409,3 +409,21 @@ def test_the_summary_from_the_visits_is_the_summary_from_the_events(store: Path,
             assert expected["min_designed_gap"].isna().all() and expected["n_undesigned"].sum() > 0
         if len(moves) == 144:  # every move designed (the journey has fewer than 12 steps)
             assert expected["n_undesigned"].sum() == 0 and expected["min_designed_gap"].notna().any()
+
+
+def test_analyze_computes_the_step_graph_only_for_what_needs_it(store: Path) -> None:
+    """``analyze --only steps`` after an ingest writes the step parts and the metrics, not the step graph (a pass of
+    its own, needed by the main path, so by the funnel, the transitions and the attribution)."""
+    from journeymap import api
+
+    folder = next((store / "data" / "cache").iterdir()) / f"journey-{I.journey_key(load_workspace(store).journey('shop'))}"
+
+    def graphs() -> list[str]:
+        return sorted(p.name for p in folder.iterdir() if p.name.startswith("graph-step"))
+
+    steps = api.analyze("shop", store, only=["steps"])
+    assert list(steps) == ["steps"] and graphs() == []
+    with_funnel = api.analyze("shop", store, only=["steps", "funnel"])
+    assert list(with_funnel) == ["steps", "funnel"] and graphs() != []
+    _same(with_funnel["steps"], steps["steps"])
+    assert list(with_funnel["funnel"]["step"])[0] in {s.id for s in load_workspace(store).journey("shop").steps}

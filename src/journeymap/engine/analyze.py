@@ -60,18 +60,21 @@ def analyze(ws: Any, journey_id: str, table: ir.Table | EventSource | None = Non
     out: dict[str, pd.DataFrame] = {}
     done = on_done or (lambda name: None)
     steps = step_metrics(journey, t, window=window)
-    step_tr = transitions(journey, t, level="step")
+    # the step graph and the main path only where an analysis asked for needs them (a graph costs a pass)
+    uses_path = bool({"funnel", "transitions", "attribution"} & set(wanted))
+    step_tr = transitions(journey, t, level="step") if uses_path else None
     if "steps" in wanted:
         out["steps"] = steps
         done("steps")
     if "stages" in wanted:
         out["stages"] = stage_metrics(journey, t, window=window)
         done("stages")
-    path = main_path(journey, step_tr, dict(zip(steps["step"], steps["entries"], strict=True)))
+    path = main_path(journey, step_tr, dict(zip(steps["step"], steps["entries"], strict=True))) \
+        if step_tr is not None else []
     if "funnel" in wanted and len(path) >= 2:
         out["funnel"] = funnel(journey, t, path, window=window)
         done("funnel")
-    if "transitions" in wanted:
+    if "transitions" in wanted and step_tr is not None:
         out["transitions"] = step_tr
         done("transitions")
     if "variants" in wanted:
