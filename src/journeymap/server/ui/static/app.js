@@ -78,6 +78,15 @@ function slug(text, taken) {
   return id;
 }
 
+/** A new item's id field follows its name (as a free slug) until the user types an id of their own. */
+function idFollows(form, name, taken) {
+  const id = form.elements.id;
+  name.addEventListener("input", (e) => {
+    if (!id.dataset.touched) id.value = slug(e.target.value, new Set(taken || []));
+  });
+  id.addEventListener("input", () => { id.dataset.touched = "1"; });
+}
+
 function item(x) { return typeof x === "string" ? {text: x} : x; }
 
 function formatShare(value) {
@@ -941,10 +950,7 @@ async function startJourneysList(table) {
   void lang;
   const form = document.getElementById("new-journey");
   if (form) {
-    form.elements.title.addEventListener("input", (e) => {
-      if (!form.elements.id.dataset.touched) form.elements.id.value = slug(e.target.value, new Set(BOOT.journeys || []));
-    });
-    form.elements.id.addEventListener("input", () => { form.elements.id.dataset.touched = "1"; });
+    idFollows(form, form.elements.title, BOOT.journeys);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const f = form.elements;
@@ -1087,10 +1093,7 @@ async function deletePersona(p, etag) {
 }
 
 function startNewPersona(form) {
-  form.elements.name.addEventListener("input", (e) => {
-    if (!form.elements.id.dataset.touched) form.elements.id.value = slug(e.target.value, new Set(BOOT.personas || []));
-  });
-  form.elements.id.addEventListener("input", () => { form.elements.id.dataset.touched = "1"; });
+  idFollows(form, form.elements.name, BOOT.personas);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = form.elements;
