@@ -41,6 +41,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from journeymap.ownfiles import current_umask, own_folder
+
 #: Environment variables that libraries read while they load (so a fork would keep the warm process's
 #: value): a caller whose value differs runs in its own process instead.
 LOAD_TIME_VARIABLES = ("TZ", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS",
@@ -87,23 +89,6 @@ def socket_path() -> Path:
     return socket_dir() / f"engine-{zlib.crc32(f'{sys.prefix}|{package}'.encode()):08x}.sock"
 
 
-def private_dir(path: Path, create: bool) -> bool:
-    """Whether ``path`` is a folder only this user can enter (created so when ``create``): a socket in a
-    folder another user could write to could be someone else's."""
-    import stat
-
-    if create:
-        try:
-            path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError:
-            return False
-    try:
-        info = path.lstat()
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
-
-
 # -- the client half: only the standard library ------------------------------------------------------------
 
 
@@ -113,7 +98,7 @@ def run_warm(argv: list[str]) -> int | None:
     if not argv or argv[0] in COLD_COMMANDS or not available() or os.environ.get("JOURNEYMAP_COLD"):
         return None
     path = socket_path()
-    if not private_dir(path.parent, create=False):
+    if not own_folder(path.parent, create=False):
         return None
     child: int | None = None
     pending: list[int] = []
@@ -133,7 +118,7 @@ def run_warm(argv: list[str]) -> int | None:
             conn.connect(str(path))
             main_module = sys.modules.get("__main__")
             request = {"argv": [sys.argv[0], *argv], "cwd": os.getcwd(), "env": dict(os.environ),
-                       "umask": _umask(),
+                       "umask": current_umask(),
                        "main": [getattr(main_module, "__package__", None), getattr(main_module, "__file__", None)],
                        "streams": [_stream_options(s) for s in (sys.stdin, sys.stdout, sys.stderr)]}
             payload = json.dumps(request).encode("utf-8", "surrogateescape")
@@ -163,12 +148,6 @@ def run_warm(argv: list[str]) -> int | None:
                 return int(words[1])
     finally:
         conn.close()
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _stream_options(stream: Any) -> list[Any]:
@@ -514,7 +493,7 @@ def status() -> dict[str, Any]:
 
 def _pid_of(path: Path) -> int | None:
     """The pid of the engine listening at ``path`` (``None`` when nothing answers there)."""
-    if not private_dir(path.parent, create=False):
+    if not own_folder(path.parent, create=False):
         return None
     pidfile = path.with_suffix(".pid")
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -542,7 +521,7 @@ def start(idle_minutes: float = DEFAULT_IDLE_MINUTES, wait_seconds: float = 60.0
     if not idle_minutes > 0:
         raise JourneymapError(f"--idle must be more than 0 minutes (got {idle_minutes:g})")
     path = socket_path()
-    if not private_dir(path.parent, create=True):
+    if not own_folder(path.parent, create=True):
         raise JourneymapError(f"{path.parent} must be a folder that only you can open (mode 700); "
                               "remove it or set JOURNEYMAP_WARM_DIR")
     running = _pid_of(path)

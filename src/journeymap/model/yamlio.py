@@ -171,23 +171,17 @@ def parsed_cache() -> Path | None:
     modules): ``$JOURNEYMAP_CACHE_DIR``, else ``journeymap/yaml`` in ``$XDG_CACHE_HOME`` or ``~/.cache``.
     Parsing a journey's YAML with line marks takes 0.05–0.1 s; reading the kept parse 3 ms. ``None`` when it
     cannot be used: not creatable, or a folder other users could write to (what it holds is unpickled)."""
-    import stat
+    from journeymap.ownfiles import own_folder
 
     base = os.environ.get("JOURNEYMAP_CACHE_DIR")
     if base == "off":
         return None
-    if base:
-        folder = Path(base) / "yaml"
-    else:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "journeymap" / "yaml"
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.lstat()
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
+        root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "journeymap"
+    except RuntimeError:  # no home folder
         return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        return None
-    return folder
+    folder = root / "yaml"
+    return folder if own_folder(folder, create=True, others_may_read=True) else None
 
 
 def _cache_key(text: str) -> str:
@@ -219,21 +213,15 @@ def _keep(folder: Path, key: str, doc: Any) -> None:
     import pickle
 
     try:
-        data = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(prefix=".keep-", dir=folder)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, folder / key)
+        atomic_write_bytes(folder / key, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:  # noqa: BLE001 - a cache that cannot be written is skipped
-        with contextlib.suppress(Exception):
-            os.unlink(tmp)
         return
     with contextlib.suppress(OSError):
         entries = list(folder.glob("*.pickle"))
         if len(entries) > CACHE_ENTRIES:
             entries.sort(key=lambda p: p.stat().st_mtime)
-            for old in entries[: len(entries) - CACHE_ENTRIES * 4 // 5]:
-                old.unlink(missing_ok=True)
+            for stale in entries[: len(entries) - CACHE_ENTRIES * 4 // 5]:
+                stale.unlink(missing_ok=True)
 
 
 def position(doc: Any, loc: Loc) -> tuple[int, int]:
@@ -282,9 +270,9 @@ def _default_mode(path: Path) -> int:
     """The mode a plain ``open()`` would give: the existing file's, else 0o666 less the umask."""
     if path.exists():
         return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    from journeymap.ownfiles import current_umask
+
+    return 0o666 & ~current_umask()
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = False) -> None:
