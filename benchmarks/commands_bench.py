@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,23 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, 
     return wall, usage.ru_maxrss / 1024 / 1024, code, out.strip().splitlines()[-1][:160] if out.strip() else ""
 
 
+def repeat(argv: list[str], ws: Path, env: dict[str, str], runs: int,
+           peak_of: Callable[[list[str]], tuple[float, str]] | None = None) -> tuple[list[float], list[float], str]:
+    """Wall times and peak memories of ``runs`` fresh processes, and a note when one failed. ``peak_of`` reads a
+    run's peak elsewhere (a warm command's is its fork's, not the calling process's), with a note of its own."""
+    walls, peaks, note = [], [], ""
+    for _ in range(runs):
+        wall, peak, code, last = run(argv, ws, env)
+        if peak_of is not None:
+            peak, missing = peak_of(argv)
+            note = missing or note
+        walls.append(wall)
+        peaks.append(peak)
+        if code:
+            note = f"exit {code}: {last}"
+    return walls, peaks, note
+
+
 def warm_runs(argvs: dict[str, list[str]], ws: Path, cold_env: dict[str, str], runs: int, record: Any) -> None:
     """The commands again, each a fresh process served by a warm engine started for this run (and stopped)."""
     folder = Path(tempfile.mkdtemp(prefix="jmb", dir="/tmp"))  # short: a socket path has a length limit
@@ -70,17 +88,14 @@ def warm_runs(argvs: dict[str, list[str]], ws: Path, cold_env: dict[str, str], r
     subprocess.run([sys.executable, "-m", "journeymap", "warm", "--idle", "30", "--quiet"], env=env, check=True)
     record("warm engine start", time.perf_counter() - started, engine_rss(folder), "once, in the background")
     try:
+        def fork_peak(argv: list[str]) -> tuple[float, str]:
+            served = warm_log(folder)
+            if not served or f" {argv[0]}: exit " not in served[-1]:
+                return 0.0, "not served warm"
+            return float(served[-1].rsplit("peak ", 1)[1].split()[0]) / 1024, ""
+
         for name, argv in argvs.items():
-            walls, peaks, note = [], [], ""
-            for _ in range(runs):
-                wall, _, code, last = run(argv, ws, env)
-                served = warm_log(folder)
-                if not served or f" {argv[0]}: exit " not in served[-1]:
-                    note = "not served warm"
-                walls.append(wall)
-                peaks.append(float(served[-1].rsplit("peak ", 1)[1].split()[0]) / 1024 if served else 0.0)
-                if code:
-                    note = f"exit {code}: {last}"
+            walls, peaks, note = repeat(argv, ws, env, runs, fork_peak)
             record(f"{name} (warm)", statistics.median(walls), max(peaks),
                    note or f"runs {', '.join(f'{w:.2f}' for w in walls)}")
     finally:
@@ -169,13 +184,7 @@ def main() -> None:
         argv = [a.format(journey_file=journey_file, out=out) for a in commands(args.journey, steps)[name]]
         argvs[name] = argv + (["-w", str(ws)] if name not in ("help", "render") else [])
     for name, argv in argvs.items():
-        walls, peaks, note = [], [], ""
-        for _ in range(args.runs):
-            wall, peak, code, last = run(argv, ws, env)
-            walls.append(wall)
-            peaks.append(peak)
-            if code:
-                note = f"exit {code}: {last}"
+        walls, peaks, note = repeat(argv, ws, env, args.runs)
         # the first run writes what the command keeps in the journey index; the later ones read it
         record(f"{name} (first)", walls[0], peaks[0], note)
         if len(walls) > 1:
