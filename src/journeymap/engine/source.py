@@ -324,8 +324,14 @@ class EventSource:
 
         def part(file: str, tables: tuple[str, ...], build: Callable[[I.Put], None]) -> dict[str, ir.Table]:
             key = (I.journey_key(journey), file)
-            if key not in self._parts:
-                self._parts[key] = I.keep(con, index, folder + file, tables, build)
+            for attempt in range(3):
+                if key in self._parts:
+                    break
+                try:
+                    self._parts[key] = I.keep(con, index, folder + file, tables, build)
+                except I.BuildConflict:  # another thread of this process was busy: it has most likely written it
+                    if attempt == 2:
+                        raise
             return self._parts[key]  # type: ignore[no-any-return]
 
         def prep() -> ir.Table:
