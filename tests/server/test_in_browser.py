@@ -409,6 +409,23 @@ def test_triggers_and_a_custom_lane_in_the_editor(browser, site) -> None:  # typ
     assert checkout["lanes"]["channels-used"] == ["Instagram on the phone"]
     assert page.locator('[data-lane="custom:channels-used"] input').first.input_value() == "Instagram on the phone"
     ann.shot("triggers-and-lanes")
+    # deleting asks first; the lane goes from the journey and from every step that filled it in
+    page.click("#drawer header button.close")
+    page.once("dialog", lambda d: d.dismiss())
+    page.click('[data-custom-lane="channels-used"] button[data-action=delete-lane]')
+    assert {"id": "channels-used", "name": "Channels used"} in _journey(site)["lanes"]
+    page.once("dialog", lambda d: d.accept())
+    page.click('[data-custom-lane="channels-used"] button[data-action=delete-lane]')
+    _wait_saved(page)
+    doc = _journey(site)
+    assert all(lane["id"] != "channels-used" for lane in doc.get("lanes", []))
+    assert "channels-used" not in next(s for s in doc["steps"] if s["id"] == "checkout").get("lanes", {})
+    triggers = len(doc["triggers"])
+    page.once("dialog", lambda d: d.accept())
+    page.click(f'[data-trigger="{trigger["id"]}"] button[data-action=delete-trigger]')
+    _wait_saved(page)
+    assert [t["id"] for t in _journey(site).get("triggers", [])].count(trigger["id"]) == 0
+    assert len(_journey(site).get("triggers", [])) == triggers - 1
     ann.close()
 
 

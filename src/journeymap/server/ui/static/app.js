@@ -469,14 +469,26 @@ async function deleteJourney() {
   else { J.deleting = false; toast(errorText(r)); }
 }
 
+/** A panel of the editor that lists parts of the journey: title and hint (``editor.KEY``, ``editor.KEY_hint``), the
+ * items, and the button that adds one. */
+function listPanel(id, key, items, addButton) {
+  return el("section", {class: "card panel", id},
+    el("h2", {}, tr(`editor.${key}`)), el("p", {class: "muted"}, tr(`editor.${key}_hint`)),
+    el("ul", {class: "items"}, items), addButton);
+}
+
+/** The ✕ that deletes a named part of the journey once the user confirms (nothing for those who may not edit). */
+function deleteButton(action, name, remove) {
+  return BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"), "data-action": action,
+    onclick: () => { if (confirm(tr("editor.confirm_delete", {name}))) J.change(remove); }}, "✕") : null;
+}
+
 const TRIGGER_KINDS = ["event", "time", "contract-end", "manual"];
 
 /** What starts the journey: name, kind, the step it leads to, days before or after a date, the events that fire it. */
 function triggersPanel() {
   const triggers = J.doc.triggers || [];
-  return el("section", {class: "card panel", id: "triggers"},
-    el("h2", {}, tr("editor.triggers")), el("p", {class: "muted"}, tr("editor.triggers_hint")),
-    el("ul", {class: "items"}, triggers.map((t, k) => el("li", {class: "trigger", "data-trigger": t.id},
+  return listPanel("triggers", "triggers", triggers.map((t, k) => el("li", {class: "trigger", "data-trigger": t.id},
       field(`triggers.${k}.name`, () => t.name, (v) => { t.name = v; }, {label: tr("editor.trigger_name")}),
       select(`triggers.${k}.kind`, TRIGGER_KINDS.map((x) => [x, tr("trigger." + x)]), t.kind || "event",
              (v) => J.change((d) => { d.triggers[k].kind = v; }), {label: tr("editor.trigger_kind")}),
@@ -489,8 +501,7 @@ function triggersPanel() {
         const names = v.split(",").map((x) => x.trim()).filter(Boolean);
         if (names.length) t.binding = {...(t.binding || {}), events: names}; else delete t.binding;
       }, {label: tr("editor.trigger_events"), placeholder: tr("editor.trigger_events")}),
-      BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"), "data-action": "delete-trigger",
-        onclick: () => { if (confirm(tr("editor.confirm_delete", {name: t.name}))) J.change((d) => { d.triggers.splice(k, 1); if (!d.triggers.length) delete d.triggers; }); }}, "✕") : null))),
+      deleteButton("delete-trigger", t.name, (d) => { d.triggers.splice(k, 1); if (!d.triggers.length) delete d.triggers; }))),
     BOOT.can_edit ? el("button", {type: "button", class: "add", "data-action": "add-trigger", onclick: () => J.change((d) => {
       d.triggers = d.triggers || [];
       const name = tr("editor.new_trigger");
@@ -501,12 +512,9 @@ function triggersPanel() {
 /** The journey's own lanes (rows beside the standard ones); each step fills them in its details. */
 function lanesPanel() {
   const lanes = J.doc.lanes || [];
-  return el("section", {class: "card panel", id: "custom-lanes"},
-    el("h2", {}, tr("editor.lanes")), el("p", {class: "muted"}, tr("editor.lanes_hint")),
-    el("ul", {class: "items"}, lanes.map((lane, k) => el("li", {class: "custom-lane", "data-custom-lane": lane.id},
+  return listPanel("custom-lanes", "lanes", lanes.map((lane, k) => el("li", {class: "custom-lane", "data-custom-lane": lane.id},
       field(`lanes.${k}.name`, () => lane.name, (v) => { lane.name = v; }, {label: tr("editor.lane_name")}),
-      BOOT.can_edit ? el("button", {type: "button", class: "danger", title: tr("editor.delete"), "data-action": "delete-lane",
-        onclick: () => { if (confirm(tr("editor.confirm_delete", {name: lane.name}))) J.change((d) => removeLane(d, lane.id)); }}, "✕") : null))),
+      deleteButton("delete-lane", lane.name, (d) => removeLane(d, lane.id)))),
     BOOT.can_edit ? el("button", {type: "button", class: "add", "data-action": "add-lane", onclick: () => {
       const name = (prompt(tr("editor.lane_name"), tr("editor.new_lane")) || "").trim();
       if (name) J.change((d) => { d.lanes = d.lanes || []; d.lanes.push({id: slug(name, new Set(d.lanes.map((x) => x.id))), name}); });
@@ -620,6 +628,12 @@ async function bindingField(step, index) {
     el("p", {class: "muted"}, tr("editor.binding_hint")));
 }
 
+/** The drawer's title and the button that closes it. */
+function drawerHeader(drawer, title) {
+  return el("header", {}, el("h2", {}, title),
+    el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close")));
+}
+
 async function openStep(stepId) {
   const drawer = document.getElementById("drawer");
   const index = J.doc.steps.findIndex((s) => s.id === stepId);
@@ -628,7 +642,7 @@ async function openStep(stepId) {
   const personas = BOOT.personas || [];
   const emotion = step.emotion || null;
   drawer.replaceChildren(
-    el("header", {}, el("h2", {}, step.name), el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close"))),
+    drawerHeader(drawer, step.name),
     el("div", {class: "drawer-body", "data-drawer-step": step.id},
       el("label", {}, tr("editor.description"), field(`steps.${index}.description`, () => step.description, (v) => { step.description = v || undefined; }, {multiline: true})),
       el("label", {}, tr("editor.owner"), field(`steps.${index}.owner`, () => step.owner, (v) => { step.owner = v || undefined; })),
@@ -706,7 +720,7 @@ function openComments(target) {
   if (!drawer) return;
   const label = target === "journey" ? tr("comments.on_journey") : target;
   drawer.replaceChildren(
-    el("header", {}, el("h2", {}, `${tr("comments.title")}: ${label}`), el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close"))),
+    drawerHeader(drawer, `${tr("comments.title")}: ${label}`),
     el("div", {class: "drawer-body"}, commentsBlock(target)));
   drawer.hidden = false;
 }
@@ -776,7 +790,7 @@ function openOpportunity(k) {
   const o = J.doc.opportunities[k];
   const p = (name) => `opportunities.${k}.${name}`;
   drawer.replaceChildren(
-    el("header", {}, el("h2", {}, o.title), el("button", {type: "button", class: "close", onclick: () => { drawer.hidden = true; }}, tr("editor.close"))),
+    drawerHeader(drawer, o.title),
     el("div", {class: "drawer-body"},
       el("label", {}, tr("opportunities.title_field"), field(p("title"), () => o.title, (v) => { o.title = v; })),
       el("label", {}, tr("editor.description"), field(p("description"), () => o.description, (v) => { o.description = v || undefined; }, {multiline: true})),
