@@ -363,11 +363,12 @@ class Engine:
             conn, command, began = self.children.pop(pid)
             code = os.waitstatus_to_exitcode(status)
             code = 128 - code if code < 0 else code
+            # logged before the caller hears: once its command has returned, the log names it
+            self._note(f"pid {pid} {command}: exit {code} after {time.monotonic() - began:.3f} s, "
+                       f"peak {usage.ru_maxrss / 1024:.0f} MB")
             with contextlib.suppress(OSError):
                 conn.sendall(f"exit {code}\n".encode())
             conn.close()
-            self._note(f"pid {pid} {command}: exit {code} after {time.monotonic() - began:.3f} s, "
-                       f"peak {usage.ru_maxrss / 1024:.0f} MB")
 
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
