@@ -433,16 +433,29 @@ def test_workshop_timer_and_dot_voting_seen_by_everyone(browser, site) -> None: 
     import re
 
     ann, vic = Person(browser, site, "editor"), Person(browser, site, "viewer")
+    older = _journey(site)["opportunities"][0]["id"]
     a = ann.open("/journeys/webshop/workshop")
-    a.select_option("#capture select[name=step]", "payment")
-    a.fill("#capture input[name=idea]", "Show the delivery date before paying")
-    a.press("#capture input[name=idea]", "Enter")
-    _wait_saved(a)
-    idea = next(o["id"] for o in _journey(site)["opportunities"] if o["title"] == "Show the delivery date before paying")
+    a.wait_for_selector(f'[data-votes="{older}"][data-count="0"]')  # the votes have come: the page is drawn whole
     v = vic.open("/journeys/webshop/workshop")
-    v.wait_for_selector(f'[data-votes="{idea}"]')
+    v.wait_for_selector(f'[data-votes="{older}"][data-count="0"]')
     assert v.locator("button[data-timer]").count() == 0  # the facilitator's controls are an editor's
     v.wait_for_timeout(300)  # the live stream is open
+    # The facilitator types an idea while someone votes: the page is redrawn, and what is half typed stays.
+    a.select_option("#capture select[name=step]", "payment")
+    a.fill("#capture input[name=idea]", "Show the delivery date before paying")
+    a.focus("#capture input[name=idea]")
+    v.click(f'button[data-vote="{older}"]')
+    a.wait_for_selector(f'[data-votes="{older}"][data-count="1"]', timeout=5000)
+    assert a.input_value("#capture input[name=idea]") == "Show the delivery date before paying"
+    assert a.input_value("#capture select[name=step]") == "payment"
+    assert a.evaluate("document.activeElement.name") == "idea"
+    a.keyboard.press("Enter")
+    _wait_saved(a)
+    idea = next(o["id"] for o in _journey(site)["opportunities"] if o["title"] == "Show the delivery date before paying")
+    assert next(o for o in _journey(site)["opportunities"] if o["id"] == idea)["step"] == "payment"
+    v.wait_for_selector(f'[data-votes="{idea}"][data-count="0"]')
+    v.click(f'button[data-unvote="{older}"]')
+    v.wait_for_selector(f'[data-votes="{older}"][data-count="0"]')
     a.click('#workshop-tools button[data-timer="300"]')
     v.wait_for_function("/^[0-5]:[0-5][0-9]$/.test(document.getElementById('timer').textContent)", timeout=5000)
     assert re.fullmatch(r"[0-5]:[0-5]\d", v.inner_text("#timer"))

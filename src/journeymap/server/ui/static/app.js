@@ -820,7 +820,26 @@ function renderWorkshop(root) {
         if (W.state) note.append(voteControls(o));
         return note;
       })))))));
-  const capture = BOOT.can_edit ? el("form", {class: "capture", id: "capture", onsubmit: (e) => {
+  const capture = BOOT.can_edit ? captureForm(root) : null;
+  const typing = capture && capture.contains(document.activeElement) ? document.activeElement : null;
+  root.replaceChildren(capture, el("div", {class: "stages"}, stages));
+  if (typing) typing.focus();
+  root.removeAttribute("aria-busy");
+}
+
+/** The facilitator's form that puts an idea onto a step. The page redraws whenever someone votes, starts the timer or
+ * saves, so the form is made once and kept: a redraw must not wipe an idea half typed or the step chosen for it. */
+function captureForm(root) {
+  const options = () => J.doc.steps.map((s) => el("option", {value: s.id}, s.name));
+  const kept = root.querySelector("#capture");
+  if (kept) {
+    const select = kept.elements.step;
+    const chosen = select.value;
+    select.replaceChildren(...options());
+    if (J.doc.steps.some((s) => s.id === chosen)) select.value = chosen;
+    return kept;
+  }
+  return el("form", {class: "capture", id: "capture", onsubmit: (e) => {
     e.preventDefault();
     const f = e.target.elements;
     const title = f.idea.value.trim();
@@ -831,11 +850,9 @@ function renderWorkshop(root) {
     });
     f.idea.value = "";
     f.idea.focus();
-  }}, el("select", {name: "step", "aria-label": tr("opportunities.step")}, J.doc.steps.map((s) => el("option", {value: s.id}, s.name))),
+  }}, el("select", {name: "step", "aria-label": tr("opportunities.step")}, options()),
      el("input", {name: "idea", placeholder: tr("workshop.idea"), "aria-label": tr("workshop.idea"), autocomplete: "off"}),
-     el("button", {type: "submit", class: "primary"}, tr("workshop.add"))) : null;
-  root.replaceChildren(capture, el("div", {class: "stages"}, stages));
-  root.removeAttribute("aria-busy");
+     el("button", {type: "submit", class: "primary"}, tr("workshop.add")));
 }
 
 /* --- the workshop's timer and dot-voting (shared by everyone on the page, live) ------------------------------ */
