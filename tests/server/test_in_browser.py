@@ -210,15 +210,14 @@ def test_a_second_browser_sees_the_change_within_a_second(browser, site) -> None
     a.wait_for_selector('input[data-path="stages.0.name"]')
     b.wait_for_selector('input[data-path="stages.0.name"]')
     b.wait_for_timeout(300)  # the live stream is open
+    b.evaluate("window.sameDocument = true")  # gone if the page were loaded again
     a.fill('input[data-path="stages.0.name"]', "Noticing us")
     a.press('input[data-path="stages.0.name"]', "Tab")
     _wait_saved(a)
-    start = time.monotonic()
+    # How soon is a benchmark's question (serve_bench.py --live, docs/benchmarks.md); here: it comes by the live stream.
     b.wait_for_function("document.querySelector('input[data-path=\"stages.0.name\"]').value === 'Noticing us'",
                         timeout=5000)
-    seen = time.monotonic() - start
-    print(f"the second browser showed the change {seen:.3f} s after the first saw it saved")
-    assert seen < 1.0
+    assert b.evaluate("window.sameDocument") is True
     ann.close()
     bob.close()
 
@@ -470,3 +469,44 @@ def test_workshop_timer_and_dot_voting_seen_by_everyone(browser, site) -> None: 
     ann.shot("workshop-voting")
     ann.close()
     vic.close()
+
+
+def test_a_comment_half_typed_stays_while_someone_else_comments(browser, site) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    ann, bob = Person(browser, site, "editor"), Person(browser, site, "admin")
+    a, b = ann.open("/journeys/webshop"), bob.open("/journeys/webshop")
+    for page in (a, b):
+        page.wait_for_selector('input[data-path="title"]')
+        page.get_by_role("button", name=re.compile(r"^✎ Comments")).click()
+    box = '[data-comments="journey"]'
+    b.wait_for_timeout(300)  # the live streams are open
+    a.fill(f"{box} textarea[name=body]", "Ann's draft about the journey")
+    a.focus(f"{box} textarea[name=body]")
+    b.fill(f"{box} textarea[name=body]", "Bob says hello")
+    b.click(f"{box} button[type=submit]")
+    a.wait_for_selector(f"{box} .comment:has-text('Bob says hello')", timeout=5000)  # ann's list was redrawn
+    assert a.input_value(f"{box} textarea[name=body]") == "Ann's draft about the journey"
+    assert a.evaluate("document.activeElement.name") == "body"
+    assert b.input_value(f"{box} textarea[name=body]") == ""  # a posted comment leaves the form
+    a.click(f"{box} button[type=submit]")
+    b.wait_for_selector(f"{box} .comment:has-text('Ann')", timeout=5000)
+    assert a.input_value(f"{box} textarea[name=body]") == ""
+    ann.close()
+    bob.close()
+
+
+def test_an_opportunity_added_on_the_board_leaves_an_empty_form(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    a = ann.open("/journeys/webshop/opportunities")
+    form = "#new-opportunity"
+    a.wait_for_selector(f"{form} input[name=title]")
+    a.fill(f"{form} input[name=title]", "Track the parcel by text message")
+    a.select_option(f"{form} select[name=step]", "delivery")
+    a.click(f"{form} button[type=submit]")
+    _wait_saved(a)
+    added = [o for o in _journey(site)["opportunities"] if o["title"] == "Track the parcel by text message"]
+    assert [o["step"] for o in added] == ["delivery"]
+    assert a.input_value(f"{form} input[name=title]") == "" and a.input_value(f"{form} select[name=step]") == ""
+    assert a.locator('.status-col[data-status="idea"] >> text="Track the parcel by text message"').count() == 1
+    ann.close()

@@ -182,6 +182,19 @@ const J = {
   stageIds() { return new Set(this.doc.stages.map((s) => s.id)); },
 };
 
+/** A form drawn anew keeps what was typed or chosen in the form it replaces: the page redraws whenever someone else
+ * votes, comments or saves, and that must not wipe a half-typed idea or comment. Returns the new form. */
+function keepTyped(old, fresh) {
+  if (!old || !fresh) return fresh;
+  for (const e of fresh.elements) {
+    const was = e.name ? old.elements[e.name] : null;
+    if (!was || !("value" in was) || e.type === "submit" || e.type === "button") continue;
+    if (e.tagName === "SELECT" && ![...e.options].some((o) => o.value === was.value)) continue;
+    e.value = was.value;
+  }
+  return fresh;
+}
+
 function saveState(text, kind) {
   const box = document.getElementById("save-state");
   if (!box) return;
@@ -697,8 +710,14 @@ function commentsBlock(target) {
           c.resolved ? tr("comments.reopen") : tr("comments.resolve"))) : null)),
     BOOT.can_edit ? el("form", {class: "new-comment", onsubmit: async (e) => {
       e.preventDefault();
-      const text = e.target.elements.body.value.trim();
-      if (text) { await postComment(target, text, null); }
+      const body = e.target.elements.body;
+      const text = body.value.trim();
+      if (!text) return;
+      body.value = "";  // the redraw after posting keeps what the form holds; a refused comment comes back
+      if (!(await postComment(target, text, null))) {
+        const again = document.querySelector(`[data-comments="${CSS.escape(target)}"] textarea[name=body]`);
+        if (again) again.value = text;
+      }
     }}, el("textarea", {name: "body", placeholder: tr("comments.placeholder"), "aria-label": tr("comments.add")}),
        el("button", {type: "submit", class: "primary"}, tr("comments.add"))) : null);
   return box;
@@ -708,11 +727,18 @@ async function postComment(target, body, parent) {
   const r = await api("POST", `/api/v1/journeys/${J.id}/comments`, {target, body, parent});
   if (!r.ok) toast(errorText(r));
   await refreshComments();
+  return r.ok;
 }
 
 async function refreshComments() {
   await J.loadComments();
-  document.querySelectorAll("[data-comments]").forEach((box) => box.replaceWith(commentsBlock(box.dataset.comments)));
+  document.querySelectorAll("[data-comments]").forEach((box) => {
+    const focused = box.contains(document.activeElement) ? document.activeElement.name : null;
+    const fresh = commentsBlock(box.dataset.comments);
+    keepTyped(box.querySelector("form"), fresh.querySelector("form"));
+    box.replaceWith(fresh);
+    if (focused && fresh.querySelector("form")) fresh.querySelector("form").elements[focused].focus();
+  });
 }
 
 function openComments(target) {
@@ -769,16 +795,18 @@ function renderOpportunities(root) {
     const f = e.target.elements;
     const title = f.title.value.trim();
     if (!title) return;
+    const step = f.step.value;
+    e.target.reset();  // before the redraw, which keeps what the form holds
     J.change((d) => {
       d.opportunities = d.opportunities || [];
       const o = {id: slug(title, new Set(d.opportunities.map((x) => x.id))), title};
-      if (f.step.value) o.step = f.step.value;
+      if (step) o.step = step;
       d.opportunities.push(o);
     });
   }}, el("label", {}, tr("opportunities.title_field"), el("input", {name: "title", required: true})),
      el("label", {}, tr("opportunities.step"), el("select", {name: "step"}, el("option", {value: ""}, "–"), J.doc.steps.map((s) => el("option", {value: s.id}, s.name)))),
      el("button", {type: "submit", class: "primary"}, tr("opportunities.add"))) : null;
-  root.replaceChildren(form,
+  root.replaceChildren(keepTyped(root.querySelector("#new-opportunity"), form),
     el("h2", {}, tr("opportunities.matrix")), el("p", {class: "muted"}, tr("opportunities.matrix_hint")),
     el("div", {class: "matrix-wrap"}, el("span", {class: "axis y"}, tr("opportunities.impact") + " ↑"), matrix, el("span", {class: "axis x"}, tr("opportunities.effort") + " →")),
     el("h2", {}, tr("opportunities.board")), columns);
@@ -820,36 +848,25 @@ function renderWorkshop(root) {
         if (W.state) note.append(voteControls(o));
         return note;
       })))))));
-  const capture = BOOT.can_edit ? captureForm(root) : null;
-  const typing = capture && capture.contains(document.activeElement) ? document.activeElement : null;
+  const capture = BOOT.can_edit ? keepTyped(root.querySelector("#capture"), captureForm()) : null;
   root.replaceChildren(capture, el("div", {class: "stages"}, stages));
-  if (typing) typing.focus();
   root.removeAttribute("aria-busy");
 }
 
-/** The facilitator's form that puts an idea onto a step. The page redraws whenever someone votes, starts the timer or
- * saves, so the form is made once and kept: a redraw must not wipe an idea half typed or the step chosen for it. */
-function captureForm(root) {
+/** The facilitator's form that puts an idea onto a step. */
+function captureForm() {
   const options = () => J.doc.steps.map((s) => el("option", {value: s.id}, s.name));
-  const kept = root.querySelector("#capture");
-  if (kept) {
-    const select = kept.elements.step;
-    const chosen = select.value;
-    select.replaceChildren(...options());
-    if (J.doc.steps.some((s) => s.id === chosen)) select.value = chosen;
-    return kept;
-  }
   return el("form", {class: "capture", id: "capture", onsubmit: (e) => {
     e.preventDefault();
     const f = e.target.elements;
     const title = f.idea.value.trim();
     if (!title) return;
+    f.idea.value = "";  // before the redraw, which keeps what the form holds (the step stays for the next idea)
     J.change((d) => {
       d.opportunities = d.opportunities || [];
       d.opportunities.push({id: slug(title, new Set(d.opportunities.map((x) => x.id))), title, step: f.step.value, status: "idea"});
     });
-    f.idea.value = "";
-    f.idea.focus();
+    document.querySelector("#capture [name=idea]").focus();
   }}, el("select", {name: "step", "aria-label": tr("opportunities.step")}, options()),
      el("input", {name: "idea", placeholder: tr("workshop.idea"), "aria-label": tr("workshop.idea"), autocomplete: "off"}),
      el("button", {type: "submit", class: "primary"}, tr("workshop.add")));
@@ -925,11 +942,13 @@ function startWorkshopTools(box) {
 function startJourneyPage(root) {
   const mode = root.dataset.mode;
   J.render = () => {
-    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.path : null;
+    const a = document.activeElement;
+    const focused = a && a.dataset && a.dataset.path ? `[data-path="${CSS.escape(a.dataset.path)}"]`
+      : a && a.form && a.form.id && a.name ? `#${CSS.escape(a.form.id)} [name="${CSS.escape(a.name)}"]` : null;
     if (mode === "opportunities") renderOpportunities(root);
     else if (mode === "workshop") renderWorkshop(root);
     else renderEditor(root);
-    if (focused) { const again = document.querySelector(`[data-path="${CSS.escape(focused)}"]`); if (again) again.focus(); }
+    if (focused) { const again = document.querySelector(focused); if (again) again.focus(); }
   };
   J.load();
   Live.on("journey", (ev) => {
