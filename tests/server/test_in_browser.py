@@ -209,7 +209,7 @@ def test_a_second_browser_sees_the_change_within_a_second(browser, site) -> None
     a, b = ann.open("/journeys/webshop"), bob.open("/journeys/webshop")
     a.wait_for_selector('input[data-path="stages.0.name"]')
     b.wait_for_selector('input[data-path="stages.0.name"]')
-    b.wait_for_timeout(300)  # the live stream is open
+    b.wait_for_selector("html[data-live=open]", state="attached")  # subscribed: nothing after this is missed
     b.evaluate("window.sameDocument = true")  # gone if the page were loaded again
     a.fill('input[data-path="stages.0.name"]', "Noticing us")
     a.press('input[data-path="stages.0.name"]', "Tab")
@@ -438,7 +438,8 @@ def test_workshop_timer_and_dot_voting_seen_by_everyone(browser, site) -> None: 
     v = vic.open("/journeys/webshop/workshop")
     v.wait_for_selector(f'[data-votes="{older}"][data-count="0"]')
     assert v.locator("button[data-timer]").count() == 0  # the facilitator's controls are an editor's
-    v.wait_for_timeout(300)  # the live stream is open
+    for page in (a, v):
+        page.wait_for_selector("html[data-live=open]", state="attached")  # subscribed: nothing after this is missed
     # The facilitator types an idea while someone votes: the page is redrawn, and what is half typed stays.
     a.select_option("#capture select[name=step]", "payment")
     a.fill("#capture input[name=idea]", "Show the delivery date before paying")
@@ -480,7 +481,8 @@ def test_a_comment_half_typed_stays_while_someone_else_comments(browser, site) -
         page.wait_for_selector('input[data-path="title"]')
         page.get_by_role("button", name=re.compile(r"^✎ Comments")).click()
     box = '[data-comments="journey"]'
-    b.wait_for_timeout(300)  # the live streams are open
+    for page in (a, b):
+        page.wait_for_selector("html[data-live=open]", state="attached")  # subscribed: nothing after this is missed
     a.fill(f"{box} textarea[name=body]", "Ann's draft about the journey")
     a.focus(f"{box} textarea[name=body]")
     b.fill(f"{box} textarea[name=body]", "Bob says hello")
@@ -510,3 +512,37 @@ def test_an_opportunity_added_on_the_board_leaves_an_empty_form(browser, site) -
     assert a.input_value(f"{form} input[name=title]") == "" and a.input_value(f"{form} select[name=step]") == ""
     assert a.locator('.status-col[data-status="idea"] >> text="Track the parcel by text message"').count() == 1
     ann.close()
+
+
+def test_a_page_that_lost_the_live_stream_catches_up_when_it_is_back(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann, bob = Person(browser, site, "editor"), Person(browser, site, "admin")
+    cut = {"streams": 0, "down": True}
+
+    def live(route: Any) -> None:  # the editor's first stream ends after a second; the next ones fail until told
+        if "/journeys/webshop" not in route.request.headers.get("referer", ""):
+            route.continue_()  # the journeys list's stream, before
+            return
+        cut["streams"] += 1
+        if cut["streams"] == 1:
+            route.continue_(url=route.request.url + "?seconds=1")
+        elif cut["down"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    bob.context.route("**/api/v1/live", live)
+    a, b = ann.open("/journeys/webshop"), bob.open("/journeys/webshop")
+    b.wait_for_selector('input[data-path="stages.1.name"]')
+    b.evaluate("window.sameDocument = true")
+    b.wait_for_selector("html[data-live=lost]", state="attached", timeout=10_000)
+    a.fill('input[data-path="stages.1.name"]', "Comparing, unheard")
+    a.press('input[data-path="stages.1.name"]', "Tab")
+    _wait_saved(a)
+    assert b.input_value('input[data-path="stages.1.name"]') != "Comparing, unheard"  # bob missed the news
+    cut["down"] = False
+    b.wait_for_function("document.querySelector('input[data-path=\"stages.1.name\"]').value === 'Comparing, unheard'",
+                        timeout=10_000)
+    assert b.evaluate("window.sameDocument") is True and b.evaluate("document.documentElement.dataset.live") == "open"
+    assert cut["streams"] >= 2  # one lost, one or more again
+    ann.close()
+    bob.close(expected="net::ERR_FAILED")  # the browser logs the refused streams

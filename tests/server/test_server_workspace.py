@@ -94,19 +94,24 @@ def test_live_stream_carries_a_save(sqlite_server) -> None:  # type: ignore[no-u
     r = c.get("/api/v1/journeys/webshop", headers=h)
     doc, etag = r.json(), r.headers["etag"]
     lines: list[str] = []
+    subscribed = threading.Event()
 
     def listen() -> None:
-        with c.stream("GET", "/api/v1/live", params={"seconds": 2}, headers=sqlite_server.auth("viewer")) as s:
-            lines.extend(s.iter_lines())
+        with c.stream("GET", "/api/v1/live", params={"seconds": 30}, headers=sqlite_server.auth("viewer")) as s:
+            for line in s.iter_lines():
+                lines.append(line)
+                if line == "event: hello":
+                    subscribed.set()
+                if line.startswith("data: ") and '"type": "journey"' in line:
+                    break
 
     t = threading.Thread(target=listen)
     t.start()
-    import time
-
-    time.sleep(0.5)
+    assert subscribed.wait(30)  # the server says hello once subscribed: the save below cannot be missed
     saved = c.put("/api/v1/journeys/webshop", json=dict(doc, title="Live"), headers={**h, "If-Match": etag}).json()
-    t.join(5)
-    events = [line for line in lines if line.startswith("data: ")]
+    t.join(30)
+    assert lines[:2] == ["retry: 1000", ""] and "event: hello" in lines
+    events = [line for line in lines if line.startswith("data: ") and line != "data: {}"]
     assert any(f'"etag": "{saved["etag"]}"' in e and '"by": "editor"' in e and '"id": "webshop"' in e for e in events)
 
 

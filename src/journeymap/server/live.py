@@ -47,7 +47,9 @@ class Broadcaster:
         loop = asyncio.get_running_loop()
         start = loop.time()
         try:
-            yield "retry: 1000\n\n"
+            # "hello" once subscribed: from here on nothing is missed (a page that hears it again after losing the
+            # stream knows it may have missed something and loads what it shows again)
+            yield "retry: 1000\n\nevent: hello\ndata: {}\n\n"
             while limit is None or loop.time() - start < limit:
                 try:
                     event = await asyncio.wait_for(q.get(), timeout=min(heartbeat, limit or heartbeat))

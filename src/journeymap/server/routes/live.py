@@ -15,6 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["live"])
 async def live(request: Request, user: Viewer, state: StateDep,
                seconds: float | None = Query(None, gt=0, le=3600, description="end the stream after this long")) \
         -> StreamingResponse:
-    """``text/event-stream``: ``journey`` (id, etag, by), ``comment`` and ``persona`` events as they happen."""
+    """``text/event-stream``: first ``hello`` (subscribed: nothing after it is missed), then ``journey`` (id, etag,
+    by), ``comment``, ``persona`` and ``workshop`` events as they happen."""
     return StreamingResponse(state.live.stream(request.is_disconnected, limit=seconds), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -99,16 +99,24 @@ function formatNumber(value, digits) {
   return Number(value).toLocaleString(document.documentElement.lang, {maximumFractionDigits: digits ?? 1});
 }
 
-/** Live updates: one EventSource per page, handlers per event type. */
+/** Live updates: one EventSource per page, handlers per event type. The server says "hello" once the page is
+ * subscribed (then <html data-live="open">); when it says so again after the stream was lost, the "reopen" handlers
+ * load again what the page shows, since changes made meanwhile were not heard. */
 const Live = {
-  handlers: {},
+  handlers: {}, opened: 0,
   on(type, fn) {
     (this.handlers[type] = this.handlers[type] || []).push(fn);
     if (!this.source) {
       this.source = new EventSource("/api/v1/live");
+      const fire = (t, data) => (this.handlers[t] || []).forEach((h) => h(data));
       for (const t of ["journey", "comment", "persona", "workshop"]) {
-        this.source.addEventListener(t, (e) => (this.handlers[t] || []).forEach((h) => h(JSON.parse(e.data))));
+        this.source.addEventListener(t, (e) => fire(t, JSON.parse(e.data)));
       }
+      this.source.addEventListener("hello", () => {
+        document.documentElement.dataset.live = "open";
+        if (this.opened++ > 0) fire("reopen", {});
+      });
+      this.source.addEventListener("error", () => { document.documentElement.dataset.live = "lost"; });
     }
   },
 };
@@ -963,6 +971,10 @@ function startJourneyPage(root) {
     J.load();
   });
   Live.on("comment", (ev) => { if (ev.id === J.id) refreshComments(); });
+  Live.on("reopen", () => {
+    const typing = document.activeElement && ["INPUT", "TEXTAREA"].includes(document.activeElement.tagName);
+    if (!J.saving && !typing) J.load();  // J.load also loads the comments
+  });
   const tools = document.getElementById("workshop-tools");
   if (tools) startWorkshopTools(tools);
   const fs = document.getElementById("fullscreen");
