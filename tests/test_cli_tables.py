@@ -68,3 +68,44 @@ def test_cells_in_dutch() -> None:
     assert format_cell(1.25, "lift", "nl") == "1,25"
     assert format_cell(True, "designed", "nl") == "ja"
     assert format_cell(8100.0, "median_seconds", "nl") == "2 u 15 min"
+
+
+def _comparison() -> pd.DataFrame:
+    from journeymap.engine import stats
+
+    return pd.DataFrame({"step": ["cart", "cart", "cart"], "metric": ["conversion", "dropoff", "median_seconds"],
+                         "a": [0.752, 0.09, 161.0], "b": [0.698, 0.181, 165.0], "change": [-0.054, 0.091, 4.0],
+                         "test": [stats.Z_TEST, stats.FISHER, stats.TESTS["none"]]})
+
+
+@pytest.mark.parametrize(("lang", "rows"), [
+    ("en", [["cart", "conversion", "75.2%", "69.8%", "\u22125.4 pp", "two-proportion z-test (pooled, two-sided)"],
+            ["cart", "dropoff", "9.0%", "18.1%", "+9.1 pp", "Fisher's exact test (small counts)"],
+            ["cart", "median_seconds", "2 min 41 s", "2 min 45 s", "+4 s", "not tested"]]),
+    ("nl", [["cart", "conversie", "75,2 %", "69,8 %", "\u22125,4 %-punt", "z-toets voor twee proporties (gepoold, tweezijdig)"],
+            ["cart", "uitval", "9,0 %", "18,1 %", "+9,1 %-punt", "exacte toets van Fisher (kleine aantallen)"],
+            ["cart", "mediane tijd tot volgende", "2 min 41 s", "2 min 45 s", "+4 s", "niet getoetst"]]),
+])
+def test_a_comparison_shows_each_row_in_its_metrics_unit(lang: str, rows: list[list[str]]) -> None:
+    """compare's a, b and change hold the row's metric: shares as percentages and their change in percentage
+    points, seconds as durations; the metric and the test in the reader's language."""
+    from journeymap.render.cells import format_row
+
+    df = _comparison()
+    assert [format_row(r, list(df.columns), lang) for r in df.itertuples(index=False)] == rows
+    buf = io.StringIO()
+    print_frame(Console(file=buf, width=250, color_system=None), df, "compare", lang)
+    for row in rows:
+        assert all(cell in buf.getvalue() for cell in row)
+
+
+def test_every_test_has_its_name_in_both_languages() -> None:
+    """The catalogue's English names are the engine's (what JSON and CSV carry); Dutch names every one."""
+    from journeymap.engine import stats
+    from journeymap.i18n import t
+    from journeymap.render.cells import test_label
+
+    for key, name in stats.TESTS.items():
+        assert t(f"tests.{key}", "en") == name
+        assert test_label(name, "nl") == t(f"tests.{key}", "nl") != name
+    assert test_label("a test of somebody else's", "nl") == "a test of somebody else's"

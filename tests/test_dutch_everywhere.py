@@ -137,6 +137,8 @@ def test_a_dutch_workspace_speaks_dutch_everywhere(dutch_demo: Path, tmp_path: P
     run("forget", "forget", export.name, *w, "--dry-run", ok=(0, 1))
     run("analyze", "analyze", "webshop", *w, "--only", "steps,funnel,undesigned")
     run("feedback", "feedback", "webshop", *w, "--by", "step")
+    run("compare", "compare", "webshop", *w, "--by", "channel", "--a", "web")
+    run("findings", "findings", "webshop", *w, "--all")
     run("followup", "followup", *w, "--as-of", "2026-01-01", "--since", "30d", "-n", "3")
     customer = re.search(r"^(C\d+) \(", outputs["followup"], re.M)
     assert customer, outputs["followup"]

@@ -234,6 +234,7 @@ def _print_findings(result: object, fmt: str, explain: bool, lang: str) -> None:
     from journeymap.engine.findings import FindingsResult
     from journeymap.engine.formatting import findings_frame, findings_json, format_p
     from journeymap.i18n import format_number, t
+    from journeymap.render.cells import test_label
 
     assert isinstance(result, FindingsResult)
     found = result.findings
@@ -261,7 +262,8 @@ def _print_findings(result: object, fmt: str, explain: bool, lang: str) -> None:
         console.print(f"\n[bold]{rank}. {escape('[' + kind + ']')}[/bold] {escape(printable(f.title))}",
                       soft_wrap=True, highlight=False)
         console.print("   " + t("cli.finding_numbers", lang, customers=format_number(f.customers, lang), q=q,
-                                score=format_number(round(f.score), lang), test=printable(f.test)),
+                                score=format_number(round(f.score), lang),
+                                test=printable(test_label(f.test, lang))),
                       style="dim", soft_wrap=True, markup=False, highlight=False)
         console.print(f"   {printable(f.command)}", style="dim", soft_wrap=True, markup=False, highlight=False)
         if explain and f.sql:

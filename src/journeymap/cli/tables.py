@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from journeymap.cli.common import printable
-from journeymap.render.cells import column_label, format_value, is_seconds, is_share
+from journeymap.render.cells import column_label, format_row, format_value, is_seconds, is_share
 
 __all__ = ["column_label", "duration", "format_cell", "is_seconds", "is_share", "print_frame"]
 
@@ -41,8 +41,8 @@ def print_frame(console: Console, df: pd.DataFrame, title: str, lang: str = "en"
 
     columns = [column_label(str(c), lang) for c in df.columns]
     numeric = {c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns}
-    rows = [[format_cell(v, str(c), lang) for v, c in zip(row, df.columns, strict=True)]
-            for row in df.itertuples(index=False)]
+    names = [str(c) for c in df.columns]
+    rows = [[printable(cell) for cell in format_row(row, names, lang)] for row in df.itertuples(index=False)]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(columns)]
     needed = sum(widths) + 3 * len(widths) + 1
     fits = needed <= console.width

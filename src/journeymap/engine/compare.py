@@ -25,7 +25,7 @@ from journeymap.errors import JourneymapError
 from journeymap.model.types import Journey
 
 Z_TEST = stats.Z_TEST
-FISHER = "Fisher's exact test (small counts)"
+FISHER = stats.FISHER
 COLUMNS = ["step", "metric", "a", "b", "n_a", "n_b", "change", "z", "p_value", "significant", "test"]
 
 
@@ -62,7 +62,7 @@ def _compare_metrics(a: pd.DataFrame, b: pd.DataFrame, *, alpha: float = 0.05) -
         va, vb = ra.median_seconds, rb["median_seconds"]
         rows.append({"step": ra.step, "metric": "median_seconds", "a": va, "b": vb, "n_a": int(ra.visits),
                      "n_b": int(rb["visits"]), "change": vb - va if pd.notna(va) and pd.notna(vb) else float("nan"),
-                     "z": float("nan"), "p_value": float("nan"), "significant": False, "test": "not tested"})
+                     "z": float("nan"), "p_value": float("nan"), "significant": False, "test": stats.TESTS["none"]})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -25,9 +25,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Z_TEST = "two-proportion z-test (pooled, two-sided)"
-CUSUM_TEST = ("OLS-CUSUM test (Ploberger-Kraemer) and the window's own test times the number of windows, "
-              "the window by PELT (ruptures)")
+#: Every test a comparison or a finding can name, by key. The English name is what JSON and CSV carry (``test``);
+#: people's tables show the message catalogue's ``tests.<key>`` in their language (:func:`test_key`).
+TESTS = {
+    "z": "two-proportion z-test (pooled, two-sided)",
+    "fisher": "Fisher's exact test (small counts)",
+    "cusum": "OLS-CUSUM test (Ploberger-Kraemer) and the window's own test times the number of windows, "
+             "the window by PELT (ruptures)",
+    "breslow_day": "Breslow-Day test of equal odds ratios (segment vs the others, in vs out of the window) "
+                   "times the number of windows, and the CUSUM test of the segment's excess",
+    "linear_by_linear": "linear-by-linear association (months in order)",
+    "ols_trend": "OLS trend over the months (HC1 errors)",
+    "window": "occurrences confined to a window, against the traffic (binomial tail with a union bound over windows)",
+    "loop": "binomial test, one-sided, against the loop tolerance",
+    "spike": "count above its rolling median (Poisson or negative-binomial tail)",
+    "none": "not tested",
+}
+Z_TEST = TESTS["z"]
+FISHER = TESTS["fisher"]
+CUSUM_TEST = TESTS["cusum"]
+
+
+def test_key(name: str) -> str | None:
+    """The key of a test by its English name (``TESTS``), or None for a name that is not one of ours."""
+    return next((k for k, v in TESTS.items() if v == name), None)
 
 
 def _nan2() -> tuple[float, float]:

@@ -34,6 +34,49 @@ def column_label(column: str, lang: str = "en") -> str:
     return t(f"columns.{column}", lang) if lang != "en" and has(f"columns.{column}", lang) else column
 
 
+#: In a table with a ``metric`` column (a comparison), these columns hold that row's metric: their unit is its unit.
+METRIC_VALUES = ("a", "b", "change")
+
+
+def format_row(values: Any, columns: list[str], lang: str = "en") -> list[str]:
+    """A row's cells as people read them. In a table with a ``metric`` column (``compare``), ``a``, ``b`` and
+    ``change`` take the row's metric for their unit (a change of a share in percentage points, of seconds as a
+    signed duration), and the metric and the test are named in ``lang``."""
+    row = dict(zip(columns, values, strict=True))
+    metric = str(row["metric"]) if "metric" in row and row["metric"] is not None else None
+    cells = []
+    for column, value in row.items():
+        if metric is not None and column in METRIC_VALUES:
+            cells.append(_change(value, metric, lang) if column == "change" else format_value(value, metric, lang))
+        elif metric is not None and column == "metric":
+            cells.append(column_label(metric, lang))
+        elif column == "test" and isinstance(value, str):
+            cells.append(test_label(value, lang))
+        else:
+            cells.append(format_value(value, column, lang))
+    return cells
+
+
+def _change(value: Any, metric: str, lang: str) -> str:
+    if value is None or not isinstance(value, (int, float)) or math.isnan(value) or not (is_share(metric) or
+                                                                                        is_seconds(metric)):
+        return format_value(value, "change", lang)
+    number = float(value)
+    sign = "+" if number > 0 else ""
+    if is_seconds(metric):
+        return sign + format_duration(number, lang, units=2)
+    points = format_number(number * 100, lang, 1).replace("-", "\u2212")
+    return t("number.points", lang, value=sign + points)
+
+
+def test_label(name: str, lang: str = "en") -> str:
+    """A statistical test's name in ``lang`` (the catalogue's ``tests.*``, by :data:`journeymap.engine.stats.TESTS`)."""
+    from journeymap.engine.stats import test_key
+
+    key = test_key(name)
+    return t(f"tests.{key}", lang) if key is not None else name
+
+
 def format_value(value: Any, column: str = "", lang: str = "en") -> str:
     """One cell as people read it, in ``lang``'s number style; missing values as an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

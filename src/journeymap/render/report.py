@@ -28,7 +28,7 @@ from journeymap.engine.compile import SQL_ATTR
 from journeymap.i18n import channel_name, format_date, format_number, format_percent, has, t
 from journeymap.render import charts
 from journeymap.render import report_charts as rc
-from journeymap.render.cells import format_value
+from journeymap.render.cells import format_row
 from journeymap.voc.metrics import wilson
 
 if TYPE_CHECKING:
@@ -355,9 +355,10 @@ def _html_table(df: pd.DataFrame, lang: str, *, labels: dict[str, str] | None = 
     head = "".join(f'<th class="{"num" if is_num[c] else "text"}">{escape(labels.get(c) or _header(c, lang))}'
                    "</th>" for c in df.columns)
     body = []
+    names = [str(c) for c in df.columns]
     for row in df.itertuples(index=False):
-        cells = "".join(f'<td class="{"num" if is_num[c] else "text"}">{escape(format_value(v, str(c), lang))}</td>'
-                        for v, c in zip(row, df.columns, strict=True))
+        cells = "".join(f'<td class="{"num" if is_num[c] else "text"}">{escape(text)}</td>'
+                        for text, c in zip(format_row(row, names, lang), df.columns, strict=True))
         body.append(f"<tr>{cells}</tr>")
     return Markup(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 

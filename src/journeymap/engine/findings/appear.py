@@ -23,12 +23,13 @@ import math
 
 import numpy as np
 
+from journeymap.engine import stats
 from journeymap.engine.findings.base import Candidate, FindingsOptions, daily_array
 from journeymap.engine.findings.change import complete_days, customer_frame
 from journeymap.engine.findings.data import MASK_STEPS, FindingsData
 from journeymap.results import Finding
 
-TEST = "occurrences confined to a window, against the traffic (binomial tail with a union bound over windows)"
+TEST = stats.TESTS["window"]
 #: Days from either end of the tested range within which activity still counts as "from the start" / "to the end".
 EDGE_DAYS = 7
 

@@ -335,8 +335,7 @@ def _interaction(metric: str, seg: dict[str, str], daily: list[np.ndarray], data
         period = buckets.period(a, b, data.last_day)
         f = Finding(kind="interaction", title="", metric=metric, segment=seg, period=period, baseline=baseline,
                     observed=observed, p_value=p, n=n_in, effect=observed - baseline, customers=n_in,
-                    test="Breslow-Day test of equal odds ratios (segment vs the others, in vs out of the window) "
-                         "times the number of windows, and the CUSUM test of the segment's excess")
+                    test=stats.TESTS["breslow_day"])
         f.interval = stats.diff_interval(c_out[2], n_out, c_in[2], n_in)
         rest_n = r_in[2] + r_in[3]
         f.details.update(rest_in_window=r_in[2] / rest_n if rest_n else None, window_p_value=p_window,

@@ -42,7 +42,7 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
             obs = float(g["sum"].iloc[-1] / g["count"].iloc[-1])
             f = Finding(kind="cohort", title="", metric="goal", period=period, baseline=base, observed=obs,
                         p_value=p, n=int(g["count"].iloc[-1]), customers=int(g["count"].iloc[-1]),
-                        effect=obs - base, test="linear-by-linear association (months in order)")
+                        effect=obs - base, test=stats.TESTS["linear_by_linear"])
             f.interval = stats.diff_interval(int(g["sum"].iloc[0]), int(g["count"].iloc[0]),
                                              int(g["sum"].iloc[-1]), int(g["count"].iloc[-1]))
             f.details["months"] = {str(m): float(r["sum"] / r["count"]) for m, r in g.iterrows()}
@@ -58,7 +58,7 @@ def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:
         last_n = int((month == last_m).sum())
         f = Finding(kind="cohort", title="", metric="path_length", period=period, baseline=base, observed=obs,
                     p_value=p, n=last_n, customers=last_n, unit="mean", effect=obs - base,
-                    test="OLS trend over the months (HC1 errors)")
+                    test=stats.TESTS["ols_trend"])
         f.details["months"] = {str(m): float(v) for m, v in means.items()}
         f.details["slope_per_month"] = slope
         size = min(1.0, abs(obs - base) / base) if base else 0.0

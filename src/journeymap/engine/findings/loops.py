@@ -21,7 +21,7 @@ from journeymap.engine.findings.segments import dimensions
 from journeymap.engine.relations import EDGE_WIDTH
 from journeymap.results import Finding
 
-TEST = "binomial test, one-sided, against the loop tolerance"
+TEST = stats.TESTS["loop"]
 
 
 def candidates(data: FindingsData, opts: FindingsOptions) -> list[Candidate]:

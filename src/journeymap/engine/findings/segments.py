@@ -87,7 +87,7 @@ def _compare(metric: str, steps: list[str], key: str, value: str, n_by: np.ndarr
     f = Finding(kind="segment", title="", metric=metric, steps=steps, segment={key: value},
                 baseline=x1 / n1 if n1 else None, observed=x2 / n2 if n2 else None, customers=n2, n=n2,
                 p_value=None if p != p else p,
-                test="Fisher's exact test" if stats.small_expected(x1, n1, x2, n2) else stats.Z_TEST)
+                test=stats.FISHER if stats.small_expected(x1, n1, x2, n2) else stats.Z_TEST)
     if f.baseline is not None and f.observed is not None:
         f.effect = f.observed - f.baseline
         f.interval = stats.diff_interval(x1, n1, x2, n2)

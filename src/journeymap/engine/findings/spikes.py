@@ -25,7 +25,7 @@ from journeymap.engine.findings.change import customer_frame
 from journeymap.engine.findings.data import FindingsData
 from journeymap.results import Finding
 
-TEST = "count above its rolling median (Poisson or negative-binomial tail)"
+TEST = stats.TESTS["spike"]
 HALF = 14
 MIN_DAYS = 10
 
