@@ -43,6 +43,28 @@ class MeasuredEmotion:
 
 
 @dataclass
+class EmotionGap:
+    """Where the map's assumed emotion and the measured one differ most: the figures and their text for people
+    (``title``: "Expected vs received — step (persona)", ``detail``: the numbers and which way)."""
+
+    step: str
+    persona: str | None
+    assumed: float
+    measured: float
+    n: int
+    title: str = ""
+    detail: str = ""
+
+    @property
+    def difference(self) -> float:
+        return self.measured - self.assumed
+
+    @property
+    def note(self) -> str:
+        return f"{self.title}: {self.detail}"
+
+
+@dataclass
 class Flow:
     """A transition between two steps or stages, for the Sankey and undesigned paths."""
 
@@ -129,7 +151,8 @@ class MapOverlay:
     funnel: list[FunnelStep] = field(default_factory=list)
     conformance: Conformance | None = None
     unmatched_events: list[tuple[str, int]] = field(default_factory=list)  # real but not on the map
-    notes: list[str] = field(default_factory=list)   # e.g. "expected vs received" call-outs
+    notes: list[str] = field(default_factory=list)   # call-outs under the map: the gaps' notes, peak-end
+    gaps: list[EmotionGap] = field(default_factory=list)  # the "expected vs received" call-outs, largest first
     plan: list[str] = field(default_factory=list)    # where the figures were read and how (--explain)
     findings: list[Finding] = field(default_factory=list)  # what needs attention, ranked (badges on the map)
     trend_periods: tuple[tuple[str, str], tuple[str, str]] | None = None  # (current, previous) ISO dates, end excluded

@@ -80,6 +80,19 @@ def test_needs_attention_by_hand() -> None:
     assert by_kind["personalow"].title == "Persona 'everybody' matches 98% of all customers"
 
 
+def test_an_emotion_gap_needs_attention_whatever_the_step_is_called() -> None:
+    """The gap's own title and detail (no parsing of the map's note): a step name with ": " in it stays whole."""
+    from journeymap.results import EmotionGap
+
+    journey = SimpleNamespace(steps=[SimpleNamespace(id="d", name="Delivery: the parcel")])
+    gaps = [EmotionGap("d", None, 2.0, -1.0, 12, "Expected vs received — Delivery: the parcel", "assumed +2.0 …"),
+            EmotionGap("d", "fan", 1.0, 0.0, 6, "second", "…"), EmotionGap("d", "hunter", 1.0, 0.2, 6, "third", "…")]
+    overlay = MapOverlay(customers=5, events=5, gaps=gaps)
+    found = [f for f in needs_attention(journey, overlay, {}, None, "en") if f.kind == "gap"]
+    assert [(f.title, f.detail, f.severity) for f in found] == [
+        ("Expected vs received — Delivery: the parcel", "assumed +2.0 …", "medium"), ("second", "…", "medium")]
+
+
 def test_needs_attention_in_dutch_and_with_nothing_to_say() -> None:
     journey = SimpleNamespace(steps=[SimpleNamespace(id="a", name="Kijkt")])
     overlay = MapOverlay(customers=22935, events=100, steps={

@@ -104,6 +104,10 @@ def test_overlay_gets_the_measured_curve_and_an_expected_vs_received_note(ws_eve
     # assumed +2 at delivery, measured -2: the largest gap, called out first
     assert overlay.notes[0].startswith("Expected vs received — Delivery: assumed +2.0, measured \u22122.0 (n=6)")
     assert "4.0 points worse" in overlay.notes[0]
+    gap = overlay.gaps[0]  # the same call-out as figures, for the report's "needs attention"
+    assert (gap.step, gap.persona, gap.assumed, gap.measured, gap.n) == ("delivery", None, 2.0, -2.0, 6)
+    assert gap.title == "Expected vs received — Delivery" and gap.note == overlay.notes[0]
+    assert gap.detail.startswith("assumed +2.0, measured \u22122.0 (n=6)")
     assert any(n.startswith("Peak-end: Delivery") for n in overlay.notes)
 
 

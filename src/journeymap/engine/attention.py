@@ -58,7 +58,7 @@ def needs_attention(journey: Any, overlay: MapOverlay, frames: dict[str, pd.Data
     found += _never_seen(overlay, names, lang)
     found += _personas(frames, overlay, lang)
     found += _unmatched(overlay, lang)
-    found += _gaps(overlay, lang)
+    found += _gaps(overlay)
     ranked = sorted(found, key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), -f.weight))
     return [finding_notice(f, lang) for f in overlay.findings[:FINDINGS_SHOWN]] + ranked
 
@@ -76,14 +76,9 @@ def finding_notice(f: Finding, lang: str) -> Notice:
                   finding=f.kind)
 
 
-def _gaps(overlay: MapOverlay, lang: str) -> list[Notice]:
-    """The emotion curve's "expected vs received" notes (the largest gaps come first), title and detail split."""
-    prefix = t("voc.gap_worse", lang).split("{")[0]
-    out = []
-    for note in [n for n in overlay.notes if n.startswith(prefix)][:PER_KIND["gap"]]:
-        title, _, detail = note.partition(": ")
-        out.append(Notice("gap", "medium", title, detail, "map", 0.0))
-    return out
+def _gaps(overlay: MapOverlay) -> list[Notice]:
+    """The emotion curve's "expected vs received" gaps, the largest first."""
+    return [Notice("gap", "medium", g.title, g.detail, "map", 0.0) for g in overlay.gaps[:PER_KIND["gap"]]]
 
 
 def _q(text: str) -> str:

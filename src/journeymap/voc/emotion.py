@@ -9,14 +9,13 @@ and the measurement differ most, :func:`add_to_overlay` adds an "expected vs rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ibis.expr.types as ir
 
 from journeymap.engine import compile as C
 from journeymap.i18n import format_number, t
-from journeymap.results import MapOverlay, MeasuredEmotion
+from journeymap.results import EmotionGap, MapOverlay, MeasuredEmotion
 from journeymap.voc import feedback_store, peakend
 from journeymap.voc.metrics import SMALL_SAMPLE, nps
 from journeymap.voc.touchpoints import touchpoints
@@ -34,19 +33,8 @@ MAX_NOTES = 3
 UNASSIGNED = "unassigned"
 
 
-@dataclass
-class Gap:
-    """An assumed emotion next to its measurement."""
-
-    step: str
-    persona: str | None
-    assumed: float
-    measured: float
-    n: int
-
-    @property
-    def difference(self) -> float:
-        return self.measured - self.assumed
+#: An assumed emotion next to its measurement (the overlay's type, with the text for people once written).
+Gap = EmotionGap
 
 
 def with_personas(tp: ir.Table, ws: Workspace, journey: Journey, events: ir.Table | None) -> ir.Table:
@@ -101,7 +89,8 @@ def gaps(journey: Journey, measured: dict[str, MeasuredEmotion], min_n: int = 5)
     return out
 
 
-def _note(g: Gap, journey: Journey, ws: Workspace, lang: str) -> str:
+def _written(g: Gap, journey: Journey, ws: Workspace, lang: str) -> Gap:
+    """``g`` with its title and detail written in ``lang``."""
     step = journey.step(g.step)
     who = f" ({ws.personas[g.persona].name})" if g.persona and g.persona in ws.personas else ""
     key = "gap_worse" if g.difference < 0 else "gap_better"
@@ -109,8 +98,10 @@ def _note(g: Gap, journey: Journey, ws: Workspace, lang: str) -> str:
     def signed(v: float) -> str:
         return ("+" if round(v, 1) > 0 else "") + format_number(v, lang, 1)
 
-    return t("voc." + key, lang, step=step.name + who, assumed=signed(g.assumed), measured=signed(g.measured),
-             n=format_number(g.n, lang), diff=format_number(abs(g.difference), lang, 1))
+    g.title = t("voc.gap_title", lang, step=step.name + who)
+    g.detail = t("voc." + key, lang, assumed=signed(g.assumed), measured=signed(g.measured),
+                 n=format_number(g.n, lang), diff=format_number(abs(g.difference), lang, 1))
+    return g
 
 
 def add_to_overlay(overlay: MapOverlay, ws: Workspace, journey_id: str, con: DuckDBBackend | None = None
@@ -154,7 +145,8 @@ def add_to_overlay(overlay: MapOverlay, ws: Workspace, journey_id: str, con: Duc
     overlay.emotions.update(measured)
     lang = ws.settings.language
     for g in [g for g in gaps(journey, measured) if abs(g.difference) >= MIN_GAP][:MAX_NOTES]:
-        overlay.notes.append(_note(g, journey, ws, lang))
+        overlay.gaps.append(_written(g, journey, ws, lang))
+        overlay.notes.append(overlay.gaps[-1].note)
     memorable = report.memorable()
     if memorable and report.customers:
         names = ", ".join(journey.step(s).name for s in memorable if any(x.id == s for x in journey.steps))
