@@ -117,6 +117,17 @@ def _journey(site: dict[str, Any], jid: str = "webshop") -> Any:
     return yamlio.load_file(site["root"] / "journeys" / f"{jid}.yaml")
 
 
+def _comments(site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The journey's comments as the API has them (the test's own look, beside the page's)."""
+    import httpx
+
+    with httpx.Client(base_url=site["url"]) as c:
+        assert c.post("/api/v1/session", json={"name": "viewer", "password": password("viewer")}).status_code == 200
+        got = c.get("/api/v1/journeys/webshop/comments")
+        assert got.status_code == 200, got.text
+        return list(got.json())
+
+
 def _wait_saved(page: Any) -> None:
     page.wait_for_selector("#save-state.ok", timeout=10_000)
 
@@ -477,10 +488,13 @@ def test_a_comment_half_typed_stays_while_someone_else_comments(browser, site) -
 
     ann, bob = Person(browser, site, "editor"), Person(browser, site, "admin")
     a, b = ann.open("/journeys/webshop"), bob.open("/journeys/webshop")
+    threads = len([c for c in _comments(site) if c["target"] == "journey" and not c["parent"] and not c["resolved"]])
     for page in (a, b):
         page.wait_for_selector('input[data-path="title"]')
         page.get_by_role("button", name=re.compile(r"^✎ Comments")).click()
     box = '[data-comments="journey"]'
+    count = "button[data-count-of=journey]"
+    assert a.inner_text(count) == f"✎ Comments ({threads})"
     for page in (a, b):
         page.wait_for_selector("html[data-live=open]", state="attached")  # subscribed: nothing after this is missed
     a.fill(f"{box} textarea[name=body]", "Ann's draft about the journey")
@@ -491,9 +505,12 @@ def test_a_comment_half_typed_stays_while_someone_else_comments(browser, site) -
     assert a.input_value(f"{box} textarea[name=body]") == "Ann's draft about the journey"
     assert a.evaluate("document.activeElement.name") == "body"
     assert b.input_value(f"{box} textarea[name=body]") == ""  # a posted comment leaves the form
+    assert a.inner_text(count) == f"✎ Comments ({threads + 1})"  # the count follows
     a.click(f"{box} button[type=submit]")
     b.wait_for_selector(f"{box} .comment:has-text('Ann')", timeout=5000)
     assert a.input_value(f"{box} textarea[name=body]") == ""
+    b.wait_for_function(f"document.querySelector('{count}').textContent === '✎ Comments ({threads + 2})'", timeout=5000)
+    assert len([c for c in _comments(site) if c["target"] == "journey" and not c["parent"]]) >= threads + 2
     ann.close()
     bob.close()
 

@@ -339,6 +339,22 @@ function commentCount(target) {
   return J.comments.filter((c) => c.target === target && !c.parent && !c.resolved).length;
 }
 
+/** ``node`` showing the open comment threads on ``target`` ("✎ 2", or with ``label`` "✎ Comments (2)"), kept current
+ * when comments come and go (:func:`refreshComments`); ``hideZero`` hides it while there are none. */
+function withCount(node, target, {label = false, hideZero = false} = {}) {
+  node.dataset.countOf = target;
+  if (label) node.dataset.countLabel = "1";
+  if (hideZero) node.dataset.hideZero = "1";
+  showCount(node);
+  return node;
+}
+
+function showCount(node) {
+  const n = commentCount(node.dataset.countOf);
+  node.textContent = node.dataset.countLabel ? `✎ ${tr("comments.title")} (${n})` : `✎ ${n}`;
+  if (node.dataset.hideZero) node.hidden = n === 0;
+}
+
 function stepCard(step, index) {
   const card = el("article", {
     class: "step", draggable: BOOT.can_edit ? "true" : null, "data-step": step.id,
@@ -362,7 +378,7 @@ function stepCard(step, index) {
              (v) => J.change((d) => { d.steps[index].channel = v; }, false), {label: tr("lane.channel")}),
       step.emotion ? el("span", {class: "emo", title: tr("lane.emotion")}, formatNumber(step.emotion.score), step.emotion.word ? " " + step.emotion.word : "") : null,
       pains ? el("span", {class: "pains", title: tr("lane.pain_points")}, "⚠ " + pains) : null,
-      commentCount("step:" + step.id) ? el("span", {class: "ccount", title: tr("comments.title")}, "✎ " + commentCount("step:" + step.id)) : null),
+      withCount(el("span", {class: "ccount", title: tr("comments.title")}), "step:" + step.id, {hideZero: true})),
     el("div", {class: "step-actions"},
       el("button", {type: "button", "data-action": "details", onclick: () => openStep(step.id)}, tr("editor.details")),
       BOOT.can_edit ? el("button", {type: "button", class: "danger", "data-action": "delete-step",
@@ -468,7 +484,7 @@ function renderEditor(root) {
     el("div", {class: "toolbar"},
       BOOT.can_edit ? el("button", {type: "button", "data-action": "add-stage", onclick: addStage}, "+ " + tr("editor.add_stage")) : null,
       BOOT.can_edit ? el("span", {class: "muted"}, tr("editor.drag_hint")) : null,
-      el("button", {type: "button", onclick: () => openComments("journey")}, `✎ ${tr("comments.title")} (${commentCount("journey")})`),
+      withCount(el("button", {type: "button", onclick: () => openComments("journey")}), "journey", {label: true}),
       el("span", {class: "spacer"}),
       BOOT.can_edit ? el("button", {type: "button", class: "danger", "data-action": "delete-journey", onclick: deleteJourney}, tr("editor.delete_journey")) : null),
     el("div", {class: "journey-fields"},
@@ -602,7 +618,7 @@ function painList(step, index) {
             {placeholder: tr("editor.owner"), label: tr("editor.owner")}),
       select(`steps.${index}.pain_points.${k}.provenance`, PROVENANCES.map((s) => [s, tr("provenance." + s)]), p.provenance || "assumed",
              (v) => J.change((d) => { d.steps[index].pain_points[k] = {...item(d.steps[index].pain_points[k]), provenance: v}; }, false), {label: tr("editor.provenance")}),
-      el("button", {type: "button", onclick: () => openComments(`pain:${step.id}:${k}`)}, `✎ ${commentCount(`pain:${step.id}:${k}`)}`),
+      withCount(el("button", {type: "button", onclick: () => openComments(`pain:${step.id}:${k}`)}), `pain:${step.id}:${k}`),
       BOOT.can_edit ? el("button", {type: "button", class: "danger", onclick: () => J.change((d) => { d.steps[index].pain_points.splice(k, 1); openStep(step.id); })}, "✕") : null))),
     BOOT.can_edit ? el("button", {type: "button", class: "add", "data-add-lane": "pain_points",
       onclick: () => { const text = prompt(tr("lane.pain_points")); if (text) J.change((d) => { (d.steps[index].pain_points = d.steps[index].pain_points || []).push({text, severity: "medium"}); openStep(step.id); }); }},
@@ -740,6 +756,7 @@ async function postComment(target, body, parent) {
 
 async function refreshComments() {
   await J.loadComments();
+  document.querySelectorAll("[data-count-of]").forEach(showCount);
   document.querySelectorAll("[data-comments]").forEach((box) => {
     const focused = box.contains(document.activeElement) ? document.activeElement.name : null;
     const fresh = commentsBlock(box.dataset.comments);
@@ -767,7 +784,7 @@ function oppCard(o, k) {
     ondragstart: (e) => { dragging = {kind: "opportunity", id: o.id}; e.dataTransfer.setData("text/plain", o.id); },
     onclick: () => openOpportunity(k),
   }, el("strong", {}, o.title), o.step ? el("span", {class: "muted"}, " · " + ((J.doc.steps.find((s) => s.id === o.step) || {}).name || o.step)) : null,
-    commentCount("opportunity:" + o.id) ? el("span", {class: "ccount"}, " ✎ " + commentCount("opportunity:" + o.id)) : null);
+    withCount(el("span", {class: "ccount"}), "opportunity:" + o.id, {hideZero: true}));
 }
 
 function dropZone(attrs, onDrop, ...children) {
