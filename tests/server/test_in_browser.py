@@ -184,16 +184,16 @@ def test_drag_a_step_edit_a_lane_and_see_file_and_revision(browser, site) -> Non
 def test_validation_shows_at_the_field_as_you_type(browser, site) -> None:  # type: ignore[no-untyped-def]
     ann = Person(browser, site, "editor")
     page = ann.open("/journeys/webshop")
-    path = page.locator('article[data-step="payment"] input.step-name').get_attribute("data-path")
-    name = page.locator(f'input[data-path="{path}"]')
+    path = page.locator('article[data-step="payment"] textarea.step-name').get_attribute("data-path")
+    name = page.locator(f'textarea[data-path="{path}"]')
     name.fill("")
-    error = page.locator(f'input[data-path="{path}"] + .field-error')
+    error = page.locator(f'textarea[data-path="{path}"] + .field-error')
     error.wait_for(timeout=5000)
     # pydantic's words through journeymap's located message, exactly as `journeymap validate` prints it
     assert error.inner_text() == "'name': string should have at least 1 character (got '') in step 'payment'"
     assert error.get_attribute("title").startswith("journeys/webshop.yaml:")
     name.fill("Pays the order")
-    page.wait_for_selector(f'input[data-path="{path}"] + .field-error', state="detached", timeout=5000)
+    page.wait_for_selector(f'textarea[data-path="{path}"] + .field-error', state="detached", timeout=5000)
     name.press("Tab")
     _wait_saved(page)
     ann.close()
@@ -563,3 +563,22 @@ def test_a_page_that_lost_the_live_stream_catches_up_when_it_is_back(browser, si
     assert cut["streams"] >= 2  # one lost, one or more again
     ann.close()
     bob.close(expected="net::ERR_FAILED")  # the browser logs the refused streams
+
+
+def test_a_long_step_name_is_shown_whole_and_stays_one_line(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    a = ann.open("/journeys/webshop")
+    name = 'textarea[data-path="steps.2.name"]'
+    a.wait_for_selector(name)
+    one_line = a.evaluate(f"document.querySelector('{name}').clientHeight")
+    long = "Compares the delivery options, the costs and the dates\nof three shops"
+    a.fill(name, long)
+    a.press(name, "Enter")  # ends the edit: no line break in a name
+    _wait_saved(a)
+    saved = _journey(site)["steps"][2]["name"]
+    assert saved == "Compares the delivery options, the costs and the dates of three shops"
+    assert a.input_value(name) == saved
+    shown = a.evaluate("(sel) => { const t = document.querySelector(sel); "
+                       "return [t.clientHeight, t.scrollHeight, document.activeElement === t]; }", name)
+    assert shown[0] > one_line and shown[1] <= shown[0] + 1 and shown[2] is False  # wrapped, all of it, edit ended
+    ann.close()

@@ -255,11 +255,18 @@ function hideConflict() {
 }
 
 /** An input bound to doc[path]: typing validates, leaving the field saves. */
+/** An editable field bound to ``path`` of the journey. ``multiline``: a textarea; ``wraps``: one line of text that
+ * wraps to show all of it (a name): Enter ends the edit, a pasted line break becomes a space. */
 function field(path, get, set, attrs) {
-  const input = el(attrs && attrs.multiline ? "textarea" : "input", {
+  const wraps = attrs && attrs.wraps;
+  const input = el(attrs && (attrs.multiline || wraps) ? "textarea" : "input", {
     value: get() ?? "", "data-path": path, disabled: !BOOT.can_edit, placeholder: attrs && attrs.placeholder,
-    "aria-label": attrs && attrs.label, class: attrs && attrs.class,
-    oninput: (e) => { set(e.target.value); J.validateSoon(); },
+    "aria-label": attrs && attrs.label, class: attrs && attrs.class, rows: wraps ? 1 : null,
+    oninput: (e) => {
+      if (wraps && /[\r\n]/.test(e.target.value)) e.target.value = e.target.value.replace(/\s*[\r\n]+\s*/g, " ");
+      set(e.target.value); J.validateSoon();
+    },
+    onkeydown: wraps ? (e) => { if (e.key === "Enter") { e.preventDefault(); e.target.blur(); } } : null,
     onchange: () => J.save(),
   });
   return input;
@@ -372,7 +379,7 @@ function stepCard(step, index) {
   card.append(
     el("div", {class: "step-top"},
       el("span", {class: "grip", "aria-hidden": "true"}, "⋮⋮"),
-      field(`steps.${index}.name`, () => step.name, (v) => { step.name = v; }, {label: tr("editor.step_name"), class: "step-name"})),
+      field(`steps.${index}.name`, () => step.name, (v) => { step.name = v; }, {label: tr("editor.step_name"), class: "step-name", wraps: true})),
     el("div", {class: "step-meta"},
       select(`steps.${index}.channel`, (BOOT.channels || []).map((c) => [c, c]), step.channel,
              (v) => J.change((d) => { d.steps[index].channel = v; }, false), {label: tr("lane.channel")}),
