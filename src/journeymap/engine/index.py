@@ -34,7 +34,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,11 +44,11 @@ from typing import Any
 import duckdb
 
 from journeymap.engine import compile as C
+from journeymap.events.store import cache_folder, remove_other_generations
 from journeymap.model.types import Journey
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = "cache"
 #: Event names and channels are stored as SMALLINT codes; a store with more is analysed without the index.
 MAX_CODES = 32_000
 #: The layout of the index files: part of the journey key, so a changed layout is written anew.
@@ -81,10 +80,6 @@ class StoreIndex:
         return f"{name}_{self.suffix}"
 
 
-def cache_folder(store: Path, generation: str) -> Path:
-    return store.parent / CACHE_DIR / generation
-
-
 def store_index(raw: Any, *, build: bool = True) -> tuple[StoreIndex | None, str]:
     """The events part of the index of the store open on DuckDB connection ``raw`` (built when missing and
     ``build``), and why not when there is none."""
@@ -114,16 +109,9 @@ def build_store_index(store: Path, generation: str, settings: dict[str, str] | N
     start = time.perf_counter()
     with _writing(index.path, settings or {}) as con:
         C.build_codes(con, str(store), index.suffix, MAX_CODES)
-    _remove_old(index.folder)
+    remove_other_generations(index.folder)
     log.debug("journey index of the events: %.2f s", time.perf_counter() - start)
     return index
-
-
-def _remove_old(current: Path) -> None:
-    """Folders of earlier generations (best effort: another process may still read one)."""
-    for other in current.parent.iterdir():
-        if other != current and other.is_dir() and not other.name.startswith("."):
-            shutil.rmtree(other, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -105,6 +105,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(META_DDL)
 
 
+#: Beside the store: what is kept per store generation (the journey index, the status figures), one folder each.
+CACHE_DIR = "cache"
+
+
+def cache_folder(store: Path, generation: str) -> Path:
+    """The folder of what is kept for ``generation`` of ``store`` (older generations' folders are removed)."""
+    return store.parent / CACHE_DIR / generation
+
+
+def remove_other_generations(current: Path) -> None:
+    """Remove the folders of other generations beside ``current`` (best effort: another process may still read
+    one of the store it opened before the change)."""
+    import shutil
+
+    for other in current.parent.iterdir():
+        if other != current and other.is_dir() and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
+
+
 def new_generation(con: duckdb.DuckDBPyConnection) -> str:
     """Record a fresh store generation (call inside the ingest's transaction) and return it."""
     value = uuid.uuid4().hex
