@@ -117,15 +117,22 @@ def _journey(site: dict[str, Any], jid: str = "webshop") -> Any:
     return yamlio.load_file(site["root"] / "journeys" / f"{jid}.yaml")
 
 
-def _comments(site: dict[str, Any]) -> list[dict[str, Any]]:
-    """The journey's comments as the API has them (the test's own look, beside the page's)."""
+def _api(site: dict[str, Any], role: str, method: str, path: str, **kwargs: Any) -> Any:
+    """One API request as ``role``, beside the browsers (the test's own look at the server, or another user)."""
     import httpx
 
     with httpx.Client(base_url=site["url"]) as c:
-        assert c.post("/api/v1/session", json={"name": "viewer", "password": password("viewer")}).status_code == 200
-        got = c.get("/api/v1/journeys/webshop/comments")
-        assert got.status_code == 200, got.text
-        return list(got.json())
+        session = c.post("/api/v1/session", json={"name": role, "password": password(role)})
+        assert session.status_code == 200, session.text
+        headers = {"X-CSRF-Token": session.json()["csrf_token"], **kwargs.pop("headers", {})}
+        got = c.request(method, path, headers=headers, **kwargs)
+        assert got.status_code < 300, got.text
+        return got.json()
+
+
+def _comments(site: dict[str, Any]) -> list[dict[str, Any]]:
+    """The journey's comments as the API has them."""
+    return list(_api(site, "viewer", "GET", "/api/v1/journeys/webshop/comments"))
 
 
 def _wait_saved(page: Any) -> None:
@@ -581,4 +588,27 @@ def test_a_long_step_name_is_shown_whole_and_stays_one_line(browser, site) -> No
     shown = a.evaluate("(sel) => { const t = document.querySelector(sel); "
                        "return [t.clientHeight, t.scrollHeight, document.activeElement === t]; }", name)
     assert shown[0] > one_line and shown[1] <= shown[0] + 1 and shown[2] is False  # wrapped, all of it, edit ended
+    ann.close()
+
+
+def test_the_journeys_list_follows_new_journeys_but_not_under_a_half_typed_one(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann = Person(browser, site, "editor")
+    a = ann.page
+    a.wait_for_selector("html[data-live=open]", state="attached")
+    a.evaluate("window.sameDocument = true")
+    a.fill("#new-journey input[name=title]", "Moving house")
+    _api(site, "admin", "POST", "/api/v1/journeys", json={"id": "complaints", "title": "Complaints", "template": "blank"})
+    a.wait_for_selector("#toast.on:has-text('admin changed the list of journeys')", timeout=5000)
+    assert a.evaluate("window.sameDocument") is True  # not reloaded: what ann typed is still there
+    assert a.input_value("#new-journey input[name=title]") == "Moving house"
+    assert a.locator('tr[data-journey="complaints"]').count() == 0
+    a.fill("#new-journey input[name=title]", "")  # the form is empty: the list is shown anew
+    a.wait_for_selector('tr[data-journey="complaints"]', timeout=5000)
+    import httpx
+
+    with httpx.Client(base_url=site["url"]) as c:  # the site as it was for the other tests
+        csrf = c.post("/api/v1/session", json={"name": "admin", "password": password("admin")}).json()["csrf_token"]
+        etag = c.get("/api/v1/journeys/complaints").headers["etag"]
+        gone = c.delete("/api/v1/journeys/complaints", headers={"If-Match": etag, "X-CSRF-Token": csrf})
+        assert gone.status_code in (200, 204), gone.text
     ann.close()

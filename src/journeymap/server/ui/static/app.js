@@ -82,7 +82,7 @@ function slug(text, taken) {
 function idFollows(form, name, taken) {
   const id = form.elements.id;
   name.addEventListener("input", (e) => {
-    if (!id.dataset.touched) id.value = slug(e.target.value, new Set(taken || []));
+    if (!id.dataset.touched) id.value = e.target.value.trim() ? slug(e.target.value, new Set(taken || [])) : "";
   });
   id.addEventListener("input", () => { id.dataset.touched = "1"; });
 }
@@ -1046,9 +1046,18 @@ async function startJourneysList(table) {
       else { leaving = false; form.querySelector("[data-error]").textContent = errorText(r); }
     });
   }
+  // A journey added or deleted elsewhere: the list is drawn anew, but not under a new journey half typed.
+  let stale = false;
+  const typing = () => form && [...form.elements].some((e) => ["title", "id"].includes(e.name) && e.value.trim());
+  const reload = () => { if (!leaving) location.reload(); };
+  if (form) form.addEventListener("input", () => { if (stale && !typing()) reload(); });
   Live.on("journey", (ev) => {
-    if (!leaving && (ev.kind === "deleted" || !(BOOT.journeys || []).includes(ev.id))) location.reload();
+    if (leaving || !(ev.kind === "deleted" || !(BOOT.journeys || []).includes(ev.id))) return;
+    if (!typing()) { reload(); return; }
+    if (!stale) toast(tr("journeys.list_changed", {who: ev.by}));
+    stale = true;
   });
+  Live.on("reopen", () => { if (typing()) stale = true; else reload(); });  // what happened meanwhile is unknown
   const bin = document.getElementById("bin");
   if (bin) startBin(bin, "journey");
 }
