@@ -80,12 +80,12 @@ def test_anonymous_visitors_are_told_apart_from_identified_customers(ws_factory,
 
 
 def test_the_figures_are_kept_per_store_generation_and_follow_every_change(ws_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from journeymap.api import forget
+    from journeymap import api
     from journeymap.events.status import KEPT
     from journeymap.events.store import store_path
 
     ws = ws_factory(timezone="UTC")
-    ingest_events(ws, [_log(tmp_path)], quiet=True, now=NOW)
+    api.ingest_events([_log(tmp_path)], ws.root)  # as the command does: the store, then its index
     first = store_status(ws)
     kept = list((store_path(ws).parent / "cache").glob(f"*/{KEPT}"))
     assert len(kept) == 1
@@ -93,12 +93,12 @@ def test_the_figures_are_kept_per_store_generation_and_follow_every_change(ws_fa
     more = tmp_path / "more.csv"
     more.write_text("customer_id,ts,event,channel,source\nc,2025-04-01 09:00:00,view,app,newsletter\n"
                     "c,2025-04-02 09:00:00,open,app,newsletter\n", encoding="utf-8")
-    ingest_events(ws, [more], quiet=True, now=NOW)
+    api.ingest_events([more], ws.root)
     second = store_status(ws)  # a new generation: counted again
     assert (second.events, second.customers, second.last_ts) == (7, 3, dt.datetime(2025, 4, 2, 9))
     assert second.per_source == {"shop": 4, "newsletter": 2, "crm": 1}
     assert len(list((store_path(ws).parent / "cache").glob(f"*/{KEPT}"))) == 1  # the older generation's is gone
-    forget("newsletter", ws.root)  # the source column names it
+    api.forget("newsletter", ws.root)  # the source column names it
     assert store_status(ws) == first
     (only,) = (store_path(ws).parent / "cache").glob(f"*/{KEPT}")
     only.write_text("{not json", encoding="utf-8")  # damaged: counted again, and written anew

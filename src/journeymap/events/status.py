@@ -2,8 +2,8 @@
 
 The figures of the events (counts, distinct customers and ids, the time range, per channel and source) take
 a pass over every event; they depend on nothing but the store's generation, which every committed ingest and
-``forget`` renews, so they are kept beside the journey index of that generation (``status.json`` in
-``data/cache/<generation>/``, removed with it) and read from there until the store changes. The quarantine and
+``forget`` renews, so they are kept beside the journey index of that generation (``status.v1.json`` in
+``data/cache/<generation>/``, removed with it when the next generation's index is written) and read from there until the store changes. The quarantine and
 the feedback are counted each time (small tables, or a count DuckDB answers from its metadata).
 """
 
@@ -24,7 +24,6 @@ from journeymap.events.store import (
     cache_folder,
     duck,
     has_table,
-    remove_other_generations,
     store_generation,
     store_path,
 )
@@ -110,7 +109,6 @@ def _event_figures(con: duckdb.DuckDBPyConnection, store: Path) -> dict[str, Any
         try:
             kept.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(kept, json.dumps(figures, ensure_ascii=False))
-            remove_other_generations(kept.parent)
         except OSError as exc:  # a read-only workspace is counted each time
             log.debug("status figures not kept: %s", exc)
     return figures
