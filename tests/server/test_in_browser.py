@@ -602,7 +602,8 @@ def test_the_journeys_list_follows_new_journeys_but_not_under_a_half_typed_one(b
     assert a.evaluate("window.sameDocument") is True  # not reloaded: what ann typed is still there
     assert a.input_value("#new-journey input[name=title]") == "Moving house"
     assert a.locator('tr[data-journey="complaints"]').count() == 0
-    a.fill("#new-journey input[name=title]", "")  # the form is empty: the list is shown anew
+    a.fill("#new-journey input[name=title]", "")
+    a.click("h1")  # the form is empty and left: the list is shown anew
     a.wait_for_selector('tr[data-journey="complaints"]', timeout=5000)
     import httpx
 
@@ -610,5 +611,40 @@ def test_the_journeys_list_follows_new_journeys_but_not_under_a_half_typed_one(b
         csrf = c.post("/api/v1/session", json={"name": "admin", "password": password("admin")}).json()["csrf_token"]
         etag = c.get("/api/v1/journeys/complaints").headers["etag"]
         gone = c.delete("/api/v1/journeys/complaints", headers={"If-Match": etag, "X-CSRF-Token": csrf})
+        assert gone.status_code in (200, 204), gone.text
+    ann.close()
+
+
+def test_personas_follow_changes_elsewhere_but_not_under_a_field_being_edited(browser, site) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    ann = Person(browser, site, "editor")
+    a = ann.open("/personas")
+    quote = 'article[data-persona="loyal-fan"] input[data-path="quote"]'
+    a.wait_for_selector(quote)
+    a.wait_for_selector("html[data-live=open]", state="attached")
+    a.evaluate("window.sameDocument = true")
+    a.fill(quote, "I come back for the service")  # typing, not yet left
+    _api(site, "admin", "POST", "/api/v1/personas", json={"id": "early-bird", "name": "Early bird", "role": "user"})
+    a.wait_for_selector("#toast.on:has-text('admin changed the personas')", timeout=5000)
+    assert a.evaluate("window.sameDocument") is True and a.input_value(quote) == "I come back for the service"
+    a.click("h1")  # leaves the field: it is saved, then the page is shown anew with the new persona
+    a.wait_for_selector('article[data-persona="early-bird"]', timeout=10_000)
+    assert a.input_value(quote) == "I come back for the service"
+    assert yamlio.load_file(site["root"] / "personas" / "loyal-fan.yaml")["quote"] == "I come back for the service"
+    # an edit of one's own comes back on the live stream and is not news: the page stays
+    a.evaluate("window.sameDocument = true")
+    a.fill(quote, "Service first")
+    a.click("h1")
+    for _ in range(100):  # saved …
+        if yamlio.load_file(site["root"] / "personas" / "loyal-fan.yaml")["quote"] == "Service first":
+            break
+        time.sleep(0.1)
+    a.wait_for_timeout(500)  # … and its event, which comes at once, has come
+    assert a.evaluate("window.sameDocument") is True
+    with httpx.Client(base_url=site["url"]) as c:  # the site as it was for the other tests
+        csrf = c.post("/api/v1/session", json={"name": "admin", "password": password("admin")}).json()["csrf_token"]
+        etag = c.get("/api/v1/personas/early-bird").headers["etag"]
+        gone = c.delete("/api/v1/personas/early-bird", headers={"If-Match": etag, "X-CSRF-Token": csrf})
         assert gone.status_code in (200, 204), gone.text
     ann.close()

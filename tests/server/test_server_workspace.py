@@ -115,6 +115,43 @@ def test_live_stream_carries_a_save(sqlite_server) -> None:  # type: ignore[no-u
     assert any(f'"etag": "{saved["etag"]}"' in e and '"by": "editor"' in e and '"id": "webshop"' in e for e in events)
 
 
+def test_a_persona_edited_on_disk_or_in_the_app_reaches_the_live_stream(sqlite_server) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import threading
+
+    c = sqlite_server.client
+    events: list[dict[str, object]] = []
+    subscribed = threading.Event()
+
+    def listen() -> None:
+        with c.stream("GET", "/api/v1/live", params={"seconds": 30}, headers=sqlite_server.auth("viewer")) as s:
+            for line in s.iter_lines():
+                if line == "event: hello":
+                    subscribed.set()
+                elif line.startswith("data: ") and '"persona"' in line:
+                    events.append(json.loads(line[6:]))
+                    if len(events) == 2:
+                        break
+
+    t = threading.Thread(target=listen)
+    t.start()
+    assert subscribed.wait(30)
+    path = sqlite_server.root / "personas" / "loyal-fan.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Ingrid, the loyal fan", "name: Ingrid, edited"),
+                    encoding="utf-8")
+    sqlite_server.sync()
+    h = sqlite_server.auth("editor")
+    got = c.get("/api/v1/personas/busy-parent", headers=h)
+    saved = c.put("/api/v1/personas/busy-parent", json=dict(got.json(), quote="Time is short"),
+                  headers={**h, "If-Match": got.headers["etag"]})
+    assert saved.status_code == 200, saved.text
+    t.join(30)
+    disk_etag = c.get("/api/v1/personas/loyal-fan", headers=h).headers["etag"].strip('"')
+    assert [(e["id"], e["kind"], e["by"]) for e in events] == [("loyal-fan", "disk", "disk"),
+                                                              ("busy-parent", "saved", "editor")]
+    assert events[0]["etag"] == disk_etag
+
+
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_pages_follow_the_language(sqlite_server, lang: str) -> None:  # type: ignore[no-untyped-def]
     from journeymap.i18n import t

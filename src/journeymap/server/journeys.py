@@ -271,13 +271,14 @@ def sync_from_disk(state: AppState, db: Session) -> list[str]:
             revisions.record(db, jid, kind="disk", text=now.text, etag=now.etag, path=now.rel, user=None,
                              author="disk")
             changed.append(jid)
-        personas.sync_from_disk(state, db)
+        persona_ids = personas.sync_from_disk(state, db)
         for subject, last in revisions.subjects(db):
             if last.kind == "deleted" or (state.files.root / last.path).exists():
                 continue
             if subject.startswith(personas.PREFIX):
                 gone = [{"kind": "removed", "section": "personas", "item": subject[len(personas.PREFIX):],
                          "field": "", "line": f"- persona '{subject[len(personas.PREFIX):]}'"}]
+                persona_ids.append(subject[len(personas.PREFIX):])
             else:
                 gone = [{"kind": "removed", "section": "journey", "item": subject, "field": "",
                          "line": f"- journey '{subject}'"}]
@@ -292,4 +293,10 @@ def sync_from_disk(state: AppState, db: Session) -> list[str]:
             etag = None
         state.live.publish({"type": "journey", "id": jid, "etag": etag, "by": "disk",
                             "kind": "disk" if etag else "deleted"})
+    for pid in persona_ids:
+        try:
+            etag = personas.current(state, pid).etag
+        except (ApiError, OSError, UnicodeDecodeError):
+            etag = None
+        state.live.publish({"type": "persona", "id": pid, "etag": etag, "by": "disk", "kind": "disk" if etag else "deleted"})
     return changed

@@ -118,7 +118,7 @@ def save(state: AppState, db: Session, user: User, persona_id: str, data: Any, i
         etag = state.files.write(now.path, text)
         _record(db, persona_id, kind="saved", text=text, rel=now.rel, user=user, before=before, after=text)
         db.commit()
-    state.live.publish({"type": "persona", "id": persona_id, "etag": etag, "kind": "saved"})
+    state.live.publish({"type": "persona", "id": persona_id, "etag": etag, "kind": "saved", "by": user.name})
     return etag
 
 
@@ -139,7 +139,7 @@ def create(state: AppState, db: Session, user: User, persona_id: str, name: str,
         etag = state.files.write(path, text)
         rev = _record(db, persona_id, kind="created", text=text, rel=rel, user=user, before=None, after=text)
         db.commit()
-    state.live.publish({"type": "persona", "id": persona_id, "etag": etag, "kind": "created"})
+    state.live.publish({"type": "persona", "id": persona_id, "etag": etag, "kind": "created", "by": user.name})
     return etag, rev
 
 
@@ -173,7 +173,7 @@ def delete(state: AppState, db: Session, user: User, persona_id: str, if_match: 
         rev = _record(db, persona_id, kind="deleted", text=now.text, rel=now.rel, user=user, before=now.text,
                       after=None)
         revisions.remove_after(db, rev, state.files, now.path, now.rel)
-    state.live.publish({"type": "persona", "id": persona_id, "etag": None, "kind": "deleted"})
+    state.live.publish({"type": "persona", "id": persona_id, "etag": None, "kind": "deleted", "by": user.name})
     return rev
 
 
@@ -199,13 +199,14 @@ def restore(state: AppState, db: Session, user: User, persona_id: str, number: i
         new = _record(db, persona_id, kind="restored", text=rev.content, rel=rev.path, user=user, before=before,
                       after=rev.content, restored_from=number)
         db.commit()
-    state.live.publish({"type": "persona", "id": persona_id, "etag": etag, "kind": "restored"})
+    state.live.publish({"type": "persona", "id": persona_id, "etag": etag, "kind": "restored", "by": user.name})
     return etag, new
 
 
-def sync_from_disk(state: AppState, db: Session) -> None:
+def sync_from_disk(state: AppState, db: Session) -> list[str]:
     """A revision for every persona file that differs from its latest revision (the caller holds the lock and
-    commits)."""
+    commits); the persona ids that changed."""
+    changed: list[str] = []
     for pid in sorted(state.files.workspace().persona_files):
         try:
             now = current(state, pid)
@@ -216,3 +217,5 @@ def sync_from_disk(state: AppState, db: Session) -> None:
             continue
         _record(db, pid, kind="disk", text=now.text, rel=now.rel, user=None,
                 before=last.content if last is not None and last.kind != "deleted" else None, after=now.text)
+        changed.append(pid)
+    return changed

@@ -1046,18 +1046,8 @@ async function startJourneysList(table) {
       else { leaving = false; form.querySelector("[data-error]").textContent = errorText(r); }
     });
   }
-  // A journey added or deleted elsewhere: the list is drawn anew, but not under a new journey half typed.
-  let stale = false;
-  const typing = () => form && [...form.elements].some((e) => ["title", "id"].includes(e.name) && e.value.trim());
-  const reload = () => { if (!leaving) location.reload(); };
-  if (form) form.addEventListener("input", () => { if (stale && !typing()) reload(); });
-  Live.on("journey", (ev) => {
-    if (leaving || !(ev.kind === "deleted" || !(BOOT.journeys || []).includes(ev.id))) return;
-    if (!typing()) { reload(); return; }
-    if (!stale) toast(tr("journeys.list_changed", {who: ev.by}));
-    stale = true;
-  });
-  Live.on("reopen", () => { if (typing()) stale = true; else reload(); });  // what happened meanwhile is unknown
+  followElsewhere("journey", (ev) => !leaving && (ev.kind === "deleted" || !(BOOT.journeys || []).includes(ev.id)),
+                  "journeys.list_changed");
   const bin = document.getElementById("bin");
   if (bin) startBin(bin, "journey");
 }
@@ -1142,13 +1132,20 @@ async function startInsights() {
 async function startPersonas(root) {
   const r = await api("GET", "/api/v1/personas");
   const cards = [];
+  const held = {};  // persona id → the version this page shows (its own saves come back on the live stream)
+  const saving = new Set();
+  let followed = () => {};
   for (const p of r.ok ? r.data : []) {
     const g = await api("GET", `/api/v1/personas/${p.id}`);
     const doc = g.data;
     let etag = (g.headers.get("ETag") || "").replace(/"/g, "");
+    held[p.id] = etag;
     const save = async () => {
+      saving.add(p.id);
       const s = await api("PUT", `/api/v1/personas/${p.id}`, doc, {"If-Match": `"${etag}"`});
-      if (s.ok) { etag = s.data.etag; toast(tr("editor.saved", {n: ""}).replace(/\s*\(.*\)/, "")); showProblems([]); }
+      saving.delete(p.id);
+      setTimeout(() => followed(), 0);  // news that waited for this save
+      if (s.ok) { etag = s.data.etag; held[p.id] = etag; toast(tr("editor.saved", {n: ""}).replace(/\s*\(.*\)/, "")); showProblems([]); }
       else if (s.status === 422) showProblems(s.data.error.details.diagnostics);
       else toast(errorText(s));
     };
@@ -1179,6 +1176,34 @@ async function startPersonas(root) {
   root.removeAttribute("aria-busy");
   const bin = document.getElementById("persona-bin");
   if (bin) startBin(bin, "persona");
+  followed = followElsewhere("persona", (ev) => !(ev.kind === "saved" && (saving.has(ev.id) || held[ev.id] === ev.etag)),
+                             "personas.changed_elsewhere", () => saving.size > 0);
+}
+
+/** Show the page anew when ``type`` changes elsewhere (``isNews(event)``; and after a lost live stream), but never
+ * under someone typing or a save on its way (``busy()``): meanwhile a toast says who changed what, and the page is
+ * shown anew once they leave the field. Returns the check to call when ``busy()`` may have become false. */
+function followElsewhere(type, isNews, message, busy = () => false) {
+  let stale = false;
+  const typing = () => {
+    if (busy()) return true;
+    const a = document.activeElement;
+    if (a && ["INPUT", "TEXTAREA", "SELECT"].includes(a.tagName) && !a.closest("header")) return true;
+    return [...document.querySelectorAll("form.new-journey")].some((f) =>
+      [...f.elements].some((e) => ["name", "title", "id"].includes(e.name) && e.value.trim()));
+  };
+  const reload = () => location.reload();
+  const check = () => { if (stale && !typing()) reload(); };
+  document.addEventListener("focusout", () => setTimeout(check, 0));
+  document.addEventListener("input", check);
+  Live.on(type, (ev) => {
+    if (!isNews(ev)) return;
+    if (!typing()) { reload(); return; }
+    if (!stale) toast(tr(message, {who: ev.by || "?"}));
+    stale = true;
+  });
+  Live.on("reopen", () => { if (typing()) stale = true; else reload(); });
+  return check;
 }
 
 async function deletePersona(p, etag) {
