@@ -130,6 +130,16 @@ def _api(site: dict[str, Any], role: str, method: str, path: str, **kwargs: Any)
         return got.json()
 
 
+def _remove(site: dict[str, Any], path: str) -> None:
+    """Delete what ``path`` names as the admin, with its current ETag."""
+    import httpx
+
+    with httpx.Client(base_url=site["url"]) as c:
+        csrf = c.post("/api/v1/session", json={"name": "admin", "password": password("admin")}).json()["csrf_token"]
+        gone = c.delete(path, headers={"If-Match": c.get(path).headers["etag"], "X-CSRF-Token": csrf})
+        assert gone.status_code in (200, 204), gone.text
+
+
 def _comments(site: dict[str, Any]) -> list[dict[str, Any]]:
     """The journey's comments as the API has them."""
     return list(_api(site, "viewer", "GET", "/api/v1/journeys/webshop/comments"))
@@ -605,19 +615,11 @@ def test_the_journeys_list_follows_new_journeys_but_not_under_a_half_typed_one(b
     a.fill("#new-journey input[name=title]", "")
     a.click("h1")  # the form is empty and left: the list is shown anew
     a.wait_for_selector('tr[data-journey="complaints"]', timeout=5000)
-    import httpx
-
-    with httpx.Client(base_url=site["url"]) as c:  # the site as it was for the other tests
-        csrf = c.post("/api/v1/session", json={"name": "admin", "password": password("admin")}).json()["csrf_token"]
-        etag = c.get("/api/v1/journeys/complaints").headers["etag"]
-        gone = c.delete("/api/v1/journeys/complaints", headers={"If-Match": etag, "X-CSRF-Token": csrf})
-        assert gone.status_code in (200, 204), gone.text
+    _remove(site, "/api/v1/journeys/complaints")  # the site as it was for the other tests
     ann.close()
 
 
 def test_personas_follow_changes_elsewhere_but_not_under_a_field_being_edited(browser, site) -> None:  # type: ignore[no-untyped-def]
-    import httpx
-
     ann = Person(browser, site, "editor")
     a = ann.open("/personas")
     quote = 'article[data-persona="loyal-fan"] input[data-path="quote"]'
@@ -642,9 +644,5 @@ def test_personas_follow_changes_elsewhere_but_not_under_a_field_being_edited(br
         time.sleep(0.1)
     a.wait_for_timeout(500)  # … and its event, which comes at once, has come
     assert a.evaluate("window.sameDocument") is True
-    with httpx.Client(base_url=site["url"]) as c:  # the site as it was for the other tests
-        csrf = c.post("/api/v1/session", json={"name": "admin", "password": password("admin")}).json()["csrf_token"]
-        etag = c.get("/api/v1/personas/early-bird").headers["etag"]
-        gone = c.delete("/api/v1/personas/early-bird", headers={"If-Match": etag, "X-CSRF-Token": csrf})
-        assert gone.status_code in (200, 204), gone.text
+    _remove(site, "/api/v1/personas/early-bird")  # the site as it was for the other tests
     ann.close()
