@@ -646,3 +646,28 @@ def test_personas_follow_changes_elsewhere_but_not_under_a_field_being_edited(br
     assert a.evaluate("window.sameDocument") is True
     _remove(site, "/api/v1/personas/early-bird")  # the site as it was for the other tests
     ann.close()
+
+
+def test_two_people_adding_ideas_at_once_both_keep_them(browser, site) -> None:  # type: ignore[no-untyped-def]
+    ann, bob = Person(browser, site, "editor"), Person(browser, site, "admin")
+    a, b = ann.open("/journeys/webshop/workshop"), bob.open("/journeys/webshop/workshop")
+    for page in (a, b):
+        page.wait_for_selector("#capture input[name=idea]")
+        page.wait_for_selector("html[data-live=open]", state="attached")
+    a.fill("#capture input[name=idea]", "Text when the parcel is near")
+    a.focus("#capture input[name=idea]")  # ann is typing: her page keeps its version while bob saves
+    b.select_option("#capture select[name=step]", "delivery")
+    b.fill("#capture input[name=idea]", "Leave the parcel with a neighbour")
+    b.press("#capture input[name=idea]", "Enter")
+    _wait_saved(b)
+    a.select_option("#capture select[name=step]", "delivery")
+    a.press("#capture input[name=idea]", "Enter")  # her version is stale: her idea is added to bob's version
+    _wait_saved(a)
+    titles = [o["title"] for o in _journey(site)["opportunities"]]
+    assert "Text when the parcel is near" in titles and "Leave the parcel with a neighbour" in titles
+    assert a.locator("#conflict").is_hidden()
+    for page in (a, b):
+        page.wait_for_selector('[data-step="delivery"] .sticky:has-text("Text when the parcel is near")', timeout=5000)
+        page.wait_for_selector('[data-step="delivery"] .sticky:has-text("Leave the parcel with a neighbour")')
+    ann.close(expected="412 (Precondition Failed)")  # the browser logs the refused first try
+    bob.close()

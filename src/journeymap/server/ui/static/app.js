@@ -122,12 +122,17 @@ const Live = {
 };
 
 /* ------------------------------------------------------------------------------------------------------------
- * The journey: loaded once, edited in memory, saved whole with If-Match; a stale save shows the other change.
+ * The journey: loaded once, edited in memory, saved whole with If-Match; a stale save shows the other change,
+ * unless every edit since the last save only added something (an idea, an opportunity): those are made again on
+ * the newest version and saved, so people adding ideas at once in a workshop never meet a conflict.
  * ---------------------------------------------------------------------------------------------------------- */
 
 const J = {
   id: BOOT.journey, doc: null, etag: BOOT.etag, saving: false, again: false, comments: [], render: () => {},
   validateTimer: null,
+  additions: [],  // the adding edits not saved yet, in order (made again on a newer version after a 412)
+  others: 0,      // the other edits not saved yet (after a 412 they meet the conflict)
+  rebases: 0,     // 412s answered by making the additions again, since the last save
 
   async load() {
     const r = await api("GET", `/api/v1/journeys/${this.id}`);
@@ -138,33 +143,59 @@ const J = {
     this.render();
   },
 
+  /** Someone else saved first: load their version, make this page's additions again on it, and save. */
+  async rebase() {
+    const r = await api("GET", `/api/v1/journeys/${this.id}`);
+    if (!r.ok) { toast(errorText(r)); return; }
+    this.doc = r.data;
+    this.etag = (r.headers.get("ETag") || "").replace(/"/g, "");
+    for (const edit of this.additions) edit(this.doc);
+    this.render();
+    this.save("adds");
+  },
+
   async loadComments() {
     const r = await api("GET", `/api/v1/journeys/${this.id}/comments`);
     this.comments = r.ok ? r.data : [];
   },
 
-  /** Apply an edit to the document, redraw, and save. */
-  change(edit, redraw = true) {
+  /** Apply an edit to the document, redraw, and save. ``adds``: the edit only adds something new (made again on
+   * a newer version if someone else saved meanwhile); leave it false for anything that changes what is there. */
+  change(edit, redraw = true, {adds = false} = {}) {
     if (!BOOT.can_edit) return;
     edit(this.doc);
+    if (adds) this.additions.push(edit); else this.others++;
     if (redraw) this.render();
-    this.save();
+    this.save(adds ? "adds" : "change");
   },
 
-  async save() {
+  /** Save the document (``kind``: "field", an edit made on the document directly, or how :meth:`change` made it). */
+  async save(kind = "field") {
+    if (kind === "field") this.others++;
     if (this.saving) { this.again = true; return; }
     this.saving = true;
+    const sent = {additions: this.additions.length, others: this.others};
     saveState(tr("editor.saving"));
     const r = await api("PUT", `/api/v1/journeys/${this.id}`, this.doc, {"If-Match": `"${this.etag}"`});
     this.saving = false;
     if (r.status === 200) {
       this.etag = r.data.etag;
+      this.additions.splice(0, sent.additions);
+      this.others -= sent.others;
+      this.rebases = 0;
       saveState(tr("editor.saved", {n: r.data.revision}), "ok");
       showProblems([]);
       markFields([]);
       hideConflict();
+    } else if (r.status === 412 && this.others === 0 && this.additions.length && this.rebases < 3) {
+      this.rebases++;
+      this.again = false;
+      await this.rebase();
+      return;
     } else if (r.status === 412) {
       showConflict(r.data.error);
+      this.additions = [];
+      this.others = 0;
       this.again = false;
     } else if (r.status === 422) {
       const diags = r.data.error.details.diagnostics;
@@ -174,7 +205,7 @@ const J = {
     } else {
       saveState(errorText(r), "bad");
     }
-    if (this.again) { this.again = false; this.save(); }
+    if (this.again) { this.again = false; this.save("again"); }
   },
 
   /** Ask the server what validate says about the document as it is now (while typing). */
@@ -254,7 +285,6 @@ function hideConflict() {
   if (box) box.hidden = true;
 }
 
-/** An input bound to doc[path]: typing validates, leaving the field saves. */
 /** An editable field bound to ``path`` of the journey. ``multiline``: a textarea; ``wraps``: one line of text that
  * wraps to show all of it (a name): Enter ends the edit, a pasted line break becomes a space. */
 function field(path, get, set, attrs) {
@@ -834,7 +864,7 @@ function renderOpportunities(root) {
       const o = {id: slug(title, new Set(d.opportunities.map((x) => x.id))), title};
       if (step) o.step = step;
       d.opportunities.push(o);
-    });
+    }, true, {adds: true});
   }}, el("label", {}, tr("opportunities.title_field"), el("input", {name: "title", required: true})),
      el("label", {}, tr("opportunities.step"), el("select", {name: "step"}, el("option", {value: ""}, "–"), J.doc.steps.map((s) => el("option", {value: s.id}, s.name)))),
      el("button", {type: "submit", class: "primary"}, tr("opportunities.add"))) : null;
@@ -894,10 +924,11 @@ function captureForm() {
     const title = f.idea.value.trim();
     if (!title) return;
     f.idea.value = "";  // before the redraw, which keeps what the form holds (the step stays for the next idea)
+    const step = f.step.value;
     J.change((d) => {
       d.opportunities = d.opportunities || [];
-      d.opportunities.push({id: slug(title, new Set(d.opportunities.map((x) => x.id))), title, step: f.step.value, status: "idea"});
-    });
+      d.opportunities.push({id: slug(title, new Set(d.opportunities.map((x) => x.id))), title, step, status: "idea"});
+    }, true, {adds: true});
     document.querySelector("#capture [name=idea]").focus();
   }}, el("select", {name: "step", "aria-label": tr("opportunities.step")}, options()),
      el("input", {name: "idea", placeholder: tr("workshop.idea"), "aria-label": tr("workshop.idea"), autocomplete: "off"}),
@@ -971,16 +1002,27 @@ function startWorkshopTools(box) {
 
 /* --- wiring the journey pages ------------------------------------------------------------------------------- */
 
+/** Whether the focus is in a field bound to the journey (``data-path``), or an edit of the journey is not saved yet. */
+function editingField() {
+  const a = document.activeElement;
+  return Boolean(a && a.dataset && a.dataset.path) || J.others > 0 || J.additions.length > 0;
+}
+
 function startJourneyPage(root) {
   const mode = root.dataset.mode;
   J.render = () => {
     const a = document.activeElement;
     const focused = a && a.dataset && a.dataset.path ? `[data-path="${CSS.escape(a.dataset.path)}"]`
       : a && a.form && a.form.id && a.name ? `#${CSS.escape(a.form.id)} [name="${CSS.escape(a.name)}"]` : null;
+    const caret = a && typeof a.selectionStart === "number" ? [a.selectionStart, a.selectionEnd] : null;
     if (mode === "opportunities") renderOpportunities(root);
     else if (mode === "workshop") renderWorkshop(root);
     else renderEditor(root);
-    if (focused) { const again = document.querySelector(focused); if (again) again.focus(); }
+    const again = focused ? document.querySelector(focused) : null;
+    if (again) {
+      again.focus();
+      if (caret && typeof again.setSelectionRange === "function") try { again.setSelectionRange(...caret); } catch (e) { /* not a text field */ }
+    }
   };
   J.load();
   Live.on("journey", (ev) => {
@@ -989,16 +1031,14 @@ function startJourneyPage(root) {
       return;
     }
     if (ev.id !== J.id || ev.etag === J.etag || J.saving) return;
-    const typing = document.activeElement && ["INPUT", "TEXTAREA"].includes(document.activeElement.tagName);
-    if (typing) return;  // the user's edit will meet the new version on save (a clear conflict, nothing lost)
+    // a field of the journey being edited keeps the page's version: the edit meets the new one on save (a clear
+    // conflict, nothing lost); a form for something new (an idea, a comment) keeps its text across the redraw
+    if (editingField()) return;
     toast(tr("editor.updated_by", {who: ev.by}));
     J.load();
   });
   Live.on("comment", (ev) => { if (ev.id === J.id) refreshComments(); });
-  Live.on("reopen", () => {
-    const typing = document.activeElement && ["INPUT", "TEXTAREA"].includes(document.activeElement.tagName);
-    if (!J.saving && !typing) J.load();  // J.load also loads the comments
-  });
+  Live.on("reopen", () => { if (!J.saving && !editingField()) J.load(); });  // J.load also loads the comments
   const tools = document.getElementById("workshop-tools");
   if (tools) startWorkshopTools(tools);
   const fs = document.getElementById("fullscreen");
