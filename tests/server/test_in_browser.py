@@ -385,6 +385,9 @@ def test_create_and_delete_a_persona(browser, site) -> None:  # type: ignore[no-
     ann = Person(browser, site, "editor")
     page = ann.open("/personas")
     page.wait_for_selector('article[data-persona="bargain-hunter"]')
+    cut = page.evaluate("[...document.querySelectorAll('article[data-persona=bargain-hunter] textarea')]"
+                        ".filter((t) => t.scrollHeight > t.clientHeight + 1).map((t) => t.dataset.path)")
+    assert cut == []  # every goal, motivation and frustration is shown whole
     page.fill("#new-persona input[name=name]", "Night owl")
     assert page.input_value("#new-persona input[name=id]") == "night-owl"
     page.select_option("#new-persona select[name=role]", "decider")
