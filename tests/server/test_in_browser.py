@@ -672,5 +672,7 @@ def test_two_people_adding_ideas_at_once_both_keep_them(browser, site) -> None: 
     for page in (a, b):
         page.wait_for_selector('[data-step="delivery"] .sticky:has-text("Text when the parcel is near")', timeout=5000)
         page.wait_for_selector('[data-step="delivery"] .sticky:has-text("Leave the parcel with a neighbour")')
+    notes = a.locator('[data-step="delivery"] .sticky').all_inner_texts()
+    assert notes and not any("Receives the parcel" in n for n in notes)  # on its step, a note does not name it again
     ann.close(expected="412 (Precondition Failed)")  # the browser logs the refused first try
     bob.close()

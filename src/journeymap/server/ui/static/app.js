@@ -815,12 +815,13 @@ function openComments(target) {
 
 /* --- the opportunities board: impact × effort matrix and status columns -------------------------------------- */
 
-function oppCard(o, k) {
+/** An opportunity as a card; ``onStep``: it is drawn on its step (the workshop), so the step is not named again. */
+function oppCard(o, k, onStep = false) {
   return el("div", {
     class: "opp", draggable: BOOT.can_edit ? "true" : null, "data-opportunity": o.id,
     ondragstart: (e) => { dragging = {kind: "opportunity", id: o.id}; e.dataTransfer.setData("text/plain", o.id); },
     onclick: () => openOpportunity(k),
-  }, el("strong", {}, o.title), o.step ? el("span", {class: "muted"}, " · " + ((J.doc.steps.find((s) => s.id === o.step) || {}).name || o.step)) : null,
+  }, el("strong", {}, o.title), o.step && !onStep ? el("span", {class: "muted"}, " · " + ((J.doc.steps.find((s) => s.id === o.step) || {}).name || o.step)) : null,
     withCount(el("span", {class: "ccount"}), "opportunity:" + o.id, {hideZero: true}));
 }
 
@@ -905,7 +906,7 @@ function renderWorkshop(root) {
       {class: "step ws-step", "data-step": s.id}, (id) => setOpp(id, {step: s.id}),
       el("strong", {}, s.name),
       el("div", {class: "notes"}, opps.map((o, k) => [o, k]).filter(([o]) => o.step === s.id).map(([o, k]) => {
-        const note = oppCard(o, k);
+        const note = oppCard(o, k, true);
         note.classList.add("sticky");
         if (W.state) note.append(voteControls(o));
         return note;
