@@ -352,10 +352,13 @@ def test_findings_from_the_journeys_list_filtered_by_kind(browser, site) -> None
 
 
 def _make_journey(page: Any, jid: str, title: str) -> None:
+    """Create a journey from the journeys list page, and wait for the list to show it: the page is loaded again
+    when the new journey's live event comes, and a navigation started before that would be interrupted by it."""
     status = page.evaluate("""async ([jid, title]) => (await fetch('/api/v1/journeys', {method: 'POST',
         headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
         body: JSON.stringify({id: jid, title: title, template: 'blank'})})).status""", [jid, title])
     assert status == 201
+    page.wait_for_selector(f'tr[data-journey="{jid}"]')
 
 
 def test_delete_a_journey_and_restore_it_from_the_list(browser, site) -> None:  # type: ignore[no-untyped-def]
