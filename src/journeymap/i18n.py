@@ -147,6 +147,11 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
     return text
 
 
+def format_signed(value: float, lang: str, decimals: int = 0) -> str:
+    """A change or a score that may go either way: ``+4``, ``0``, ``−2,5`` (a plus sign on positive values)."""
+    return ("+" if value > 0 else "") + format_number(value, lang, decimals)
+
+
 def format_percent(share: float | None, lang: str, decimals: int = 0) -> str:
     """A share (0.125) as a percentage: ``12,5 %`` (nl) or ``12.5%`` (en)."""
     if share is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from journeymap.i18n import format_number, format_percent, t
+from journeymap.i18n import format_number, format_percent, format_signed, t
 from journeymap.results import Finding, MapOverlay, Notice
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -89,10 +89,6 @@ def _num(n: float, lang: str) -> str:
     return format_number(n, lang)
 
 
-def _signed(value: float, lang: str) -> str:
-    return ("+" if value > 0 else "") + format_number(value, lang)
-
-
 def _dropoffs(overlay: MapOverlay, names: dict[str, str], lang: str) -> list[Notice]:
     worst = sorted(((sid, m) for sid, m in overlay.steps.items() if m.worst_dropoff and m.dropoff),
                    key=lambda x: -(x[1].dropoff or 0) * x[1].reach)
@@ -139,8 +135,8 @@ def _nps(feedback: FeedbackFigures, names: dict[str, str], lang: str) -> list[No
         detractor_n = _detractors(overall)
         out.append(Notice(
             "nps", severity,
-            t("attention.nps", lang, nps=_signed(overall.value, lang), low=_signed(overall.low, lang),
-              high=_signed(overall.high, lang), n=_num(overall.n, lang)),
+            t("attention.nps", lang, nps=format_signed(overall.value, lang), low=format_signed(overall.low, lang),
+              high=format_signed(overall.high, lang), n=_num(overall.n, lang)),
             t("attention.nps_detail", lang, detractors=_num(detractor_n, lang), promoters=_num(promoters, lang)),
             "feedback", float(detractor_n)))
     steps = [r for r in feedback.by_step if r.metric == "nps" and r.n >= MIN_STEP_ANSWERS and r.value is not None]
@@ -149,8 +145,8 @@ def _nps(feedback: FeedbackFigures, names: dict[str, str], lang: str) -> list[No
         out.append(Notice(
             "nps-step", "high" if low.value < 0 else "medium",
             t("attention.nps_step", lang, step=names.get(low.group or "", low.group or "–"),
-              nps=_signed(low.value, lang), n=_num(low.n, lang)),
-            t("attention.nps_step_detail", lang, low=_signed(low.low, lang), high=_signed(low.high, lang)),
+              nps=format_signed(low.value, lang), n=_num(low.n, lang)),
+            t("attention.nps_step_detail", lang, low=format_signed(low.low, lang), high=format_signed(low.high, lang)),
             "feedback", float(low.n)))
     return out
 

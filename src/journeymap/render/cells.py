@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from journeymap.i18n import format_duration, format_number, format_percent, has, t, yes_no
+from journeymap.i18n import format_duration, format_number, format_percent, format_signed, has, t, yes_no
 
 #: Column names (or their endings) that hold shares of 0..1, shown as percentages.
 SHARE_WORDS = ("share", "conversion", "dropoff", "drop_off", "rate", "fitness", "following_design", "probability",
@@ -62,11 +62,9 @@ def _change(value: Any, metric: str, lang: str) -> str:
                                                                                         is_seconds(metric)):
         return format_value(value, "change", lang)
     number = float(value)
-    sign = "+" if number > 0 else ""
     if is_seconds(metric):
-        return sign + format_duration(number, lang, units=2)
-    points = format_number(number * 100, lang, 1).replace("-", "\u2212")
-    return t("number.points", lang, value=sign + points)
+        return ("+" if number > 0 else "") + format_duration(number, lang, units=2)
+    return t("number.points", lang, value=format_signed(number * 100, lang, 1))
 
 
 def test_label(name: str, lang: str = "en") -> str:

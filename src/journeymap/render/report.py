@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from journeymap import __version__
 from journeymap.engine.compile import SQL_ATTR
-from journeymap.i18n import channel_name, format_date, format_number, format_percent, has, t
+from journeymap.i18n import channel_name, format_date, format_number, format_percent, format_signed, has, t
 from journeymap.render import charts
 from journeymap.render import report_charts as rc
 from journeymap.render.cells import format_row
@@ -151,7 +151,7 @@ def build_report_view(data: ReportData, media: Media = "screen") -> ReportView:
 def _signed(value: float | None, lang: str, decimals: int = 0) -> str:
     if value is None:
         return "–"
-    return ("+" if value > 0 else "") + format_number(value, lang, decimals)
+    return format_signed(value, lang, decimals)
 
 
 def _tiles(data: ReportData, names: dict[str, str]) -> list[Tile]:
