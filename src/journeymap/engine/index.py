@@ -163,8 +163,8 @@ Put = Callable[..., None]
 
 
 class BuildConflict(Exception):
-    """A file of the index could not be written whole now (see :func:`compile.checkpoint`); nothing was kept, and
-    the caller computes the result without it."""
+    """A file of the index could not be written whole now (see :func:`compile.checkpoint`); nothing was kept. A
+    kept result is then computed without it; a part of the journey index is built again (``source``)."""
 
 
 def keep(con: Any, index: StoreIndex, file: str, tables: Sequence[str], build: Callable[[Put], None]) -> dict[str, Any]:

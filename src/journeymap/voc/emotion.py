@@ -33,10 +33,6 @@ MAX_NOTES = 3
 UNASSIGNED = "unassigned"
 
 
-#: An assumed emotion next to its measurement (the overlay's type, with the text for people once written).
-Gap = EmotionGap
-
-
 def with_personas(tp: ir.Table, ws: Workspace, journey: Journey, events: ir.Table | None) -> ir.Table:
     """Add a ``persona`` column from the personas' segment rules on the events (``unassigned`` otherwise)."""
     import ibis
@@ -72,24 +68,24 @@ def step_emotions(tp: ir.Table) -> dict[str, MeasuredEmotion]:
     return out
 
 
-def gaps(journey: Journey, measured: dict[str, MeasuredEmotion], min_n: int = 5) -> list[Gap]:
+def gaps(journey: Journey, measured: dict[str, MeasuredEmotion], min_n: int = 5) -> list[EmotionGap]:
     """Assumed vs measured emotion for every step (and persona) with both, largest difference first."""
-    out: list[Gap] = []
+    out: list[EmotionGap] = []
     for step in journey.steps:
         m = measured.get(step.id)
         if m is None:
             continue
         if step.emotion is not None and m.n >= min_n:
-            out.append(Gap(step.id, None, step.emotion.score, m.score, m.n))
+            out.append(EmotionGap(step.id, None, step.emotion.score, m.score, m.n))
         for persona, assumed in step.persona_emotions.items():
             score_n = m.per_persona.get(persona)
             if score_n and score_n[1] >= min_n:
-                out.append(Gap(step.id, persona, assumed.score, score_n[0], score_n[1]))
+                out.append(EmotionGap(step.id, persona, assumed.score, score_n[0], score_n[1]))
     out.sort(key=lambda g: -abs(g.difference))
     return out
 
 
-def _written(g: Gap, journey: Journey, ws: Workspace, lang: str) -> Gap:
+def _written(g: EmotionGap, journey: Journey, ws: Workspace, lang: str) -> EmotionGap:
     """``g`` with its title and detail written in ``lang``."""
     step = journey.step(g.step)
     who = f" ({ws.personas[g.persona].name})" if g.persona and g.persona in ws.personas else ""
